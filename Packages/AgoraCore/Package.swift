@@ -1,0 +1,63 @@
+// swift-tools-version:6.1
+// AgoraCore: the pure protocol cores (wire, crypto, ledger, gossip, market, simulator)
+// and the ledger's SQLite store. Nothing here imports SwiftNIO or Hummingbird, so its
+// tests build in seconds.
+import PackageDescription
+
+let package = Package(
+    name: "AgoraCore",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "AgoraCrypto", targets: ["AgoraCrypto"]),
+        .library(name: "AgoraWire", targets: ["AgoraWire"]),
+        .library(name: "AgoraLedger", targets: ["AgoraLedger"]),
+        .library(name: "AgoraLedgerStore", targets: ["AgoraLedgerStore"]),
+        .library(name: "AgoraGossip", targets: ["AgoraGossip"]),
+        .library(name: "AgoraMarket", targets: ["AgoraMarket"]),
+        .library(name: "AgoraSim", targets: ["AgoraSim"]),
+        .executable(name: "agora-sim", targets: ["agora-sim"]),
+        .executable(name: "agora-ledger-bench", targets: ["agora-ledger-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium",
+                       providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+        .target(name: "AgoraCrypto", dependencies: ["CSodium"]),
+        .target(name: "AgoraWire", dependencies: ["CZstd"]),
+        .target(name: "AgoraLedger", dependencies: ["AgoraWire", "AgoraCrypto"]),
+        .target(name: "AgoraLedgerStore", dependencies: [
+            "AgoraLedger", "AgoraWire", "AgoraCrypto",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "AgoraGossip", dependencies: [
+            "AgoraWire", "AgoraCrypto",
+            .product(name: "Collections", package: "swift-collections"),
+        ]),
+        .target(name: "AgoraMarket", dependencies: [
+            "AgoraWire", "AgoraCrypto", "AgoraLedger",
+            .product(name: "Collections", package: "swift-collections"),
+        ]),
+        .target(name: "AgoraSim", dependencies: [
+            "AgoraGossip", "AgoraMarket", "AgoraCrypto",
+            .product(name: "Collections", package: "swift-collections"),
+        ]),
+        .executableTarget(name: "agora-sim", dependencies: ["AgoraSim"]),
+        .executableTarget(name: "agora-ledger-bench", dependencies: [
+            "AgoraLedger", "AgoraLedgerStore", "AgoraCrypto",
+        ]),
+        .testTarget(name: "AgoraCryptoTests", dependencies: ["AgoraCrypto"]),
+        .testTarget(name: "AgoraWireTests", dependencies: ["AgoraWire"]),
+        .testTarget(name: "AgoraLedgerTests", dependencies: ["AgoraLedger", "AgoraCrypto", "AgoraWire"]),
+        .testTarget(name: "AgoraLedgerStoreTests", dependencies: [
+            "AgoraLedgerStore", "AgoraLedger", "AgoraCrypto",
+        ]),
+        .testTarget(name: "AgoraGossipTests", dependencies: ["AgoraGossip", "AgoraCrypto", "AgoraWire"]),
+        .testTarget(name: "AgoraMarketTests", dependencies: ["AgoraMarket", "AgoraCrypto", "AgoraLedger"]),
+        .testTarget(name: "AgoraSimTests", dependencies: ["AgoraSim", "AgoraGossip"]),
+    ]
+)

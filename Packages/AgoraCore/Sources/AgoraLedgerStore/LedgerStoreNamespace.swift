@@ -1,0 +1,2 @@
+/// SQLite (GRDB) storage for the result ledger.
+public enum LedgerStore {}

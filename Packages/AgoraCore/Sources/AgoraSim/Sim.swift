@@ -1,0 +1,2 @@
+/// A deterministic discrete-event simulator for the pure cores.
+public enum Sim {}

@@ -1,0 +1,1 @@
+print("agora-ledger-bench: not built yet")

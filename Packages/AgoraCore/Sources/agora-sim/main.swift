@@ -1,0 +1,1 @@
+print("agora-sim: not built yet")

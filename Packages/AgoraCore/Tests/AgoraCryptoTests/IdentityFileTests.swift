@@ -1,0 +1,41 @@
+import Testing
+import Foundation
+@testable import AgoraCrypto
+
+@Suite struct IdentityFileTests {
+    func tempPath() -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("agora-id-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.appendingPathComponent("identity.key").path
+    }
+
+    @Test func savedWith0600AndLoadsBack() throws {
+        let path = tempPath()
+        let id = Identity.generate()
+        try IdentityFile.save(id, to: path)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try IdentityFile.load(from: path).publicKey == id.publicKey)
+        // never overwrites an existing key
+        #expect(throws: CryptoError.self) { try IdentityFile.save(Identity.generate(), to: path) }
+    }
+
+    @Test func worldReadableRefused() throws {
+        let path = tempPath()
+        try IdentityFile.save(Identity.generate(), to: path)
+        chmod(path, 0o644)
+        let err = #expect(throws: CryptoError.self) { try IdentityFile.load(from: path) }
+        #expect(err?.code == .insecureKeyFile)
+        #expect(err?.context.contains(path) == true)
+    }
+
+    @Test func missingAndMalformedFilesNamed() throws {
+        let path = tempPath()
+        let missing = #expect(throws: CryptoError.self) { try IdentityFile.load(from: path) }
+        #expect(missing?.code == .keyFile)
+        #expect(missing?.context.contains(path) == true)
+        _ = FileManager.default.createFile(atPath: path, contents: Data("garbage\n".utf8), attributes: [.posixPermissions: 0o600])
+        let bad = #expect(throws: CryptoError.self) { try IdentityFile.load(from: path) }
+        #expect(bad?.code == .keyFile)
+    }
+}
