@@ -1,0 +1,2 @@
+/// The local executor over llama.cpp.
+public enum Executor {}

@@ -1,0 +1,1 @@
+print("agora-executor-bench: not built yet")

@@ -1,0 +1,2 @@
+/// The HTTP API (OpenAI-compatible, node API, metrics, dashboard).
+public enum API {}

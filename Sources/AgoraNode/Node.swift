@@ -1,0 +1,2 @@
+/// The node: wires the pure cores to their shells, owns timers and persistence.
+public enum Node {}
