@@ -10,7 +10,7 @@ public protocol InferenceService: Sendable {
 }
 
 /// One model the network serves.
-public struct ServedModel: Sendable, Encodable, Equatable {
+public struct ServedModel: Sendable, Codable, Equatable {
     /// The model's name (what clients pass as `model`).
     public let name: String
     /// SHA-256 of the GGUF file, hex.
@@ -19,6 +19,8 @@ public struct ServedModel: Sendable, Encodable, Equatable {
     public let contextLength: Int
     /// How many live peers serve it.
     public let providers: Int
+
+    enum CodingKeys: String, CodingKey { case name, modelID = "model_id", contextLength = "context_length", providers }
 
     /// Creates a description.
     public init(name: String, modelID: String, contextLength: Int, providers: Int) {
@@ -98,7 +100,7 @@ public struct InferenceOutcome: Sendable {
 }
 
 /// The `agora` object every completion response carries.
-public struct AgoraJobInfo: Sendable, Encodable, Equatable {
+public struct AgoraJobInfo: Sendable, Codable, Equatable {
     /// Job id, hex.
     public var jobID: String
     /// Provider node id, hex.

@@ -15,7 +15,7 @@ public protocol NodeStatusService: Sendable {
 }
 
 /// Node health.
-public struct HealthView: Encodable, Sendable {
+public struct HealthView: Codable, Sendable {
     public var status: String
     public var nodeID: String
     public var address: String
@@ -38,8 +38,8 @@ public struct HealthView: Encodable, Sendable {
 }
 
 /// One member as this node sees it.
-public struct PeerView: Encodable, Sendable {
-    public struct Model: Encodable, Sendable {
+public struct PeerView: Codable, Sendable {
+    public struct Model: Codable, Sendable {
         public var name: String
         public var modelID: String
         public var contextLength: Int
@@ -78,7 +78,7 @@ public struct PeerView: Encodable, Sendable {
 }
 
 /// One job as this node knows it.
-public struct JobView: Encodable, Sendable {
+public struct JobView: Codable, Sendable {
     public var jobID: String
     public var role: String
     public var state: String
@@ -104,7 +104,7 @@ public struct JobView: Encodable, Sendable {
 }
 
 /// A ledger entry for display.
-public struct LedgerEntryView: Encodable, Sendable {
+public struct LedgerEntryView: Codable, Sendable {
     public var seq: UInt64
     public var kind: String
     public var timeUnixMs: Int64
@@ -119,7 +119,7 @@ public struct LedgerEntryView: Encodable, Sendable {
 }
 
 /// The ledger's latest checkpoint and newest entries.
-public struct LedgerView: Encodable, Sendable {
+public struct LedgerView: Codable, Sendable {
     public var ledgerID: String
     public var size: UInt64
     public var rootHash: String
@@ -134,7 +134,7 @@ public struct LedgerView: Encodable, Sendable {
 }
 
 /// An inclusion proof for display and independent checking.
-public struct InclusionProofView: Encodable, Sendable {
+public struct InclusionProofView: Codable, Sendable {
     public var seq: UInt64
     public var treeSize: UInt64
     public var leafHash: String
