@@ -2,9 +2,10 @@ import AgoraCrypto
 import AgoraWire
 
 extension Ledger {
-    /// The ledger export file format (Protocol.md §4.7): a header, the entries as
-    /// `u32 length ‖ entry bytes`, and the latest signed checkpoint as `u32 length ‖ note`
-    /// (length 0 when there is none).
+    /// The ledger export file format (Protocol.md §4.7): a header, the latest signed
+    /// checkpoint as `u32 length ‖ note` (length 0 when there is none), then the entries as
+    /// `u32 length ‖ entry bytes`. The checkpoint comes first so a reader can verify the
+    /// file in one streaming pass.
     public enum Export {
         /// The 13-byte magic at the start of every export file: `agora-ledger\n`.
         public static let magic: [UInt8] = Array("agora-ledger\n".utf8)
@@ -75,9 +76,9 @@ extension Ledger {
         /// Encodes a whole export in memory.
         public static func encode(ledgerID: PublicKey, entries: [[UInt8]], checkpoint: SignedCheckpoint?) -> [UInt8] {
             var out = Header(ledgerID: ledgerID, count: UInt64(entries.count)).encoded
-            for e in entries { out += lengthPrefix(e.count) + e }
             let note = checkpoint?.note ?? []
             out += lengthPrefix(note.count) + note
+            for e in entries { out += lengthPrefix(e.count) + e }
             return out
         }
 
@@ -86,6 +87,12 @@ extension Ledger {
         public static func decode(_ bytes: [UInt8]) throws(LedgerError) -> (Header, [[UInt8]], SignedCheckpoint?) {
             let header = try Header(bytes: bytes)
             var at = headerSize
+            guard at + 4 <= bytes.count else { throw LedgerError(.malformedExport, "checkpoint length missing") }
+            let c = try length(bytes[at..<at + 4], max: Ledger.maxCheckpointSize, what: "checkpoint")
+            at += 4
+            guard at + c <= bytes.count else { throw LedgerError(.malformedExport, "checkpoint is cut short") }
+            let checkpoint = c == 0 ? nil : try SignedCheckpoint(note: Array(bytes[at..<at + c]))
+            at += c
             var entries: [[UInt8]] = []
             var i: UInt64 = 0
             while i < header.count {
@@ -101,13 +108,9 @@ extension Ledger {
                 at += n
                 i += 1
             }
-            guard at + 4 <= bytes.count else { throw LedgerError(.malformedExport, "checkpoint length missing") }
-            let n = try length(bytes[at..<at + 4], max: Ledger.maxCheckpointSize, what: "checkpoint")
-            at += 4
-            guard at + n == bytes.count else {
-                throw LedgerError(.malformedExport, "checkpoint is \(n) bytes but \(bytes.count - at) remain")
+            guard at == bytes.count else {
+                throw LedgerError(.malformedExport, "\(bytes.count - at) bytes after the last entry")
             }
-            let checkpoint = n == 0 ? nil : try SignedCheckpoint(note: Array(bytes[at...]))
             return (header, entries, checkpoint)
         }
     }
