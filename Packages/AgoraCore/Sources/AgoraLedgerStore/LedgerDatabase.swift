@@ -95,6 +95,11 @@ public final class LedgerDatabase: Sendable {
         return try note.map { (n) throws(LedgerStoreError) in try parseCheckpoint(Array(n)) }
     }
 
+    /// The tree sizes of every stored checkpoint, oldest first.
+    public func checkpointSizes() throws(LedgerStoreError) -> [UInt64] {
+        try read { db in try Int64.fetchAll(db, sql: "SELECT size FROM checkpoint ORDER BY size").map { UInt64($0) } }
+    }
+
     func parseCheckpoint(_ note: [UInt8]) throws(LedgerStoreError) -> SignedCheckpoint {
         do { return try SignedCheckpoint(note: note) } catch {
             throw LedgerStoreError(.corruptEntry, path: path, "stored checkpoint does not verify: \(error)")

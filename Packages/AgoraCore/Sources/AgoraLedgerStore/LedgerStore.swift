@@ -87,6 +87,9 @@ public actor LedgerStore {
         }
     }
 
+    /// Number of transactions committed by this store since it was opened (each holds
+    /// one batch of appends); with concurrent appenders it is far below the append count.
+    public private(set) var transactionCount = 0
     /// Number of entries acknowledged so far.
     public var count: UInt64 { state.count }
     /// The latest checkpoint signed (nil before the first).
@@ -163,6 +166,7 @@ public actor LedgerStore {
             switch outcome {
             case let .success(out):
                 state = out.state
+                transactionCount += 1
                 for r in batch {
                     switch r {
                     case let .append(_, _, c): c.resume(returning: .success(out.entries[index])); index += 1
