@@ -64,22 +64,26 @@ public actor LedgerStore {
     /// or deletes what is already stored.
     public static func open(path: String, identity: Identity, options: Options = Options()) throws(LedgerStoreError) -> LedgerStore {
         let lock = try FileLock(path: path + ".lock")
-        switch try DatabaseOpening.inspect(path: path) {
-        case .empty: break
-        case let .ledger(id):
-            guard id == identity.publicKey else {
-                throw LedgerStoreError(.wrongIdentity, path: path, "the ledger belongs to \(id.short), not to \(identity.publicKey.short)")
-            }
+        let contents = try DatabaseOpening.inspect(path: path)
+        if case let .ledger(id) = contents, id != identity.publicKey {
+            throw LedgerStoreError(.wrongIdentity, path: path, "the ledger belongs to \(id.short), not to \(identity.publicKey.short)")
         }
         do {
             let pool = try DatabasePool(path: path, configuration: DatabaseOpening.configuration(readonly: false))
-            try LedgerSchema.migrator.migrate(pool)
             let id = identity.publicKey
-            let state = try pool.write { db -> ChainState in
-                try db.execute(sql: "INSERT OR IGNORE INTO ledger_meta(key, value) VALUES ('format', ?), ('ledger_id', ?)",
-                               arguments: [Data(LedgerSchema.format.utf8), Data(id.bytes)])
-                return try ChainState.load(db, ledgerID: id, path: path)
+            let migrator = LedgerSchema.migrator
+            // Write only to create a ledger or to apply new migrations: a ledger that
+            // fails its checks below is left byte for byte as it was.
+            if try !pool.read({ db in try migrator.hasCompletedMigrations(db) }) {
+                try migrator.migrate(pool)
             }
+            if case .empty = contents {
+                try pool.write { db in
+                    try db.execute(sql: "INSERT OR IGNORE INTO ledger_meta(key, value) VALUES ('format', ?), ('ledger_id', ?)",
+                                   arguments: [Data(LedgerSchema.format.utf8), Data(id.bytes)])
+                }
+            }
+            let state = try pool.read { db in try ChainState.load(db, ledgerID: id, path: path) }
             let database = LedgerDatabase(path: path, ledgerID: id, pool: pool)
             return LedgerStore(database: database, identity: identity, options: options, lock: lock, state: state)
         } catch {
@@ -115,11 +119,13 @@ public actor LedgerStore {
         return try result.get()
     }
 
-    /// Waits for queued appends, then closes the database and releases the write lock.
+    /// Waits for queued appends, folds the WAL into the database file, then closes the
+    /// database and releases the write lock.
     public func close() async {
         while writing || !queue.isEmpty {
             await withCheckedContinuation { idleWaiters.append($0) }
         }
+        _ = try? await database.pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try? database.pool.close()
         lock = nil
     }
