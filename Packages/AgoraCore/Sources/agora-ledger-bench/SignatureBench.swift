@@ -1,0 +1,48 @@
+import AgoraCrypto
+import AgoraLedger
+import Foundation
+
+/// Ed25519 signature checks per second on one core (this benchmark is single-threaded),
+/// beside signing and full entry decode + verify in the same invocation.
+enum SignatureBench {
+    static func run(_ args: BenchArgs) {
+        let count = args.int("count", default: 20_000)
+        let identity = BenchArgs.identity(seedByte: 0x42)
+        let body = [UInt8](repeating: 0xab, count: 128)
+        var entries: [LedgerEntry] = []
+        entries.reserveCapacity(count)
+        let signStart = ContinuousClock.now
+        var previous = Digest.zero
+        for seq in 0..<count {
+            guard let e = try? LedgerEntry.sign(identity: identity, seq: UInt64(seq), previousHash: previous,
+                                                time: 1_700_000_000_000, kind: .result, body: body) else {
+                BenchArgs.fail("signing failed")
+            }
+            previous = e.hash
+            entries.append(e)
+        }
+        let signRate = Double(count) / BenchArgs.seconds(ContinuousClock.now - signStart)
+
+        let messages = entries.map { Array($0.signedBytes) }
+        let key = identity.publicKey
+        let verifyStart = ContinuousClock.now
+        var ok = 0
+        for (e, m) in zip(entries, messages) where key.isValidSignature(e.signature, for: m, in: .ledgerEntry) { ok += 1 }
+        let verifyRate = Double(count) / BenchArgs.seconds(ContinuousClock.now - verifyStart)
+        guard ok == count else { BenchArgs.fail("\(count - ok) signatures failed") }
+
+        let encoded = entries.map(\.encoded)
+        let chainStart = ContinuousClock.now
+        guard var verifier = try? Ledger.Verifier(ledgerID: key) else { BenchArgs.fail("verifier") }
+        for bytes in encoded {
+            do { try verifier.append(bytes: bytes) } catch { BenchArgs.fail("verify failed: \(error)") }
+        }
+        let chainRate = Double(count) / BenchArgs.seconds(ContinuousClock.now - chainStart)
+
+        print(String(format: "Ed25519 sign (1 core):               %8.0f /s", signRate))
+        print(String(format: "Ed25519 verify (1 core):             %8.0f /s  (%.1f µs each; %.2f× sign time)",
+                     verifyRate, 1e6 / verifyRate, signRate / verifyRate))
+        print(String(format: "entry decode+chain+verify+Merkle:    %8.0f /s  (%d entries of %d B)",
+                     chainRate, count, encoded.first?.count ?? 0))
+    }
+}
