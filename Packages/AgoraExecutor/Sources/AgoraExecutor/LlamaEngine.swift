@@ -10,7 +10,7 @@ public final class LlamaEngine: InferenceEngine {
     public let speed: SpeedProfile?
     /// The configuration the engine runs with.
     public let configuration: EngineConfiguration
-    private let llama: LlamaModel
+    let llama: LlamaModel
     private let worker: LlamaWorker
 
     /// False for the short-lived probe that measures speed before the engine exists.
@@ -94,16 +94,12 @@ public final class LlamaEngine: InferenceEngine {
         return prompt
     }
 
-    private func run(_ kind: Job.Kind, prompt: [Int32], parameters: SamplingParameters) async throws(ExecutorError) -> Job.Output {
-        let (results, continuation) = AsyncStream<Result<Job.Output, ExecutorError>>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let job = Job(kind: kind, prompt: prompt, parameters: parameters) { r in
-            continuation.yield(r)
-            continuation.finish()
-        }
+    func run(_ kind: Job.Kind, prompt: [Int32], parameters: SamplingParameters) async throws(ExecutorError) -> Job.Output {
+        let box = OneShot<Result<Job.Output, ExecutorError>>()
+        let job = Job(kind: kind, prompt: prompt, parameters: parameters) { box.deliver($0) }
         try worker.submit(job)
         let outcome = await withTaskCancellationHandler {
-            var it = results.makeAsyncIterator()
-            return await it.next()
+            await box.value()
         } onCancel: {
             job.cancel()
         }
@@ -119,24 +115,43 @@ public final class LlamaEngine: InferenceEngine {
         return r
     }
 
+    /// Starts a generation job and returns at once; `onToken` (called on the engine's
+    /// thread; keep it short) receives each token. Throws `queueFull` when the queue is full.
+    public func start(_ request: GenerationRequest,
+                      onToken: (@Sendable (GeneratedToken) -> Void)? = nil) throws(ExecutorError) -> GenerationHandle {
+        let box = OneShot<Result<GenerationResult, ExecutorError>>()
+        let job = try submitGeneration(request, onToken: onToken) { box.deliver($0) }
+        return GenerationHandle(job: job, box: box)
+    }
+
     public func stream(_ request: GenerationRequest) throws(ExecutorError) -> AsyncThrowingStream<GenerationEvent, any Error> {
-        let prompt = try prepare(request, outputTokens: request.parameters.maxTokens)
         let (stream, continuation) = AsyncThrowingStream<GenerationEvent, any Error>.makeStream()
-        let job = Job(kind: .generate(onToken: { continuation.yield(.token($0)) }, ignoreEndOfGeneration: false),
-                      prompt: prompt, parameters: request.parameters) { r in
+        let job = try submitGeneration(request, onToken: { continuation.yield(.token($0)) }) { r in
             switch r {
-            case .success(.generated(let result)):
+            case .success(let result):
                 continuation.yield(.finished(result))
-                continuation.finish()
-            case .success(.verified):
                 continuation.finish()
             case .failure(let e):
                 continuation.finish(throwing: e)
             }
         }
         continuation.onTermination = { _ in job.cancel() }
-        try worker.submit(job)
         return stream
+    }
+
+    private func submitGeneration(_ request: GenerationRequest, onToken: (@Sendable (GeneratedToken) -> Void)?,
+                                  onFinish: @escaping @Sendable (Result<GenerationResult, ExecutorError>) -> Void) throws(ExecutorError) -> Job {
+        let prompt = try prepare(request, outputTokens: request.parameters.maxTokens)
+        let job = Job(kind: .generate(onToken: onToken, ignoreEndOfGeneration: false), prompt: prompt,
+                      parameters: request.parameters) { r in
+            switch r {
+            case .success(.generated(let result)): onFinish(.success(result))
+            case .success(.verified): onFinish(.failure(ExecutorError(.decodeFailed, "internal: a generation job returned a verdict")))
+            case .failure(let e): onFinish(.failure(e))
+            }
+        }
+        try worker.submit(job)
+        return job
     }
 
     public func verify(request: GenerationRequest, claimedTokens: [Int32]) async throws(ExecutorError) -> VerificationOutcome {
@@ -158,26 +173,5 @@ public final class LlamaEngine: InferenceEngine {
         let out = try await run(.verify(claimed: claimed, forcedFailure: forced), prompt: prompt, parameters: p)
         guard case .verified(let v) = out else { throw ExecutorError(.decodeFailed, "internal: a verification job returned no verdict") }
         return v
-    }
-
-    /// Measures prefill and decode speed on this engine (as at start-up): a prefill of
-    /// `promptTokens` tokens, then `generatedTokens` greedy tokens, one job alone.
-    public func measureSpeed(promptTokens: Int, generatedTokens: Int) async throws(ExecutorError) -> SpeedProfile {
-        let started = Clock.seconds()
-        let text = String(repeating: "The quick brown fox jumps over the lazy dog. ", count: promptTokens / 8 + 2)
-        let prompt = Array(try llama.tokenize(text, addSpecial: true, parseSpecial: false).prefix(promptTokens))
-        guard prompt.count + generatedTokens <= configuration.contextPerSlot else {
-            throw ExecutorError(.contextExceeded, "speed probe of \(promptTokens)+\(generatedTokens) tokens exceeds the context of \(configuration.contextPerSlot)")
-        }
-        let params = SamplingParameters.greedy(maxTokens: max(1, generatedTokens))
-        let out = try await run(.generate(onToken: nil, ignoreEndOfGeneration: true), prompt: prompt, parameters: params)
-        guard case .generated(let r) = out else { throw ExecutorError(.decodeFailed, "internal: the speed probe returned no result") }
-        let t = r.timings
-        // The first token comes out of the prefill; the rest are one decode step each.
-        let decodeSteps = max(1, t.generatedTokens - 1)
-        return SpeedProfile(
-            prefillTokensPerSecond: Double(t.promptTokens) / max(t.promptSeconds, 1e-9),
-            decodeTokensPerSecond: Double(decodeSteps) / max(t.generationSeconds, 1e-9),
-            threads: configuration.threads, measurementSeconds: Clock.seconds() - started)
     }
 }

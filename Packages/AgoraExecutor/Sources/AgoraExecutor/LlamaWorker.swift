@@ -60,8 +60,11 @@ final class LlamaWorker: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard !stopping else { throw ExecutorError(.engineClosed, "the engine for \(model.info.name) has been shut down") }
-        guard pending.count < configuration.queueCapacity + freeSlotEstimate else {
-            throw ExecutorError(.queueFull, "\(pending.count) jobs are already waiting for \(configuration.slots) busy slots (queue capacity \(configuration.queueCapacity)); retry later")
+        // Cancelled jobs no longer count against the capacity; the worker reports them.
+        if pending.contains(where: { $0.isCancelled }) { condition.signal() }
+        let live = pending.filter { !$0.isCancelled }.count
+        guard live < configuration.queueCapacity + freeSlotEstimate else {
+            throw ExecutorError(.queueFull, "\(live) jobs are already waiting for \(configuration.slots) busy slots (queue capacity \(configuration.queueCapacity)); retry later")
         }
         pending.append(job)
         condition.signal()

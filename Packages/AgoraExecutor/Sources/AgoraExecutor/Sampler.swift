@@ -66,14 +66,7 @@ public enum Sampler {
     /// Steps 1–3: the kept tokens, most likely first.
     static func keptTokens(_ logits: UnsafeBufferPointer<Float>, _ p: SamplingParameters) -> [Int32] {
         let maxLogit = logits.max() ?? 0
-        let floor = maxLogit - candidateWindow * Float(p.temperature)
-        var cands: [Int32] = []
-        for i in 0..<logits.count where logits[i] >= floor { cands.append(Int32(i)) }
-        cands.sort { a, b in
-            let la = logits[Int(a)], lb = logits[Int(b)]
-            return la != lb ? la > lb : a < b
-        }
-        if p.topK > 0, cands.count > p.topK { cands.removeLast(cands.count - p.topK) }
+        var cands = ranked(logits, floor: maxLogit - candidateWindow * Float(p.temperature), limit: p.topK)
         if p.topP < 1 {
             let t = p.temperature
             let weights = cands.map { exp((Double(logits[Int($0)]) - Double(maxLogit)) / t) }
@@ -88,6 +81,36 @@ public enum Sampler {
             cands.removeLast(cands.count - keep)
         }
         return cands
+    }
+
+    /// Tokens with logit ≥ `floor`, most likely first (ties: lower id first), at most `limit`
+    /// of them (0 = all). Keeps a sorted top list instead of sorting the whole vocabulary.
+    static func ranked(_ logits: UnsafeBufferPointer<Float>, floor: Float, limit: Int) -> [Int32] {
+        @inline(__always) func before(_ a: Int32, _ b: Int32) -> Bool {
+            let la = logits[Int(a)], lb = logits[Int(b)]
+            return la != lb ? la > lb : a < b
+        }
+        if limit <= 0 || limit > 256 {
+            var all: [Int32] = []
+            for i in 0..<logits.count where logits[i] >= floor { all.append(Int32(i)) }
+            all.sort(by: before)
+            if limit > 0, all.count > limit { all.removeLast(all.count - limit) }
+            return all
+        }
+        var top: [Int32] = []
+        top.reserveCapacity(limit + 1)
+        for i in 0..<logits.count where logits[i] >= floor {
+            let id = Int32(i)
+            if top.count == limit, let last = top.last, !before(id, last) { continue }
+            var lo = 0, hi = top.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if before(top[mid], id) { lo = mid + 1 } else { hi = mid }
+            }
+            top.insert(id, at: lo)
+            if top.count > limit { top.removeLast() }
+        }
+        return top
     }
 
     /// The result of checking one claimed token.
@@ -112,17 +135,15 @@ public enum Sampler {
         let t = p.temperature
         let sc = lc + t * gumbel(seed: p.seed, position: position, token: claimed)
         var needed = 0.0
-        var above: [Double] = []
         for j in 0..<logits.count {
             let lj = Double(logits[j])
-            guard lj > lc else { continue }
-            if p.topK > 0 { above.append(lj) }
+            guard lj - lc > needed else { continue }  // cannot raise `needed`
             let sj = lj + t * gumbel(seed: p.seed, position: position, token: Int32(j))
             needed = max(needed, min(lj - lc, sj - sc))
         }
-        if p.topK > 0, above.count >= p.topK {
-            above.sort(by: >)
-            needed = max(needed, above[p.topK - 1] - lc)
+        if p.topK > 0 {
+            let top = ranked(logits, floor: -.infinity, limit: p.topK)
+            if top.count == p.topK { needed = max(needed, Double(logits[Int(top[p.topK - 1])]) - lc) }
         }
         // Outside the candidate window nothing is ever sampled.
         let maxLogit = Double(logits.max() ?? 0)
@@ -141,12 +162,8 @@ public enum Sampler {
         let t = p.temperature
         let maxLogit = Double(logits.max() ?? 0)
         let lc = Double(logits[Int(claimed)])
-        var sorted: [Double] = []
-        for j in 0..<logits.count where Double(logits[j]) >= maxLogit - Double(candidateWindow) * t {
-            sorted.append(Double(logits[j]))
-        }
-        sorted.sort(by: >)
-        if p.topK > 0, sorted.count > p.topK { sorted.removeLast(sorted.count - p.topK) }
+        let floor = Float(maxLogit - Double(candidateWindow) * t)
+        let sorted = ranked(logits, floor: floor, limit: p.topK).map { Double(logits[Int($0)]) }
         let weights = sorted.map { exp(($0 - maxLogit) / t) }
         let total = weights.reduce(0, +)
         var mass = 0.0

@@ -1,19 +1,28 @@
 import AgoraExecutor
 import Foundation
 
-let engine = try await LlamaEngine.load(EngineConfiguration(threads: 2))
-print(engine.model)
-print(engine.speed as Any)
-let r = try await engine.generate(.chat("Why is the sky blue?", parameters: .greedy(maxTokens: 64)))
-print(r.text)
-print(r.tokens, r.finishReason, r.timings, r.fingerprint)
-let v = try await engine.verify(request: .chat("Why is the sky blue?", parameters: .greedy(maxTokens: 64)), claimedTokens: r.tokens)
-print(v)
-var p = SamplingParameters(temperature: 0.8, topK: 40, topP: 0.95, seed: 7, maxTokens: 48)
-let r2 = try await engine.generate(.chat("Write a haiku about the sea.", parameters: p))
-print(r2.text)
-let v2 = try await engine.verify(request: .chat("Write a haiku about the sea.", parameters: p), claimedTokens: r2.tokens)
-print(v2)
-p.seed = 8
-let v3 = try await engine.verify(request: .chat("Write a haiku about the sea.", parameters: p), claimedTokens: r2.tokens)
-print(v3)
+// agora-executor-bench [speed|calibrate|all] [--threads N] [--rounds R] [--count N] [--detect N] [--tokens N] [--model PATH]
+// Measures LlamaEngine against llama.cpp's own llama-bench / llama-batched-bench (same source,
+// model and threads) in one invocation, and calibrates verification over honest results.
+var args = Array(CommandLine.arguments.dropFirst())
+let mode = args.first.map { $0.hasPrefix("--") ? "all" : $0 } ?? "all"
+func option(_ name: String, _ fallback: String) -> String {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return fallback }
+    return args[i + 1]
+}
+let model = option("--model", EngineConfiguration.defaultModelPath)
+let threads = Int(option("--threads", "2")) ?? 2
+let rounds = Int(option("--rounds", "3")) ?? 3
+let count = Int(option("--count", "1000")) ?? 1000
+let detect = Int(option("--detect", "200")) ?? 200
+let tokens = Int(option("--tokens", "16")) ?? 16
+
+do {
+    if mode == "speed" || mode == "all" { try await SpeedBenchmark.run(model: model, threads: threads, rounds: rounds) }
+    if mode == "calibrate" || mode == "all" {
+        try await CalibrationBenchmark.run(model: model, count: count, detectionCount: detect, maxTokens: tokens)
+    }
+} catch {
+    FileHandle.standardError.write(Data("agora-executor-bench: \(error)\n".utf8))
+    exit(1)
+}
