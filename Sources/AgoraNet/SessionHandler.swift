@@ -95,6 +95,12 @@ final class SessionHandler: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // Completes whatever is still open (a second completion is ignored), so no waiter hangs.
+        established.fail(NetError(.connectionClosed, "channel closed before the session was established"))
+        continuation.finish()
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         fail(NetError(.io, "\(error)"), context: context)
     }

@@ -58,7 +58,8 @@ import Testing
         let compact = doc.filter { !$0.isWhitespace }
         for (name, bytes) in try Self.vector() {
             let hex = Hex.encode(bytes)
-            #expect(compact.contains("\(name.filter { !$0.isWhitespace }):\(hex)"), "Protocol.md §6.5 \(name) should be \(hex)")
+            let documented = compact.contains("\(name.filter { !$0.isWhitespace }):\(hex)")
+            #expect(documented, "Protocol.md §6.5 \(name) should be \(hex)")
         }
     }
 }
