@@ -1,1 +1,104 @@
-print("agora-sim: not built yet")
+// agora-sim: runs the gossip scenarios of BENCHMARKS.md ("Gossip simulation") and prints
+// their figures. Build with `-c release`. Usage:
+//
+//   agora-sim <scenario> [--nodes N] [--seed S] [--seconds T] [--loss P] [--trials K]
+//                        [--no-lifeguard] [--random-probes] [--ed25519]
+//
+// scenarios: crash, disseminate, false-positives, traffic, partitions, speed, determinism
+import AgoraGossip
+import AgoraSim
+
+struct Options {
+    var scenario = "help"
+    var nodes = 1000
+    var seed: UInt64 = 1
+    var seconds = 100.0
+    var loss: Double?
+    var trials = 20
+    var lifeguard = true
+    var aligned = true
+    var ed25519 = false
+    var cycles = 1000
+
+    init(_ args: [String]) {
+        var i = 0
+        func value() -> String {
+            i += 1
+            return i < args.count ? args[i] : ""
+        }
+        while i < args.count {
+            switch args[i] {
+            case "--nodes": nodes = Int(value()) ?? nodes
+            case "--seed": seed = UInt64(value()) ?? seed
+            case "--seconds": seconds = Double(value()) ?? seconds
+            case "--loss": loss = Double(value())
+            case "--trials": trials = Int(value()) ?? trials
+            case "--cycles": cycles = Int(value()) ?? cycles
+            case "--no-lifeguard": lifeguard = false
+            case "--random-probes": aligned = false
+            case "--ed25519": ed25519 = true
+            case let s where !s.hasPrefix("--"): scenario = s
+            default: print("unknown option \(args[i])")
+            }
+            i += 1
+        }
+    }
+
+    func config(loss defaultLoss: Double = 0) -> Sim.Config {
+        var settings = Gossip.Settings()
+        settings.lifeguard = lifeguard
+        settings.alignedProbeSchedule = aligned
+        var network = Sim.Network()
+        network.loss = loss ?? defaultLoss
+        var c = Sim.Config(nodes: nodes, seed: seed, settings: settings, network: network)
+        c.signatures = ed25519 ? .ed25519 : .trusted
+        return c
+    }
+
+    var describe: String {
+        "nodes=\(nodes) seed=\(seed) lifeguard=\(lifeguard) aligned=\(aligned) signatures=\(ed25519 ? "ed25519" : "trusted")"
+    }
+}
+
+let clock = ContinuousClock()
+let options = Options(Array(CommandLine.arguments.dropFirst()))
+
+func timed(_ body: () throws -> Void) rethrows {
+    let start = clock.now
+    try body()
+    print("wall time: \(clock.now - start)")
+}
+
+do {
+    switch options.scenario {
+    case "crash":
+        let c = options.config()
+        print("crash detection: \(options.describe) loss=\(c.network.loss) batches=\(options.trials)×5")
+        try timed {
+            let r = try Sim.crashDetection(c, batches: options.trials, perBatch: 5)
+            print("first suspicion (s):       \(r.firstSuspicion)")
+            print("dead cluster-wide (s):     \(r.clusterDead)")
+            print("dead per observer (s):     \(r.observerDead)")
+            print("undetected: \(r.undetected)  false dead events: \(r.falseDead)  trace: \(r.traceHash)")
+        }
+    case "disseminate":
+        let c = options.config(loss: 0.2)
+        print("dissemination: \(options.describe) loss=\(c.network.loss) trials=\(options.trials)")
+        try timed {
+            let r = try Sim.dissemination(c, trials: options.trials)
+            print("time to \(r.coverage * 100)% (s): \(r.timeToCoverage)  incomplete: \(r.incomplete)  trace: \(r.traceHash)")
+        }
+    case "false-positives":
+        let c = options.config(loss: 0.1)
+        print("false positives: \(options.describe) loss=\(c.network.loss) seconds=\(options.seconds) stalled=5% for 1–2 s")
+        try timed {
+            let r = try Sim.falsePositives(c, seconds: options.seconds)
+            print("false dead events: \(r.falseDeadEvents) (incidents \(r.falseDeadIncidents)) over \(r.memberPeriods) member-periods"
+                  + " = \(r.perMillion) per 10^6; suspect events: \(r.suspectEvents); stalls: \(r.stalls); trace: \(r.traceHash)")
+        }
+    default:
+        print("usage: agora-sim crash|disseminate|false-positives|traffic|partitions|speed|determinism [options]")
+    }
+} catch {
+    print("error: \(error)")
+}

@@ -1,0 +1,83 @@
+import AgoraCrypto
+import AgoraWire
+
+extension Gossip {
+    /// One model a member serves, with its measured speed and price.
+    public struct ModelOffer: Hashable, Sendable, WireCodable {
+        /// The longest model name accepted (bytes of UTF-8).
+        public static let maxName = 128
+        /// Model id: SHA-256 of the GGUF file.
+        public var modelID: Digest
+        /// Human-readable name, e.g. `SmolLM2-135M-Instruct.Q4_1`.
+        public var name: String
+        /// Context length in tokens.
+        public var contextLength: UInt32
+        /// Measured prompt-processing speed, in thousandths of a token per second.
+        public var prefillMilliTokensPerSecond: UInt64
+        /// Measured generation speed, in thousandths of a token per second.
+        public var decodeMilliTokensPerSecond: UInt64
+        /// Asking price per 1,000 generated tokens, in micro-credits.
+        public var pricePer1kTokens: UInt64
+
+        /// An offer.
+        public init(modelID: Digest, name: String, contextLength: UInt32, prefillMilliTokensPerSecond: UInt64,
+                    decodeMilliTokensPerSecond: UInt64, pricePer1kTokens: UInt64) {
+            self.modelID = modelID
+            self.name = name
+            self.contextLength = contextLength
+            self.prefillMilliTokensPerSecond = prefillMilliTokensPerSecond
+            self.decodeMilliTokensPerSecond = decodeMilliTokensPerSecond
+            self.pricePer1kTokens = pricePer1kTokens
+        }
+
+        /// `hash32 model id ‖ string name ‖ varint context ‖ varint prefill ‖ varint decode ‖ varint price`.
+        public func encode(to w: inout WireWriter) {
+            w.raw(modelID.bytes)
+            w.string(name)
+            w.varint(UInt64(contextLength))
+            w.varint(prefillMilliTokensPerSecond)
+            w.varint(decodeMilliTokensPerSecond)
+            w.varint(pricePer1kTokens)
+        }
+
+        /// Decodes with the bounds of Protocol.md §5.2.
+        public init(from r: inout WireReader) throws(WireError) {
+            let at = r.offset
+            guard let id = try? Digest(bytes: try r.raw(32, "model.id")) else { throw WireError(.invalidValue, "model.id", offset: at) }
+            modelID = id
+            name = try r.string("model.name", max: ModelOffer.maxName)
+            contextLength = UInt32(try r.varint("model.contextLength", max: UInt64(UInt32.max)))
+            prefillMilliTokensPerSecond = try r.varint("model.prefill")
+            decodeMilliTokensPerSecond = try r.varint("model.decode")
+            pricePer1kTokens = try r.varint("model.price")
+        }
+    }
+
+    /// What a member serves and how busy it is.
+    public struct Capabilities: Hashable, Sendable, WireCodable {
+        /// At most this many models per record.
+        public static let maxModels = 8
+        /// Models served.
+        public var models: [ModelOffer]
+        /// Jobs waiting in the member's queue when it signed the record.
+        public var queueDepth: UInt32
+
+        /// Capabilities.
+        public init(models: [ModelOffer] = [], queueDepth: UInt32 = 0) {
+            self.models = models
+            self.queueDepth = queueDepth
+        }
+
+        /// `list<model> ‖ varint queue depth`.
+        public func encode(to w: inout WireWriter) {
+            w.array(models) { w, m in m.encode(to: &w) }
+            w.varint(UInt64(queueDepth))
+        }
+
+        /// Decodes at most `maxModels` models.
+        public init(from r: inout WireReader) throws(WireError) {
+            models = try r.array("capabilities.models", max: Capabilities.maxModels) { r throws(WireError) in try ModelOffer(from: &r) }
+            queueDepth = UInt32(try r.varint("capabilities.queueDepth", max: UInt64(UInt32.max)))
+        }
+    }
+}

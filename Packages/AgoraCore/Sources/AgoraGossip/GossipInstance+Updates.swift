@@ -1,0 +1,188 @@
+import AgoraCrypto
+
+extension Gossip.Instance {
+    /// Applies one membership update; returns whether it changed this node's view (news
+    /// worth gossiping). Stale, duplicate and invalid updates change nothing and are counted.
+    /// Updates learnt by push-pull are not re-broadcast (anti-entropy, not news), and a
+    /// `dead` learnt by push-pull about a member alive at the same incarnation only makes
+    /// it suspect (as memberlist does), so a healed partition cannot kill live members.
+    mutating func apply(_ u: Gossip.Update, now: Gossip.Instant, viaPushPull: Bool, into out: inout [Gossip.Directive]) -> Bool {
+        switch u {
+        case .alive(let r):
+            return applyRecord(r, now: now, viaPushPull: viaPushPull, into: &out)
+        case .suspect(let id, let inc, let from):
+            if id == nodeID { return refuteIfNeeded(inc, into: &out) }
+            guard let i = index(of: id) else { counters.unknownSubjects += 1; return false }
+            var m = members[i]
+            guard inc >= m.incarnation else { counters.staleUpdates += 1; return false }
+            switch m.status {
+            case .dead, .left:
+                return false
+            case .suspect where inc == m.incarnation:
+                guard var s = suspicions[id], s.confirm(from) else { return false }
+                suspicions[id] = s
+                out.append(.schedule(.suspicion(id), at: max(s.deadline, now)))
+                if !viaPushPull { broadcasts.enqueue(u) }
+                return true
+            case .alive, .suspect:
+                if m.status == .alive { m.status = .suspect }
+                m.incarnation = inc
+                members[i] = m
+                let min = settings.suspicionTimeout.gossipNanoseconds
+                let k = settings.lifeguard ? (clusterSize - 2 < settings.suspicionConfirmations ? 0 : settings.suspicionConfirmations) : 0
+                let max = settings.lifeguard && k > 0 ? Int64(Double(min) * settings.suspicionMaxMultiplier) : min
+                let s = Gossip.Suspicion(from: from, start: now, min: min, max: max, k: k)
+                suspicions[id] = s
+                out.append(.schedule(.suspicion(id), at: s.deadline))
+                out.append(.emit(.suspect(id, incarnation: inc)))
+                if !viaPushPull { broadcasts.enqueue(u) }
+                return true
+            }
+        case .dead(let id, let inc, let from):
+            if id == nodeID { return refuteIfNeeded(inc, into: &out) }
+            guard let i = index(of: id) else {
+                if tombstones[id].map({ inc > $0.incarnation }) ?? true { addTombstone(id, inc, now: now) }
+                return false
+            }
+            let m = members[i]
+            guard inc >= m.incarnation else { counters.staleUpdates += 1; return false }
+            guard m.status.isLive else { return false }
+            if viaPushPull, inc == m.incarnation, m.status == .alive {
+                return apply(.suspect(node: id, incarnation: inc, from: from), now: now, viaPushPull: true, into: &out)
+            }
+            setStatus(i, .dead, incarnation: inc)
+            suspicions[id] = nil
+            deadSince[id] = now
+            out.append(.emit(.dead(id, incarnation: inc)))
+            if !viaPushPull { broadcasts.enqueue(u) }
+            return true
+        }
+    }
+
+    /// A signed record: accepted only if newer than everything held about its subject
+    /// (member or tombstone) and signed by the subject's own key.
+    mutating func applyRecord(_ r: Gossip.PeerRecord, now: Gossip.Instant, viaPushPull: Bool, into out: inout [Gossip.Directive]) -> Bool {
+        let id = r.nodeID
+        if id == nodeID {
+            guard r.incarnation >= record.incarnation, r != record else { return false }
+            guard verifier.isValid(r) else { counters.badRecords += 1; return false }
+            return refuteIfNeeded(r.incarnation, into: &out)
+        }
+        if let t = tombstones[id], r.incarnation <= t.incarnation { counters.staleUpdates += 1; return false }
+        if let i = index(of: id) {
+            let m = members[i]
+            guard r.incarnation > m.incarnation else {
+                if r.incarnation < m.incarnation { counters.staleUpdates += 1 }
+                return false
+            }
+            guard verifier.isValid(r) else { counters.badRecords += 1; return false }
+            let old = m.status
+            members[i].record = r
+            suspicions[id] = nil
+            if r.departing {
+                setStatus(i, .left, incarnation: r.incarnation)
+                deadSince[id] = now
+                if old != .left { out.append(.emit(.left(id, incarnation: r.incarnation))) }
+            } else {
+                setStatus(i, .alive, incarnation: r.incarnation)
+                deadSince[id] = nil
+                out.append(.emit(old == .alive ? .recordUpdated(r) : .alive(r)))
+            }
+        } else {
+            guard verifier.isValid(r) else { counters.badRecords += 1; return false }
+            if r.departing {
+                addTombstone(id, r.incarnation, now: now)
+            } else {
+                members.insert(Gossip.Member(record: r, incarnation: r.incarnation, status: .alive), at: insertionIndex(of: id))
+                liveCount += 1
+                out.append(.emit(.alive(r)))
+            }
+        }
+        if !viaPushPull { broadcasts.enqueue(.alive(r)) }
+        return true
+    }
+
+    mutating func setStatus(_ i: Int, _ status: Gossip.Member.Status, incarnation: UInt64) {
+        let was = members[i].status.isLive
+        members[i].status = status
+        members[i].incarnation = incarnation
+        if was != status.isLive { liveCount += status.isLive ? 1 : -1 }
+    }
+
+    mutating func addTombstone(_ id: NodeID, _ inc: UInt64, now: Gossip.Instant) {
+        if tombstones[id] == nil, tombstones.count >= settings.maxTombstones {
+            // Drop the tombstone closest to expiry (ties by id, so the choice is deterministic).
+            if let victim = tombstones.min(by: { ($0.value.expires, $0.key) < ($1.value.expires, $1.key) })?.key {
+                tombstones[victim] = nil
+            }
+        }
+        tombstones[id] = Gossip.Tombstone(incarnation: inc, expires: now + settings.tombstoneRetention)
+    }
+
+    /// A claim that this node is suspect or dead at `inc` (or a record of this node at
+    /// `inc`): refute it with a record at a higher incarnation, unless it is stale.
+    mutating func refuteIfNeeded(_ inc: UInt64, into out: inout [Gossip.Directive]) -> Bool {
+        guard inc >= record.incarnation, phase != .leaving else { return false }
+        guard let r = try? Gossip.PeerRecord(incarnation: inc + 1, addresses: record.addresses,
+                                             capabilities: record.capabilities, signer: signer) else { return false }
+        record = r
+        broadcasts.enqueue(.alive(r))
+        counters.refutations += 1
+        if settings.lifeguard { adjustHealth(1) }
+        out.append(.emit(.refuted(incarnation: r.incarnation)))
+        return true
+    }
+
+    /// Signs and queues a new own record at the next incarnation.
+    mutating func publish(departing: Bool, addresses: [Gossip.Address], capabilities: Gossip.Capabilities) {
+        guard let r = try? Gossip.PeerRecord(incarnation: record.incarnation + 1, departing: departing,
+                                             addresses: addresses.isEmpty ? record.addresses : addresses,
+                                             capabilities: capabilities, signer: signer) else { return }
+        record = r
+        broadcasts.enqueue(.alive(r))
+    }
+
+    /// Takes known records in bulk (join); sorted input is merged in linear time.
+    mutating func mergeKnown(_ records: [Gossip.PeerRecord], now: Gossip.Instant, into out: inout [Gossip.Directive]) {
+        guard !records.isEmpty else { return }
+        let sorted = zip(records, records.dropFirst()).allSatisfy { $0.nodeID < $1.nodeID }
+        if sorted, members.isEmpty {
+            var fresh: [Gossip.Member] = []
+            fresh.reserveCapacity(records.count)
+            for r in records where r.nodeID != nodeID && !r.departing && !isTombstoned(r.nodeID, incarnation: r.incarnation) {
+                guard verifier.isValid(r) else { counters.badRecords += 1; continue }
+                fresh.append(Gossip.Member(record: r, incarnation: r.incarnation, status: .alive))
+            }
+            members = fresh
+            liveCount = fresh.count
+            return
+        }
+        for r in records { _ = applyRecord(r, now: now, viaPushPull: true, into: &out) }
+    }
+
+    /// A suspicion timer fired: declare the member dead if it is still suspect at its deadline.
+    mutating func suspicionEnded(_ id: NodeID, now: Gossip.Instant, into out: inout [Gossip.Directive]) {
+        guard let s = suspicions[id], now >= s.deadline, let i = index(of: id), members[i].status == .suspect else { return }
+        counters.declaredDead += 1
+        _ = apply(.dead(node: id, incarnation: members[i].incarnation, from: nodeID), now: now, viaPushPull: false, into: &out)
+    }
+
+    /// Removes dead and departed members after `deadRetention`, leaving tombstones.
+    mutating func reap(now: Gossip.Instant, into out: inout [Gossip.Directive]) {
+        let cutoff = settings.deadRetention.gossipNanoseconds
+        var due = deadSince.filter { now.nanoseconds - $0.value.nanoseconds >= cutoff }.map(\.key)
+        if !due.isEmpty {
+            due.sort()
+            for id in due {
+                deadSince[id] = nil
+                guard let i = index(of: id) else { continue }
+                addTombstone(id, members[i].incarnation, now: now)
+                members.remove(at: i)
+                out.append(.emit(.reaped(id)))
+            }
+        }
+        if tombstones.count > 0, rng.below(16) == 0 {
+            tombstones = tombstones.filter { $0.value.expires > now }
+        }
+    }
+}

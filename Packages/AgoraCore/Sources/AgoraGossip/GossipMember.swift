@@ -1,0 +1,94 @@
+import AgoraCrypto
+
+extension Gossip {
+    /// A member as this node sees it: its latest record and its status at an incarnation.
+    public struct Member: Sendable, CustomStringConvertible {
+        /// Membership status.
+        public enum Status: UInt8, Sendable, Comparable {
+            /// Answering probes (or not yet found otherwise).
+            case alive = 0
+            /// A probe failed; dead after the suspicion timeout unless it refutes.
+            case suspect = 1
+            /// Declared dead; kept until reaped so that no stale record revives it.
+            case dead = 2
+            /// Left gracefully (signed departing record).
+            case left = 3
+
+            public static func < (a: Status, b: Status) -> Bool { a.rawValue < b.rawValue }
+
+            /// Alive or suspect: still probed and gossiped to.
+            public var isLive: Bool { self == .alive || self == .suspect }
+        }
+
+        /// The latest signed record from the member.
+        public internal(set) var record: PeerRecord
+        /// The incarnation `status` refers to (≥ `record.incarnation`).
+        public internal(set) var incarnation: UInt64
+        /// Status.
+        public internal(set) var status: Status
+
+        /// Node id.
+        public var nodeID: NodeID { record.nodeID }
+        /// Address to reach it at.
+        public var address: Address { record.address }
+
+        public var description: String { "\(nodeID.short) \(status) #\(incarnation)" }
+    }
+
+    /// A member's tombstone after it was reaped.
+    struct Tombstone: Sendable {
+        var incarnation: UInt64
+        var expires: Instant
+    }
+
+    /// Lifeguard suspicion timer for one member (memberlist `suspicion.go`).
+    struct Suspicion: Sendable {
+        let start: Instant
+        let min: Int64
+        let max: Int64
+        let k: Int
+        /// The first suspecter, then each independent confirmer.
+        private(set) var confirmers: [NodeID]
+
+        init(from: NodeID, start: Instant, min: Int64, max: Int64, k: Int) {
+            self.start = start
+            self.min = min
+            self.max = max
+            self.k = k
+            confirmers = [from]
+        }
+
+        /// Adds a confirmation from a member not yet counted; false if not new or not needed.
+        mutating func confirm(_ from: NodeID) -> Bool {
+            guard k > 0, confirmers.count - 1 < k, !confirmers.contains(from) else { return false }
+            confirmers.append(from)
+            return true
+        }
+
+        /// When the member is declared dead: `max − (max − min) · log(c + 1) / log(k + 1)`
+        /// after the start, never less than `min`.
+        var deadline: Instant {
+            guard k >= 1 else { return Instant(nanoseconds: start.nanoseconds + min) }
+            let c = Double(confirmers.count - 1)
+            let frac = naturalLog(c + 1) / naturalLog(Double(k) + 1)
+            let raw = Double(max) - frac * Double(max - min)
+            let ms = (raw / 1e6).rounded(.down) * 1e6
+            return Instant(nanoseconds: start.nanoseconds + Swift.max(min, Int64(ms)))
+        }
+    }
+}
+
+/// Natural logarithm without Foundation (a short series is enough for small counts).
+@inline(__always) func naturalLog(_ x: Double) -> Double {
+    // x ≥ 1 here; ln x = 2·atanh((x−1)/(x+1)), series converges fast for small x.
+    let y = (x - 1) / (x + 1)
+    let y2 = y * y
+    var term = y, sum = 0.0
+    var n = 1.0
+    while n < 60 {
+        sum += term / n
+        term *= y2
+        n += 2
+    }
+    return 2 * sum
+}

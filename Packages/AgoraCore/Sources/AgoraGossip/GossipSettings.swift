@@ -1,0 +1,55 @@
+extension Gossip {
+    /// Protocol parameters. Defaults are the tuned values reported in BENCHMARKS.md
+    /// ("Gossip simulation"); memberlist's LAN defaults are noted where they differ.
+    public struct Settings: Sendable {
+        /// Probe period T. Members probe in rounds `floor(now / T)`.
+        public var probeInterval: Duration = .seconds(1)
+        /// How long to wait for a direct ack before asking helpers (memberlist: 500 ms).
+        public var probeTimeout: Duration = .milliseconds(200)
+        /// From the start of a probe until, without any ack, the target is suspected.
+        public var indirectWindow: Duration = .milliseconds(500)
+        /// Helpers asked to probe indirectly (k).
+        public var indirectProbes = 3
+        /// Lifeguard on: local health multiplier, nacks, and a suspicion timeout that starts
+        /// at `suspicionMaxMultiplier × suspicionTimeout` and shrinks with independent
+        /// confirmations. Off: plain SWIM with a fixed `suspicionTimeout`.
+        public var lifeguard = true
+        /// Local health multiplier ceiling (scores 0 ..< this).
+        public var maxLocalHealth = 8
+        /// The shortest suspicion timeout (memberlist: 4 · log10 N · T).
+        public var suspicionTimeout: Duration = .seconds(1)
+        /// The longest suspicion timeout as a multiple of `suspicionTimeout` (memberlist: 6).
+        public var suspicionMaxMultiplier = 6.0
+        /// Independent confirmations that bring the suspicion timeout down to its minimum
+        /// (memberlist: SuspicionMult − 2 = 2).
+        public var suspicionConfirmations = 3
+        /// Probe targets follow a permutation shared by all members for each round (each
+        /// member is probed about once per period), instead of independent random choices.
+        public var alignedProbeSchedule = true
+        /// Gossip round period (memberlist: 200 ms).
+        public var gossipInterval: Duration = .milliseconds(200)
+        /// Members sent to per gossip round (memberlist: 3).
+        public var gossipFanout = 3
+        /// Run a gossip round as soon as a datagram brings news, instead of waiting for
+        /// the next tick.
+        public var eagerPush = true
+        /// λ: each update is sent `λ · ceil(log10(N + 1))` times (memberlist: 4).
+        public var retransmitMultiplier = 4
+        /// Push-pull period for up to 32 members; scaled by `ceil(log2(N / 32)) + 1` above.
+        public var pushPullInterval: Duration = .seconds(30)
+        /// How long a dead or departed member stays in the member list before it is reaped.
+        public var deadRetention: Duration = .seconds(30)
+        /// How long a reaped member's tombstone (its last incarnation) is kept, so that no
+        /// stale record brings it back.
+        public var tombstoneRetention: Duration = .seconds(6 * 3600)
+        /// At most this many tombstones are kept (oldest dropped first).
+        public var maxTombstones = 100_000
+        /// Retry period for joining while no member is known.
+        public var joinRetry: Duration = .seconds(2)
+        /// Largest packet built (Protocol.md §5.1 caps it at 1,400 bytes).
+        public var maxPacketSize = Packet.maxSize
+
+        /// Defaults.
+        public init() {}
+    }
+}

@@ -1,0 +1,60 @@
+import AgoraGossip
+
+extension Sim {
+    /// A scripted fault or command.
+    public enum Action: Sendable {
+        /// The node stops: no more input, timers lost.
+        case crash(Int)
+        /// A crashed node starts again with a fresh instance at a higher incarnation and
+        /// rejoins through a push-pull with a random live node.
+        case restart(Int)
+        /// The node processes nothing until `until` (ns), then handles the backlog in order.
+        case stall(Int, until: Int64)
+        /// Datagrams and push-pulls between nodes of different groups are dropped.
+        case partition([UInt16])
+        /// Ends any partition.
+        case heal
+        /// Gives the node a command (e.g. a new record, a leave).
+        case command(Int, Gossip.Command)
+    }
+
+    enum Payload {
+        case datagram(Gossip.Datagram, from: Int, fromAddress: Gossip.Address, to: Int)
+        case packet([UInt8], fromAddress: Gossip.Address, to: Int)
+        case pushPull(Gossip.PushPull, fromAddress: Gossip.Address, to: Int, failTo: Int)
+        case timer(Int, Gossip.Timer, generation: Int)
+        case action(Action)
+    }
+
+    struct Event: Comparable {
+        var time: Int64
+        var seq: UInt64
+        var payload: Payload
+
+        static func < (a: Event, b: Event) -> Bool { a.time != b.time ? a.time < b.time : a.seq < b.seq }
+        static func == (a: Event, b: Event) -> Bool { a.time == b.time && a.seq == b.seq }
+
+        /// The node the event is delivered to, if any.
+        var target: Int? {
+            switch payload {
+            case .datagram(_, _, _, let to), .packet(_, _, let to), .pushPull(_, _, let to, _): to
+            case .timer(let n, _, _): n
+            case .action: nil
+            }
+        }
+    }
+
+    /// Per-node traffic counters (bytes include packet headers and the 64-byte signature).
+    public struct Traffic: Sendable {
+        /// Datagram bytes sent.
+        public var datagramBytesSent = 0
+        /// Datagram bytes received.
+        public var datagramBytesReceived = 0
+        /// Datagrams sent.
+        public var datagramsSent = 0
+        /// Push-pull bytes sent (envelope payload, both directions counted at the sender).
+        public var streamBytesSent = 0
+        /// Push-pull bytes received.
+        public var streamBytesReceived = 0
+    }
+}
