@@ -8,6 +8,9 @@
 import AgoraGossip
 import AgoraSim
 
+// Market scenarios: `agora-sim market …` and `agora-sim market-bench …` run and exit here.
+Sim.runMarketCommandIfAsked()
+
 struct Options {
     var scenario = "help"
     var nodes = 1000
