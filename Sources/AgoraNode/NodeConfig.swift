@@ -25,6 +25,9 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     public var spotCheckRate: Double = 0.1
     /// Whether this node serves jobs (false: requester and validator only).
     public var serve: Bool = true
+    /// Validators that re-check each job this node requests before it is paid (0: the
+    /// ledger proof only).
+    public var verificationLevel: UInt8 = 1
 
     /// The defaults.
     public init() {}
@@ -62,6 +65,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         guard (1...64).contains(slots) else { throw NodeError(.configuration, "slots \(slots) is out of range 1…64") }
         guard (0...10_000).contains(queueLimit) else { throw NodeError(.configuration, "queue limit \(queueLimit) is out of range") }
         guard (0...1).contains(spotCheckRate) else { throw NodeError(.configuration, "spot-check rate \(spotCheckRate) is not in 0…1") }
+        guard verificationLevel <= 4 else { throw NodeError(.configuration, "verification level \(verificationLevel) is out of range 0…4") }
         for b in bootstrap where Self.parseAddress(b) == nil {
             throw NodeError(.configuration, "bootstrap address \"\(b)\" is not host:port")
         }
@@ -78,6 +82,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case host, port, httpPort, bootstrap, modelPath, threads, slots, queueLimit, pricePer1kTokens, spotCheckRate, serve
+        case verificationLevel
     }
 
     /// Decodes leniently: missing keys keep their defaults; unknown keys are an error.
@@ -101,6 +106,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         pricePer1kTokens = try c.decodeIfPresent(UInt64.self, forKey: .pricePer1kTokens) ?? d.pricePer1kTokens
         spotCheckRate = try c.decodeIfPresent(Double.self, forKey: .spotCheckRate) ?? d.spotCheckRate
         serve = try c.decodeIfPresent(Bool.self, forKey: .serve) ?? d.serve
+        verificationLevel = try c.decodeIfPresent(UInt8.self, forKey: .verificationLevel) ?? d.verificationLevel
     }
 }
 
