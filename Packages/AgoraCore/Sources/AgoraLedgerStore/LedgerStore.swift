@@ -130,6 +130,22 @@ public actor LedgerStore {
         lock = nil
     }
 
+    /// Up to `limit` entries from seq `from` on (reads committed entries).
+    public nonisolated func entries(from: UInt64, limit: Int) throws(LedgerStoreError) -> [LedgerEntry] {
+        try database.entries(from: from, limit: limit)
+    }
+
+    /// The inclusion proof of entry `seq` in the tree of `treeSize` entries (default: the
+    /// latest checkpoint's size).
+    public nonisolated func inclusionProof(seq: UInt64, treeSize: UInt64? = nil) throws(LedgerStoreError) -> Ledger.InclusionProof {
+        try database.inclusionProof(seq: seq, treeSize: treeSize)
+    }
+
+    /// The consistency proof between tree sizes `from ≤ to`.
+    public nonisolated func consistencyProof(from: UInt64, to: UInt64) throws(LedgerStoreError) -> Ledger.ConsistencyProof {
+        try database.consistencyProof(from: from, to: to)
+    }
+
     private func enqueue(_ request: Request) {
         guard lock != nil else {
             let e = LedgerStoreError(.io, path: path, "the store is closed")

@@ -17,7 +17,7 @@ extension LedgerDatabase {
     /// Verifies every stored entry (format, chain, seq, signature) and the latest
     /// checkpoint against them, reading in one snapshot. Storage failures throw.
     public func verify(batchSize: Int = 4_096) throws(LedgerStoreError) -> LedgerVerification {
-        let id = ledgerID, path = self.path
+        let id = ledgerID
         return try read { db in
             let note = try Data.fetchOne(db, sql: "SELECT note FROM checkpoint ORDER BY size DESC LIMIT 1")
             var verifier: Ledger.Verifier
@@ -46,7 +46,6 @@ extension LedgerDatabase {
                 if rows.count < batchSize { break }
             }
             do { try verifier.finish() } catch let e as LedgerError { return .invalid(e) }
-            _ = path
             return .valid(ledgerID: id, count: verifier.count, checkpoint: verifier.checkpoint)
         }
     }

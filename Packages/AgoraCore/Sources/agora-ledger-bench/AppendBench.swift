@@ -47,6 +47,7 @@ enum AppendBench {
         let elapsed = BenchArgs.seconds(ContinuousClock.now - start)
         _ = try? await store.checkpoint()
         let checkpoints = (try? store.database.checkpointSizes().count) ?? 0
+        let lag = checkpointLag(store.database)
         await store.close()
         let rate = Double(count) / elapsed
         let p50 = latencies[latencies.count / 2] * 1000, p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000
@@ -55,6 +56,28 @@ enum AppendBench {
                      concurrency, rate, count, elapsed, p50, p99))
         print(String(format: "ratio group/sequential: %.1f×; checkpoints signed: %d (every %d ms when due)",
                      rate / seqRate, checkpoints, checkpointMs))
+        print(String(format: "append-to-checkpoint (entry time → first checkpoint covering it): p50 %.0f ms, p99 %.0f ms, max %.0f ms",
+                     lag.p50, lag.p99, lag.max))
+    }
+
+    /// For every entry, the time from its append to the first checkpoint that covers it.
+    static func checkpointLag(_ db: LedgerDatabase) -> (p50: Double, p99: Double, max: Double) {
+        guard let sizes = try? db.checkpointSizes(), let total = try? db.count() else { return (0, 0, 0) }
+        let checkpoints = sizes.compactMap { try? db.checkpoint(size: $0)?.checkpoint }
+        var lags: [Double] = []
+        var c = 0
+        var from: UInt64 = 0
+        while from < total {
+            guard let batch = try? db.entries(from: from, limit: 10_000), !batch.isEmpty else { break }
+            for e in batch {
+                while c < checkpoints.count && checkpoints[c].size <= e.seq { c += 1 }
+                if c < checkpoints.count { lags.append(Double(checkpoints[c].time - e.time)) }
+            }
+            from += UInt64(batch.count)
+        }
+        lags.sort()
+        guard !lags.isEmpty else { return (0, 0, 0) }
+        return (lags[lags.count / 2], lags[min(lags.count - 1, lags.count * 99 / 100)], lags[lags.count - 1])
     }
 
     static func open(_ path: String, _ identity: Identity, _ checkpointMs: Int64) -> LedgerStore {
