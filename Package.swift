@@ -74,5 +74,9 @@ let package = Package(
             .product(name: "AgoraLedgerStore", package: "AgoraCore"),
             .product(name: "AgoraCrypto", package: "AgoraCore"),
         ], linkerSettings: llamaRPath),
+        .testTarget(name: "AgoraNetworkTests", dependencies: [
+            .product(name: "AgoraLedger", package: "AgoraCore"),
+            .product(name: "AgoraCrypto", package: "AgoraCore"),
+        ]),
     ]
 )

@@ -110,11 +110,14 @@ public struct LedgerEntryView: Codable, Sendable {
     public var timeUnixMs: Int64
     public var hash: String
     public var summary: String
+    /// The entry's canonical bytes, hex: any peer can check its signature and hash itself.
+    public var bytes: String
 
-    enum CodingKeys: String, CodingKey { case seq, kind, timeUnixMs = "time_unix_ms", hash, summary }
+    enum CodingKeys: String, CodingKey { case seq, kind, timeUnixMs = "time_unix_ms", hash, summary, bytes }
 
-    public init(seq: UInt64, kind: String, timeUnixMs: Int64, hash: String, summary: String) {
+    public init(seq: UInt64, kind: String, timeUnixMs: Int64, hash: String, summary: String, bytes: String) {
         self.seq = seq; self.kind = kind; self.timeUnixMs = timeUnixMs; self.hash = hash; self.summary = summary
+        self.bytes = bytes
     }
 }
 

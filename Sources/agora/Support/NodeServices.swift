@@ -100,7 +100,7 @@ struct NodeStatus: NodeStatusService {
     func ledgerEntries(from: UInt64, limit: Int) async throws -> [LedgerEntryView] {
         try node.ledgerEntries(from: from, limit: limit).map {
             LedgerEntryView(seq: $0.seq, kind: "\($0.kind)", timeUnixMs: $0.time, hash: $0.hash.hex,
-                            summary: "\($0.body.count)-byte \($0.kind) body")
+                            summary: "\($0.body.count)-byte \($0.kind) body", bytes: Hex.encode($0.encoded))
         }
     }
 
