@@ -1,0 +1,51 @@
+import AgoraCrypto
+import AgoraWire
+import Testing
+@testable import AgoraNet
+
+/// A slow consumer holds back a fast sender through TCP flow control instead of letting
+/// the receiving session buffer without bound.
+@Suite(.timeLimit(.minutes(2))) struct SessionBackpressureTests {
+    actor Progress {
+        var sent = 0
+        func increment() { sent += 1 }
+    }
+
+    @Test func anIdleConsumerStallsTheSenderAndLosesNothing() async throws {
+        let bob = Identity.generate()
+        let server = try await SessionServer.start(identity: bob)
+        var accepted = server.sessions.makeAsyncIterator()
+        let client = try await SessionClient.connect(to: "127.0.0.1", port: server.port, identity: .generate(), expectedPeer: bob.publicKey)
+        let serverSide = try #require(await accepted.next())
+
+        // 400 × 64 KiB of incompressible data: far more than the kernel's socket buffers
+        // plus the session's 16-envelope high watermark.
+        let count = 400, size = 64 << 10
+        let progress = Progress()
+        let sender = Task {
+            for i in 0..<count {
+                var payload = SecureRandom.bytes(size)
+                payload[0] = UInt8(i & 0xff); payload[1] = UInt8(i >> 8)
+                try await client.send(Envelope(type: .entries, payload: payload))
+                await progress.increment()
+            }
+        }
+        try await Task.sleep(for: .milliseconds(700))
+        let early = await progress.sent
+        try await Task.sleep(for: .milliseconds(700))
+        let later = await progress.sent
+        #expect(early == later, "the sender kept going while nobody read: \(early) → \(later)")
+        #expect(later < count / 2, "\(later) of \(count) envelopes were accepted with no reader")
+
+        var received = 0
+        for try await envelope in serverSide.inbound {
+            #expect(Int(envelope.payload[0]) | Int(envelope.payload[1]) << 8 == received)
+            received += 1
+            if received == count { break }
+        }
+        try await sender.value
+        #expect(received == count)
+        await client.close()
+        await server.close()
+    }
+}
