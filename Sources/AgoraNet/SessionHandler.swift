@@ -219,9 +219,17 @@ final class SessionHandler: ChannelDuplexHandler {
                 return
             }
             closingLocally = true
+            // The final record may queue behind writes a stalled peer never reads: close
+            // anyway after `closeTimeout`.
+            let forced = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.closeTimeout)) {
+                context.close(promise: nil)
+            }
             let written = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(wrapOutboundOut(frame(layer.sealFinal(), context)), promise: written)
-            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: promise) }
+            written.futureResult.assumeIsolated().whenComplete { _ in
+                forced.cancel()
+                context.close(promise: promise)
+            }
         }
     }
 

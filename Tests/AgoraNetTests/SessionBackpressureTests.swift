@@ -53,4 +53,30 @@ import Testing
         await client.close()
         await server.close()
     }
+
+    @Test func closeReturnsEvenWhenThePeerStoppedReading() async throws {
+        let bob = Identity.generate()
+        let server = try await SessionServer.start(identity: bob)
+        var accepted = server.sessions.makeAsyncIterator()
+        var configuration = SessionConfiguration()
+        configuration.closeTimeout = .milliseconds(300)
+        let client = try await SessionClient.connect(to: "127.0.0.1", port: server.port, identity: .generate(),
+                                                     configuration: configuration)
+        let idle = try #require(await accepted.next())   // never read
+        let progress = Progress()
+        let sender = Task {
+            while true {
+                try await client.send(Envelope(type: .entries, payload: SecureRandom.bytes(64 << 10)))
+                await progress.increment()
+            }
+        }
+        var last = -1
+        while await progress.sent != last { last = await progress.sent; try await Task.sleep(for: .milliseconds(300)) }
+        let started = ContinuousClock.now
+        await client.close()
+        #expect(ContinuousClock.now - started < .seconds(3))
+        await expectNetError(.sessionClosed) { try await sender.value }
+        _ = idle
+        await server.close()
+    }
 }
