@@ -110,11 +110,9 @@ private final class DatagramHandler: ChannelInboundHandler {
         guard size <= DatagramTransport.maxDatagramSize else { return metrics.datagramDropped("oversize") }
         guard let sender = NetAddress(envelope.remoteAddress) else { return metrics.datagramDropped("unaddressed") }
         let datagram = DatagramTransport.Datagram(bytes: Array(envelope.data.readableBytesView), sender: sender)
-        if case .dropped = continuation.yield(datagram) {
-            metrics.datagramDropped("backlog")
-        } else {
-            metrics.datagramReceived()
-        }
+        // Counted on arrival (before the consumer can see it); a backlog drop is counted too.
+        metrics.datagramReceived()
+        if case .dropped = continuation.yield(datagram) { metrics.datagramDropped("backlog") }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -13,7 +13,7 @@ struct NetMetrics: Sendable {
 
     /// A datagram handed to the socket.
     func datagramSent() { counter("agora_net_datagrams_sent_total").increment() }
-    /// A datagram delivered to the consumer.
+    /// A datagram of acceptable size received (a later backlog drop is counted separately).
     func datagramReceived() { counter("agora_net_datagrams_received_total").increment() }
     /// A datagram refused or discarded; `reason` is `oversize`, `empty`, `backlog` or `send_too_large`.
     func datagramDropped(_ reason: String) { counter("agora_net_datagrams_dropped_total", [("reason", reason)]).increment() }

@@ -3,21 +3,21 @@ import AgoraWire
 import NIOCore
 
 /// An established, mutually authenticated and encrypted session with one peer.
-/// `inbound` yields the peer's envelopes in order and ends when the peer closes cleanly,
-/// or throws a `NetError` when the session breaks (tampering, truncation, reset). The
-/// inbound sequence has one consumer.
+/// `inbound` yields the peer's envelopes in order (with backpressure) and ends when the
+/// peer closes cleanly, or throws a `NetError` when the session breaks (tampering,
+/// truncation, reset). The inbound sequence has one consumer.
 public final class Session: Sendable, CustomStringConvertible {
     /// The peer's node id, proven in the handshake.
     public let remoteNodeID: NodeID
     /// The peer's socket address, when known.
     public let remoteAddress: NetAddress?
     /// Envelopes from the peer.
-    public let inbound: AsyncThrowingStream<Envelope, any Error>
+    public let inbound: SessionInbound
     private let channel: any Channel
     private let maxPayload: Int
     private let maxRecord: Int
 
-    init(remoteNodeID: NodeID, channel: any Channel, inbound: AsyncThrowingStream<Envelope, any Error>,
+    init(remoteNodeID: NodeID, channel: any Channel, inbound: SessionInbound,
          configuration: SessionConfiguration) {
         self.remoteNodeID = remoteNodeID
         self.remoteAddress = channel.remoteAddress.flatMap(NetAddress.init)

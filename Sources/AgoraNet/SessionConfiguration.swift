@@ -7,6 +7,9 @@ public struct SessionConfiguration: Sendable {
     /// Time from TCP connect to an established session; a slower handshake is closed
     /// with `handshakeTimeout`.
     public var handshakeTimeout: Duration = .seconds(5)
+    /// How long `Session.close()` waits for its final record to reach a peer that has
+    /// stopped reading before closing the connection regardless.
+    public var closeTimeout: Duration = .seconds(5)
     /// Largest record frame body accepted after the handshake (during it the limit is
     /// `HandshakeStateMachine.maxFrame`). Default 4 MiB + 64 bytes.
     public var maxFrame: Int = FrameDecoder.defaultMaxFrame

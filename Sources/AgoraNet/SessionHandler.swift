@@ -1,6 +1,11 @@
 import AgoraCrypto
 import AgoraWire
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 
 /// The channel side of a session: frames bytes, feeds the handshake machine, then
 /// encrypts and decrypts records. Every failure completes the handshake promise or ends
@@ -31,10 +36,16 @@ final class SessionHandler: ChannelDuplexHandler {
     private let metrics: NetMetrics
     private let roleName: String
     private let established: EventLoopPromise<Session>
-    private let inbound: AsyncThrowingStream<Envelope, any Error>
-    private let continuation: AsyncThrowingStream<Envelope, any Error>.Continuation
+    private var inbound: SessionInbound.Producer.Source?
+    private var inboundSequence: SessionInbound?
     private var timeout: Scheduled<Void>?
     private var closingLocally = false
+    /// Backpressure: the consumer is `highWatermark` envelopes behind, so reads wait.
+    private var readingPaused = false
+    private var pendingRead = false
+
+    /// Inbound envelopes buffered before reading pauses, and the level to resume at.
+    static let highWatermark = 16, lowWatermark = 4
 
     init(role: HandshakeStateMachine.Role, identity: Identity, configuration: SessionConfiguration,
          established: EventLoopPromise<Session>) {
@@ -46,7 +57,14 @@ final class SessionHandler: ChannelDuplexHandler {
         self.metrics = NetMetrics(factory: configuration.metricsFactory)
         self.roleName = role == .responder ? "responder" : "initiator"
         self.established = established
-        (inbound, continuation) = AsyncThrowingStream.makeStream(of: Envelope.self)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let made = SessionInbound.Producer.makeSequence(
+            backPressureStrategy: .init(lowWatermark: Self.lowWatermark, highWatermark: Self.highWatermark),
+            finishOnDeinit: true, delegate: ReadDemand(channel: context.channel))
+        inbound = made.source
+        inboundSequence = SessionInbound(producer: made.sequence)
     }
 
     // MARK: Inbound
@@ -78,14 +96,14 @@ final class SessionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         switch phase {
         case .closed:
-            continuation.finish()
+            inbound?.finish()
         case .handshaking, .awaitingHeader:
             fail(NetError(reader.pending > 0 ? .truncatedFrame : .connectionClosed,
                           "connection closed during the handshake (\(reader.pending) bytes of an incomplete frame)"), context: context)
         case .open:
             if closingLocally {
                 phase = .closed
-                continuation.finish()
+                inbound?.finish()
             } else if reader.pending > 0 {
                 fail(NetError(.truncatedFrame, "connection closed inside a frame (\(reader.pending) bytes pending)"), context: context)
             } else {
@@ -98,11 +116,16 @@ final class SessionHandler: ChannelDuplexHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         // Completes whatever is still open (a second completion is ignored), so no waiter hangs.
         established.fail(NetError(.connectionClosed, "channel closed before the session was established"))
-        continuation.finish()
+        inbound?.finish()
+        inbound = nil
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(NetError(.io, "\(error)"), context: context)
+        if let io = error as? IOError, io.errnoCode == ECONNRESET || io.errnoCode == EPIPE {
+            fail(NetError(.connectionClosed, "connection reset by the peer"), context: context)
+        } else {
+            fail(NetError(.io, "\(error)"), context: context)
+        }
     }
 
     private var isClosed: Bool { if case .closed = phase { return true } else { return false } }
@@ -118,16 +141,17 @@ final class SessionHandler: ChannelDuplexHandler {
             phase = .open(layer)
             timeout?.cancel()
             metrics.sessionEstablished(role: roleName)
-            established.succeed(Session(remoteNodeID: remote, channel: context.channel, inbound: inbound,
+            guard let inboundSequence else { throw NetError(.sessionClosed, "handler was removed") }
+            established.succeed(Session(remoteNodeID: remote, channel: context.channel, inbound: inboundSequence,
                                         configuration: configuration))
         case .open(let layer):
             switch try layer.receive(frame) {
             case .envelope(let envelope):
                 metrics.recordReceived()
-                continuation.yield(envelope)
+                if inbound?.yield(envelope) == .stopProducing { readingPaused = true }
             case .finished:
                 phase = .closed
-                continuation.finish()
+                inbound?.finish()
                 context.close(promise: nil)
             case .ready:
                 break   // unreachable: the header was consumed in .awaitingHeader
@@ -160,6 +184,26 @@ final class SessionHandler: ChannelDuplexHandler {
 
     // MARK: Outbound
 
+    func read(context: ChannelHandlerContext) {
+        if readingPaused {
+            pendingRead = true
+        } else {
+            context.read()
+        }
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard event is ReadDemand.Resume else {
+            return context.triggerUserOutboundEvent(event, promise: promise)
+        }
+        readingPaused = false
+        if pendingRead {
+            pendingRead = false
+            context.read()
+        }
+        promise?.succeed()
+    }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .envelope(let bytes):
@@ -175,9 +219,17 @@ final class SessionHandler: ChannelDuplexHandler {
                 return
             }
             closingLocally = true
+            // The final record may queue behind writes a stalled peer never reads: close
+            // anyway after `closeTimeout`.
+            let forced = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.closeTimeout)) {
+                context.close(promise: nil)
+            }
             let written = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(wrapOutboundOut(frame(layer.sealFinal(), context)), promise: written)
-            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: promise) }
+            written.futureResult.assumeIsolated().whenComplete { _ in
+                forced.cancel()
+                context.close(promise: promise)
+            }
         }
     }
 
@@ -196,7 +248,7 @@ final class SessionHandler: ChannelDuplexHandler {
         timeout?.cancel()
         metrics.sessionFailed(error.code)
         established.fail(error)
-        continuation.finish(throwing: error)
+        inbound?.finish(error)
         context.close(promise: nil)
     }
 }
