@@ -29,10 +29,10 @@ struct LedgerProofCommand: AsyncParsableCommand {
     func run() async throws {
         let database = try source.open()
         guard let checkpoint = try database.latestCheckpoint() else {
-            throw ValidationError("the ledger has no checkpoint yet")
+            throw LedgerCLIError("the ledger has no checkpoint yet")
         }
         guard seq < checkpoint.checkpoint.size else {
-            throw ValidationError("entry \(seq) is not covered by the latest checkpoint (size \(checkpoint.checkpoint.size))")
+            throw LedgerCLIError("entry \(seq) is not covered by the latest checkpoint (size \(checkpoint.checkpoint.size))")
         }
         let entry = try database.entry(seq: seq)
         let proof = try database.inclusionProof(seq: seq, treeSize: checkpoint.checkpoint.size)

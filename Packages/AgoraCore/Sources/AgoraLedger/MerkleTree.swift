@@ -17,12 +17,21 @@ public enum MerkleTree {
 
     /// The leaf hash of `data`: SHA-256(0x00 ‖ data).
     public static func leafHash(_ data: [UInt8]) -> Digest {
-        SHA256.hash(parts: [[0x00], data])
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(1 + data.count)
+        buffer.append(0x00)
+        buffer.append(contentsOf: data)
+        return SHA256.hash(buffer)
     }
 
     /// The interior node hash: SHA-256(0x01 ‖ left ‖ right).
     public static func nodeHash(_ left: Digest, _ right: Digest) -> Digest {
-        SHA256.hash(parts: [[0x01], left.bytes, right.bytes])
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(65)
+        buffer.append(0x01)
+        buffer.append(contentsOf: left.bytes)
+        buffer.append(contentsOf: right.bytes)
+        return SHA256.hash(buffer)
     }
 
     /// The root of the tree over `leafHashes` (leaf hashes, not leaf data).

@@ -43,11 +43,20 @@ enum SignatureBench {
         let chainRate = Double(count) / BenchArgs.seconds(ContinuousClock.now - chainStart)
         let chainCPURate = Double(count) / (threadCPUSeconds() - chainCPUStart)
 
+        // Baseline in the same invocation: SHA-256 of a 65-byte Merkle node, on this thread.
+        let node = [UInt8](repeating: 1, count: 65)
+        let hashCount = 200_000
+        let hashStart = threadCPUSeconds()
+        var sink: UInt8 = 0
+        for _ in 0..<hashCount { sink ^= SHA256.hash(node).bytes[0] }
+        let hashRate = Double(hashCount) / (threadCPUSeconds() - hashStart)
+        print(String(format: "baseline SHA-256 (65 B, 1 core):     %8.0f /s per CPU-second (%.2f µs each) [%d]", hashRate, 1e6 / hashRate, Int(sink & 0)))
         print(String(format: "Ed25519 sign (1 core):               %8.0f /s", signRate))
         print(String(format: "Ed25519 verify (1 core):             %8.0f /s wall, %8.0f /s per CPU-second of this thread (%.1f µs CPU each; %.2f× sign wall time)",
                      verifyRate, verifyCPURate, 1e6 / verifyCPURate, signRate / verifyRate))
         print(String(format: "entry decode+chain+verify+Merkle:    %8.0f /s wall, %8.0f /s per CPU-second (%d entries of %d B)",
                      chainRate, chainCPURate, count, encoded.first?.count ?? 0))
+        print(String(format: "ratio: one Ed25519 verify costs %.0f SHA-256 node hashes", hashRate / verifyCPURate))
     }
 }
 
