@@ -97,7 +97,8 @@ struct MarketSimulation {
             let cheating = cheaterSlots.firstIndex(of: i).map { s.cheaters[$0 - cheaterSlots.startIndex] }
             settings.provider = Market.ProviderProfile(
                 models: [Sim.FakeEngine.model],
-                pricePer1k: cheating != nil ? 6 : UInt64(10 + random.below(11)),
+                // Cheaters undercut everyone; crash-prone nodes are cheap too, so they win work to crash in.
+                pricePer1k: cheating != nil ? 6 : crashSlots.contains(i) ? 8 : UInt64(10 + random.below(11)),
                 prefillTokensPerSecond: Double(300 + random.below(200)),
                 decodeTokensPerSecond: Double(60 + random.below(90)),
                 maxQueue: 3, bidTTL: 5_000, fingerprint: Array("sim-engine/1".utf8))
