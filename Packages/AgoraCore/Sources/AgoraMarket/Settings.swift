@@ -72,7 +72,7 @@ extension Market {
         /// Weight of a missed deadline.
         public var timeoutWeight: Double = 3
         /// Weight of a failed attestation (heavy).
-        public var failWeight: Double = 50
+        public var failWeight: Double = 100
 
         /// The default policy.
         public init() {}
