@@ -103,6 +103,10 @@ extension Market {
         public var initialGrant: UInt64 = 1_000_000
         /// This node's provider offer (nil: it neither bids nor validates).
         public var provider: ProviderProfile?
+        /// How long closed jobs are remembered after their deadline (for replay detection);
+        /// `Instance.prune(now:)` forgets older ones. Requests past their deadline are refused
+        /// anyway, so a forgotten job cannot be replayed into a new one.
+        public var retention: Millis = 3_600_000
 
         /// Default settings.
         public init() {}
