@@ -93,6 +93,7 @@ extension Market.Instance {
         let chosen = Array(state.random.shuffled(candidates).prefix(settings.bidFanout))
         job.phase = .soliciting
         job.round = round
+        job.askedThisRound = chosen.count
         var out = chosen.map { Self.send(job.request, to: $0) }
         for p in chosen where !job.asked.contains(p) { job.asked.append(p) }
         out.append(.schedule(.bidWindow(job.request.body.jobID, round: round), at: now + settings.bidWindow))
@@ -116,8 +117,13 @@ extension Market.Instance {
         let holding = job.bids.contains { $0.body.provider == b.provider } || job.award?.body.provider == b.provider
         guard !holding, !job.tried.contains(b.provider) else { return reject(.replay, "second bid from \(b.provider.short)", from: from) }
         job.bids.append(m)
+        var out: [Directive] = []
+        let enough = Swift.min(settings.earlyAwardBids, job.askedThisRound)
+        if job.phase == .soliciting, settings.earlyAwardBids > 0, enough > 0, job.bids.count >= enough {
+            out = awardNext(&job, now: now)
+        }
         state.requests[b.jobID] = job
-        return []
+        return out
     }
 
     mutating func onBidWindow(_ id: JobID, round: Int, now: Millis) -> [Directive] {

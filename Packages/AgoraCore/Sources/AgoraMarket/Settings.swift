@@ -82,8 +82,12 @@ extension Market {
     public struct Settings: Equatable, Sendable {
         /// Peers asked per solicitation round.
         public var bidFanout = 4
-        /// How long a round collects bids.
+        /// How long a round collects bids at most.
         public var bidWindow: Millis = 250
+        /// Award before the window ends once this many acceptable bids are in, or once every
+        /// peer asked in the round has bid (0: always wait for the window). Keeps the market's
+        /// latency near one round trip when providers are quick to bid.
+        public var earlyAwardBids = 3
         /// Solicitation rounds before a job fails for lack of bids.
         public var maxSolicitRounds = 6
         /// An award's `completeBy` is `now + max(minAwardTimeout, eta × awardTimeoutFactor)`

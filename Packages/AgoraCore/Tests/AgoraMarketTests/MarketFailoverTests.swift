@@ -56,7 +56,7 @@ import Testing
     /// No bid in a round → more peers are asked; after the last round the job fails unpaid.
     @Test func noBidsAsksMorePeersThenFails() {
         let w = MarketWorld()
-        var s = Market.Settings()
+        var s = MarketWorld.windowSettings
         s.bidFanout = 1
         s.maxSolicitRounds = 3
         w.add("R", seed: 1, price: nil, settings: s)

@@ -85,7 +85,7 @@ import Testing
     /// An award beyond the provider's queue is declined as unavailable.
     @Test func fullQueueDeclinesAward() {
         let w = MarketWorld()
-        var s = Market.Settings()
+        var s = MarketWorld.windowSettings
         s.bidFanout = 1
         w.add("R", seed: 1, price: nil, settings: s)
         w.add("P1", seed: 2, price: 10)
@@ -148,7 +148,7 @@ import Testing
     /// A requester cannot spend more credits than it holds minus what open jobs reserve.
     @Test func submitNeedsCredits() {
         let w = MarketWorld()
-        var s = Market.Settings()
+        var s = MarketWorld.windowSettings
         s.initialGrant = 3
         w.add("R", seed: 1, price: nil, settings: s)
         w.add("P1", seed: 2, price: 10)
