@@ -80,6 +80,9 @@ extension Sim {
         public var simulatedMillis: Market.Millis = 0
         /// Median and 99th-percentile job latency (submit → completion), ms.
         public var latencyP50: Market.Millis = 0, latencyP99: Market.Millis = 0
+        /// Median job latency minus the winning run's queue wait and execution: what the
+        /// market (bidding, messages, checks, failovers) added, ms.
+        public var marketLatencyP50: Market.Millis = 0
         /// SHA-256 chain over every event and directive (hex).
         public var traceHash = ""
 
@@ -101,7 +104,8 @@ extension Sim {
                 let when = c.caughtAt.map { "caught at t=\(Double($0) / 1000) s after \(c.jobsSubmittedBeforeCatch) jobs submitted" } ?? "never caught"
                 s += "  cheater #\(c.node) (\(c.behaviour.rawValue)): \(when); ran \(c.runsBeforeCatch) jobs before, \(c.runsAfterCatch) after\n"
             }
-            s += "  job latency p50 \(latencyP50) ms, p99 \(latencyP99) ms; \(messages) messages; simulated \(Double(simulatedMillis) / 1000) s\n"
+            s += "  job latency p50 \(latencyP50) ms, p99 \(latencyP99) ms (market's share at the median: \(marketLatencyP50) ms); "
+            s += "\(messages) messages; simulated \(Double(simulatedMillis) / 1000) s\n"
             s += "  rejections: " + (rejections.isEmpty ? "none" : rejections.keys.sorted().map { "\($0)=\(rejections[$0]!)" }.joined(separator: ", ")) + "\n"
             s += "  trace \(traceHash)"
             return s

@@ -52,6 +52,8 @@ struct MarketSimJob {
     var completions = 0
     var completedAt: Market.Millis?
     var outputCorrect = true
+    /// Queue wait plus execution of the latest run (the rest of its latency is the market's).
+    var lastRunMillis: Market.Millis = 0
 }
 
 struct MarketSimulation {
@@ -219,6 +221,7 @@ struct MarketSimulation {
                     + Double(spec.maxTokens) / (p?.decodeTokensPerSecond ?? 60)
                 let finish = start + Market.Millis(seconds * 1000)
                 nodes[i].busyUntil = finish
+                if let j = jobIndex[spec.key] { jobs[j].lastRunMillis = finish - now }
                 let tokens = Sim.FakeEngine.run(spec, behaviour: nodes[i].behaviour, random: &random)
                 let out = Market.ExecutionOutput(tokens: tokens, text: Sim.FakeEngine.text(tokens), fingerprint: Array("sim".utf8),
                                                  startedAt: start, finishedAt: finish)
