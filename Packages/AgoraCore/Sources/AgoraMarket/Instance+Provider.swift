@@ -14,7 +14,13 @@ extension Market.Instance {
         guard q.deadline > now else { return reject(.expired, "request deadline \(q.deadline) has passed (now \(now))", from: from) }
         guard !state.reputation.isExcluded(q.requester) else { return reject(.excludedPeer, "\(q.requester.short) is excluded", from: from) }
         let key = Market.JobKey(requester: q.requester, jobID: q.jobID)
-        guard state.provided[key] == nil else { return reject(.replay, "job request \(key) already seen", from: from) }
+        if let seen = state.provided[key] {
+            // The same request asked again after our bid lapsed unused (a later solicitation
+            // round) may be bid on again; anything else is a replay.
+            guard seen.phase == .closed, seen.award == nil, seen.request.digest == m.digest else {
+                return reject(.replay, "job request \(key) already seen", from: from)
+            }
+        }
         guard q.maxPrice >= profile.pricePer1k, activeJobs < profile.maxQueue else { return [] }
         let eta = estimate(promptTokens: q.promptTokens, maxTokens: q.maxTokens, profile: profile)
         guard now + eta <= q.deadline else { return [] }

@@ -11,10 +11,15 @@ extension Market {
 }
 
 extension Market.Instance {
+    /// `Market.JobID`.
     public typealias JobID = Market.JobID
+    /// `Market.Millis`.
     public typealias Millis = Market.Millis
+    /// `Market.Directive`.
     public typealias Directive = Market.Directive
+    /// `Market.Rejection`.
     public typealias Rejection = Market.Rejection
+    /// `Market.Signed`.
     public typealias Signed = Market.Signed
 
     // MARK: requester: submit, cancel

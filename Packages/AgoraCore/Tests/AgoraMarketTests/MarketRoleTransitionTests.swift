@@ -52,6 +52,10 @@ import Testing
         #expect(expiry != nil)
         w.advance(to: expiry!.at)
         #expect(Self.providerPhase(w, "P1") == .closed)
+        // Asked again in a later round, the provider bids anew on the same request.
+        let request = w.instances[w["R"]]!.state.requests.values.first!.request
+        let ds = w.instances[w["P1"]]!.receive(request.envelope, from: w["R"], now: w.now)
+        #expect(ds.count == 2 && Self.providerPhase(w, "P1") == .bid)
     }
 
     /// A provider does not bid for a model it does not serve, a past deadline, a replayed
