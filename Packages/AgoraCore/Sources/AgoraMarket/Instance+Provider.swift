@@ -40,9 +40,11 @@ extension Market.Instance {
 
     /// Milliseconds to finish a job after the queue ahead of it, from measured speeds.
     func estimate(promptTokens: UInt32, maxTokens: UInt32, profile: Market.ProviderProfile) -> Millis {
-        let queued = state.provided.values.reduce(0.0) { acc, j in
-            j.phase == .running ? acc + Double(j.request.body.maxTokens) / Swift.max(profile.decodeTokensPerSecond, 0.001) : acc
+        // An integer sum first: dictionary order must not reach the (signed) estimate.
+        let queuedTokens = state.provided.values.reduce(UInt64(0)) { acc, j in
+            j.phase == .running ? acc + UInt64(j.request.body.maxTokens) : acc
         }
+        let queued = Double(queuedTokens) / Swift.max(profile.decodeTokensPerSecond, 0.001)
         let own = Double(promptTokens) / Swift.max(profile.prefillTokensPerSecond, 0.001)
             + Double(maxTokens) / Swift.max(profile.decodeTokensPerSecond, 0.001)
         return Millis(((queued + own) * 1000).rounded(.up))
