@@ -27,6 +27,9 @@ extension Sim {
         public var detectionDelay: Market.Millis = 3_000
         /// Job deadline after submission.
         public var deadline: Market.Millis = 120_000
+        /// Share of jobs their requester cancels 1–1,500 ms after submitting (a cancel that
+        /// arrives after completion is refused and the job counts as completed).
+        public var cancelFraction = 0.0
 
         /// The standard scenario for `seed`.
         public init(seed: UInt64) { self.seed = seed }
@@ -62,6 +65,8 @@ extension Sim {
         public var paidOnce = 0, paidMoreThanOnce = 0, unpaid = 0
         /// Jobs that failed (notification).
         public var failed = 0
+        /// Jobs cancelled by their requester, and how many of those were nevertheless paid or completed.
+        public var cancelled = 0, cancelledButPaidOrCompleted = 0
         /// Receipts recording a missed deadline / a failed verification.
         public var timeoutReceipts = 0, failedVerificationReceipts = 0
         /// Paid jobs whose output was wrong (a cheater not checked before payment).
@@ -87,8 +92,10 @@ extension Sim {
         public var traceHash = ""
 
         /// The invariants the scenario must keep.
+        /// Every job not cancelled completed once and was paid once; no cancelled job was.
         public var allCompletedOnceAndPaidOnce: Bool {
-            completedOnce == jobs && paidOnce == jobs && completedMoreThanOnce == 0 && paidMoreThanOnce == 0 && failed == 0
+            completedOnce == jobs - cancelled && paidOnce == jobs - cancelled && completedMoreThanOnce == 0
+                && paidMoreThanOnce == 0 && failed == 0 && cancelledButPaidOrCompleted == 0
         }
 
         /// A human-readable summary.
@@ -97,6 +104,7 @@ extension Sim {
             s += "verification level \(verificationLevel), spot-check rate \(spotCheckRate)\n"
             s += "  completed exactly once: \(completedOnce)/\(jobs) (twice or more: \(completedMoreThanOnce), never: \(neverCompleted), failed: \(failed))\n"
             s += "  paid exactly once:      \(paidOnce)/\(jobs) (twice or more: \(paidMoreThanOnce), unpaid: \(unpaid))\n"
+            if cancelled > 0 { s += "  cancelled: \(cancelled) (completed or paid anyway: \(cancelledButPaidOrCompleted))\n" }
             s += "  receipts: \(timeoutReceipts) timed out, \(failedVerificationReceipts) failed verification; "
             s += "attestations: \(attestationsPassed) pass, \(attestationsFailed) fail\n"
             s += "  wrong outputs paid: \(wrongOutputsPaid); paid without required attestations: \(unverifiedPaid)\n"

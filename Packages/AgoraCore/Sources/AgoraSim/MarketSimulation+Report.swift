@@ -32,6 +32,12 @@ extension MarketSimulation {
         var latencies: [Market.Millis] = []
         var marketLatencies: [Market.Millis] = []
         for job in jobs {
+            if job.cancelled {
+                report.cancelled += 1
+                let key = job.jobID.map { Market.JobKey(requester: nodes[job.requester].instance.nodeID, jobID: $0) }
+                if job.completions > 0 || key.flatMap({ paid[$0] }) != nil { report.cancelledButPaidOrCompleted += 1 }
+                continue
+            }
             switch job.completions {
             case 0: report.neverCompleted += 1
             case 1: report.completedOnce += 1

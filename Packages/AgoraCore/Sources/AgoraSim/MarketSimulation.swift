@@ -30,6 +30,7 @@ struct MarketSimEvent: Comparable {
         case executed(Int, Market.JobKey, Market.ExecutionOutput)
         case verified(Int, Digest, Market.Attestation.Verdict)
         case submit(Int)
+        case cancel(Int)
         case refreshPeers
     }
 
@@ -50,6 +51,7 @@ struct MarketSimJob {
     var maxTokens: UInt32
     var jobID: Market.JobID?
     var completions = 0
+    var cancelled = false
     var completedAt: Market.Millis?
     var outputCorrect = true
     /// Queue wait plus execution of the latest run (the rest of its latency is the market's).
@@ -119,6 +121,7 @@ struct MarketSimulation {
             jobs.append(MarketSimJob(requester: r, submitAt: at, prompt: prompt, promptTokens: UInt32(20 + random.below(40)),
                                      maxTokens: UInt32(32 + random.below(33))))
             push(at, .submit(j))
+            if random.chance(s.cancelFraction) { push(at + 1 + Market.Millis(random.below(1_500)), .cancel(j)) }
         }
         refreshPeers()
     }
@@ -180,6 +183,10 @@ struct MarketSimulation {
         case .verified(let i, let ticket, let verdict):
             guard !nodes[i].down else { return }
             apply(nodes[i].instance.handle(.verificationFinished(ticket: ticket, verdict), now: now), at: i)
+        case .cancel(let j):
+            guard let id = jobs[j].jobID else { return }
+            note("\(now) cancel \(j)")
+            apply(nodes[jobs[j].requester].instance.cancel(id, now: now), at: jobs[j].requester)
         case .refreshPeers:
             refreshPeers()
         }
@@ -262,6 +269,7 @@ struct MarketSimulation {
             report.failed += 1
         case .jobCancelled(let id):
             note("\(now) \(i) cancelled \(id.hex)")
+            if let j = jobIndex[Market.JobKey(requester: nodes[i].instance.nodeID, jobID: id)] { jobs[j].cancelled = true }
         case .providerCaught(let p, _, _):
             guard let c = index[p] else { return }
             if caughtAt[c] == nil {

@@ -48,6 +48,18 @@ import Testing
         }
     }
 
+    /// Cancelled jobs are never paid nor delivered; the rest still complete once and are paid once.
+    @Test func cancelledJobsAreNeverPaid() {
+        let seed: UInt64 = 51
+        var s = Self.scenario(seed: seed)
+        s.jobs = 120
+        s.cancelFraction = 0.3
+        let r = Sim.runMarket(s)
+        #expect(r.cancelled > 0, "seed \(seed)\n\(r.text)")
+        #expect(r.cancelledButPaidOrCompleted == 0, "seed \(seed)\n\(r.text)")
+        #expect(r.allCompletedOnceAndPaidOnce, "seed \(seed)\n\(r.text)")
+    }
+
     /// Same seed, same trace; another seed, another trace.
     @Test func sameSeedSameTrace() {
         var s = Self.scenario(seed: 41)
