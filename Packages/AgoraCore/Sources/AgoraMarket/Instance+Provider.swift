@@ -14,7 +14,13 @@ extension Market.Instance {
         guard q.deadline > now else { return reject(.expired, "request deadline \(q.deadline) has passed (now \(now))", from: from) }
         guard !state.reputation.isExcluded(q.requester) else { return reject(.excludedPeer, "\(q.requester.short) is excluded", from: from) }
         let key = Market.JobKey(requester: q.requester, jobID: q.jobID)
-        guard state.provided[key] == nil else { return reject(.replay, "job request \(key) already seen", from: from) }
+        if let seen = state.provided[key] {
+            // The same request asked again after our bid lapsed unused (a later solicitation
+            // round) may be bid on again; anything else is a replay.
+            guard seen.phase == .closed, seen.award == nil, seen.request.digest == m.digest else {
+                return reject(.replay, "job request \(key) already seen", from: from)
+            }
+        }
         guard q.maxPrice >= profile.pricePer1k, activeJobs < profile.maxQueue else { return [] }
         let eta = estimate(promptTokens: q.promptTokens, maxTokens: q.maxTokens, profile: profile)
         guard now + eta <= q.deadline else { return [] }
@@ -34,9 +40,11 @@ extension Market.Instance {
 
     /// Milliseconds to finish a job after the queue ahead of it, from measured speeds.
     func estimate(promptTokens: UInt32, maxTokens: UInt32, profile: Market.ProviderProfile) -> Millis {
-        let queued = state.provided.values.reduce(0.0) { acc, j in
-            j.phase == .running ? acc + Double(j.request.body.maxTokens) / Swift.max(profile.decodeTokensPerSecond, 0.001) : acc
+        // An integer sum first: dictionary order must not reach the (signed) estimate.
+        let queuedTokens = state.provided.values.reduce(UInt64(0)) { acc, j in
+            j.phase == .running ? acc + UInt64(j.request.body.maxTokens) : acc
         }
+        let queued = Double(queuedTokens) / Swift.max(profile.decodeTokensPerSecond, 0.001)
         let own = Double(promptTokens) / Swift.max(profile.prefillTokensPerSecond, 0.001)
             + Double(maxTokens) / Swift.max(profile.decodeTokensPerSecond, 0.001)
         return Millis(((queued + own) * 1000).rounded(.up))

@@ -11,10 +11,15 @@ extension Market {
 }
 
 extension Market.Instance {
+    /// `Market.JobID`.
     public typealias JobID = Market.JobID
+    /// `Market.Millis`.
     public typealias Millis = Market.Millis
+    /// `Market.Directive`.
     public typealias Directive = Market.Directive
+    /// `Market.Rejection`.
     public typealias Rejection = Market.Rejection
+    /// `Market.Signed`.
     public typealias Signed = Market.Signed
 
     // MARK: requester: submit, cancel
@@ -93,6 +98,7 @@ extension Market.Instance {
         let chosen = Array(state.random.shuffled(candidates).prefix(settings.bidFanout))
         job.phase = .soliciting
         job.round = round
+        job.askedThisRound = chosen.count
         var out = chosen.map { Self.send(job.request, to: $0) }
         for p in chosen where !job.asked.contains(p) { job.asked.append(p) }
         out.append(.schedule(.bidWindow(job.request.body.jobID, round: round), at: now + settings.bidWindow))
@@ -116,8 +122,13 @@ extension Market.Instance {
         let holding = job.bids.contains { $0.body.provider == b.provider } || job.award?.body.provider == b.provider
         guard !holding, !job.tried.contains(b.provider) else { return reject(.replay, "second bid from \(b.provider.short)", from: from) }
         job.bids.append(m)
+        var out: [Directive] = []
+        let enough = Swift.min(settings.earlyAwardBids, job.askedThisRound)
+        if job.phase == .soliciting, settings.earlyAwardBids > 0, enough > 0, job.bids.count >= enough {
+            out = awardNext(&job, now: now)
+        }
         state.requests[b.jobID] = job
-        return []
+        return out
     }
 
     mutating func onBidWindow(_ id: JobID, round: Int, now: Millis) -> [Directive] {
@@ -220,9 +231,9 @@ extension Market.Instance {
 
     /// Writes a receipt to the ledger and counts it in this node's own book.
     mutating func receipt(for job: Market.RequesterJob, provider: PublicKey, outcome: Market.Receipt.Outcome,
-                          recordHash: Digest, credits: UInt64, now: Millis) -> [Directive] {
+                          recordHash: Digest, credits: UInt64, validators: [PublicKey]? = nil, now: Millis) -> [Directive] {
         let r = Market.Receipt(jobID: job.request.body.jobID, requester: nodeID, provider: provider, resultRecordHash: recordHash,
-                               outcome: outcome, credits: credits, validators: job.passes, issuedAt: now)
+                               outcome: outcome, credits: credits, validators: validators ?? job.passes, issuedAt: now)
         let body = r.wireBytes
         state.reputation.count(receipt: r, bodyHash: SHA256.hash(body))
         return [.appendLedger(Market.LedgerAppend(kind: .receipt, body: body, ticket: .receipt(job.request.body.jobID, provider: provider)))]

@@ -152,7 +152,7 @@ extension Market.Instance {
                 if job.passes.count >= Int(job.request.body.verificationLevel) { out += pay(&job, now: now) }
             } else {
                 out += receipt(for: job, provider: a.provider, outcome: .failedVerification, recordHash: a.resultRecordHash,
-                               credits: 0, now: now)
+                               credits: 0, validators: [a.validator], now: now)
                 job.tried.append(a.provider)
                 job.result = nil
                 job.output = nil

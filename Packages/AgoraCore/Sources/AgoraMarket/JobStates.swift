@@ -59,6 +59,7 @@ extension Market {
         var sampling: Sampling
         var phase: Phase
         var round = 1
+        var askedThisRound = 0
         var asked: [PublicKey] = []
         var bids: [Signed<Bid>] = []
         var tried: [PublicKey] = []

@@ -72,7 +72,7 @@ extension Market {
         /// Weight of a missed deadline.
         public var timeoutWeight: Double = 3
         /// Weight of a failed attestation (heavy).
-        public var failWeight: Double = 50
+        public var failWeight: Double = 100
 
         /// The default policy.
         public init() {}
@@ -82,8 +82,12 @@ extension Market {
     public struct Settings: Equatable, Sendable {
         /// Peers asked per solicitation round.
         public var bidFanout = 4
-        /// How long a round collects bids.
+        /// How long a round collects bids at most.
         public var bidWindow: Millis = 250
+        /// Award before the window ends once this many acceptable bids are in, or once every
+        /// peer asked in the round has bid (0: always wait for the window). Keeps the market's
+        /// latency near one round trip when providers are quick to bid.
+        public var earlyAwardBids = 3
         /// Solicitation rounds before a job fails for lack of bids.
         public var maxSolicitRounds = 6
         /// An award's `completeBy` is `now + max(minAwardTimeout, eta × awardTimeoutFactor)`
@@ -103,6 +107,10 @@ extension Market {
         public var initialGrant: UInt64 = 1_000_000
         /// This node's provider offer (nil: it neither bids nor validates).
         public var provider: ProviderProfile?
+        /// How long closed jobs are remembered after their deadline (for replay detection);
+        /// `Instance.prune(now:)` forgets older ones. Requests past their deadline are refused
+        /// anyway, so a forgotten job cannot be replayed into a new one.
+        public var retention: Millis = 3_600_000
 
         /// Default settings.
         public init() {}

@@ -66,8 +66,9 @@ extension Market {
             return w.bytes
         }
 
-        /// The full envelope bytes.
-        public var envelope: [UInt8] { Envelope(type: Body.messageType, payload: payload).encoded() }
+        /// The full envelope bytes. Never compressed: the large fields of market messages are
+        /// ciphertext, which zstd cannot shrink, and trying costs more than signing.
+        public var envelope: [UInt8] { Envelope(type: Body.messageType, payload: payload).encoded(compress: false) }
 
         /// Whether the signature verifies under `body.signer`.
         public var isValid: Bool { body.signer.isValidSignature(signature, for: bodyBytes, in: Body.domain) }

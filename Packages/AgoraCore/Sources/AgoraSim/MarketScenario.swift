@@ -27,6 +27,9 @@ extension Sim {
         public var detectionDelay: Market.Millis = 3_000
         /// Job deadline after submission.
         public var deadline: Market.Millis = 120_000
+        /// Share of jobs their requester cancels 1–1,500 ms after submitting (a cancel that
+        /// arrives after completion is refused and the job counts as completed).
+        public var cancelFraction = 0.0
 
         /// The standard scenario for `seed`.
         public init(seed: UInt64) { self.seed = seed }
@@ -62,6 +65,8 @@ extension Sim {
         public var paidOnce = 0, paidMoreThanOnce = 0, unpaid = 0
         /// Jobs that failed (notification).
         public var failed = 0
+        /// Jobs cancelled by their requester, and how many of those were nevertheless paid or completed.
+        public var cancelled = 0, cancelledButPaidOrCompleted = 0
         /// Receipts recording a missed deadline / a failed verification.
         public var timeoutReceipts = 0, failedVerificationReceipts = 0
         /// Paid jobs whose output was wrong (a cheater not checked before payment).
@@ -80,12 +85,17 @@ extension Sim {
         public var simulatedMillis: Market.Millis = 0
         /// Median and 99th-percentile job latency (submit → completion), ms.
         public var latencyP50: Market.Millis = 0, latencyP99: Market.Millis = 0
+        /// Median job latency minus the winning run's queue wait and execution: what the
+        /// market (bidding, messages, checks, failovers) added, ms.
+        public var marketLatencyP50: Market.Millis = 0
         /// SHA-256 chain over every event and directive (hex).
         public var traceHash = ""
 
         /// The invariants the scenario must keep.
+        /// Every job not cancelled completed once and was paid once; no cancelled job was.
         public var allCompletedOnceAndPaidOnce: Bool {
-            completedOnce == jobs && paidOnce == jobs && completedMoreThanOnce == 0 && paidMoreThanOnce == 0 && failed == 0
+            completedOnce == jobs - cancelled && paidOnce == jobs - cancelled && completedMoreThanOnce == 0
+                && paidMoreThanOnce == 0 && failed == 0 && cancelledButPaidOrCompleted == 0
         }
 
         /// A human-readable summary.
@@ -94,6 +104,7 @@ extension Sim {
             s += "verification level \(verificationLevel), spot-check rate \(spotCheckRate)\n"
             s += "  completed exactly once: \(completedOnce)/\(jobs) (twice or more: \(completedMoreThanOnce), never: \(neverCompleted), failed: \(failed))\n"
             s += "  paid exactly once:      \(paidOnce)/\(jobs) (twice or more: \(paidMoreThanOnce), unpaid: \(unpaid))\n"
+            if cancelled > 0 { s += "  cancelled: \(cancelled) (completed or paid anyway: \(cancelledButPaidOrCompleted))\n" }
             s += "  receipts: \(timeoutReceipts) timed out, \(failedVerificationReceipts) failed verification; "
             s += "attestations: \(attestationsPassed) pass, \(attestationsFailed) fail\n"
             s += "  wrong outputs paid: \(wrongOutputsPaid); paid without required attestations: \(unverifiedPaid)\n"
@@ -101,7 +112,8 @@ extension Sim {
                 let when = c.caughtAt.map { "caught at t=\(Double($0) / 1000) s after \(c.jobsSubmittedBeforeCatch) jobs submitted" } ?? "never caught"
                 s += "  cheater #\(c.node) (\(c.behaviour.rawValue)): \(when); ran \(c.runsBeforeCatch) jobs before, \(c.runsAfterCatch) after\n"
             }
-            s += "  job latency p50 \(latencyP50) ms, p99 \(latencyP99) ms; \(messages) messages; simulated \(Double(simulatedMillis) / 1000) s\n"
+            s += "  job latency p50 \(latencyP50) ms, p99 \(latencyP99) ms (market's share at the median: \(marketLatencyP50) ms); "
+            s += "\(messages) messages; simulated \(Double(simulatedMillis) / 1000) s\n"
             s += "  rejections: " + (rejections.isEmpty ? "none" : rejections.keys.sorted().map { "\($0)=\(rejections[$0]!)" }.joined(separator: ", ")) + "\n"
             s += "  trace \(traceHash)"
             return s

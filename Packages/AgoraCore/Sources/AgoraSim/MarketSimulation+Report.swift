@@ -30,13 +30,23 @@ extension MarketSimulation {
             }
         }
         var latencies: [Market.Millis] = []
+        var marketLatencies: [Market.Millis] = []
         for job in jobs {
+            if job.cancelled {
+                report.cancelled += 1
+                let key = job.jobID.map { Market.JobKey(requester: nodes[job.requester].instance.nodeID, jobID: $0) }
+                if job.completions > 0 || key.flatMap({ paid[$0] }) != nil { report.cancelledButPaidOrCompleted += 1 }
+                continue
+            }
             switch job.completions {
             case 0: report.neverCompleted += 1
             case 1: report.completedOnce += 1
             default: report.completedMoreThanOnce += 1
             }
-            if let at = job.completedAt { latencies.append(at - job.submitAt) }
+            if let at = job.completedAt {
+                latencies.append(at - job.submitAt)
+                marketLatencies.append(at - job.submitAt - min(at - job.submitAt, job.lastRunMillis))
+            }
             guard let id = job.jobID else { report.unpaid += 1; continue }
             let key = Market.JobKey(requester: nodes[job.requester].instance.nodeID, jobID: id)
             switch paid[key] ?? 0 {
@@ -57,6 +67,8 @@ extension MarketSimulation {
                 }
             }
         }
+        marketLatencies.sort()
+        if !marketLatencies.isEmpty { report.marketLatencyP50 = marketLatencies[marketLatencies.count / 2] }
         latencies.sort()
         if !latencies.isEmpty {
             report.latencyP50 = latencies[latencies.count / 2]

@@ -30,6 +30,7 @@ struct MarketSimEvent: Comparable {
         case executed(Int, Market.JobKey, Market.ExecutionOutput)
         case verified(Int, Digest, Market.Attestation.Verdict)
         case submit(Int)
+        case cancel(Int)
         case refreshPeers
     }
 
@@ -50,8 +51,11 @@ struct MarketSimJob {
     var maxTokens: UInt32
     var jobID: Market.JobID?
     var completions = 0
+    var cancelled = false
     var completedAt: Market.Millis?
     var outputCorrect = true
+    /// Queue wait plus execution of the latest run (the rest of its latency is the market's).
+    var lastRunMillis: Market.Millis = 0
 }
 
 struct MarketSimulation {
@@ -97,7 +101,8 @@ struct MarketSimulation {
             let cheating = cheaterSlots.firstIndex(of: i).map { s.cheaters[$0 - cheaterSlots.startIndex] }
             settings.provider = Market.ProviderProfile(
                 models: [Sim.FakeEngine.model],
-                pricePer1k: cheating != nil ? 6 : UInt64(10 + random.below(11)),
+                // Cheaters undercut everyone; crash-prone nodes are cheap too, so they win work to crash in.
+                pricePer1k: cheating != nil ? 6 : crashSlots.contains(i) ? 8 : UInt64(10 + random.below(11)),
                 prefillTokensPerSecond: Double(300 + random.below(200)),
                 decodeTokensPerSecond: Double(60 + random.below(90)),
                 maxQueue: 3, bidTTL: 5_000, fingerprint: Array("sim-engine/1".utf8))
@@ -116,6 +121,7 @@ struct MarketSimulation {
             jobs.append(MarketSimJob(requester: r, submitAt: at, prompt: prompt, promptTokens: UInt32(20 + random.below(40)),
                                      maxTokens: UInt32(32 + random.below(33))))
             push(at, .submit(j))
+            if random.chance(s.cancelFraction) { push(at + 1 + Market.Millis(random.below(1_500)), .cancel(j)) }
         }
         refreshPeers()
     }
@@ -177,6 +183,10 @@ struct MarketSimulation {
         case .verified(let i, let ticket, let verdict):
             guard !nodes[i].down else { return }
             apply(nodes[i].instance.handle(.verificationFinished(ticket: ticket, verdict), now: now), at: i)
+        case .cancel(let j):
+            guard let id = jobs[j].jobID else { return }
+            note("\(now) cancel \(j)")
+            apply(nodes[jobs[j].requester].instance.cancel(id, now: now), at: jobs[j].requester)
         case .refreshPeers:
             refreshPeers()
         }
@@ -218,6 +228,7 @@ struct MarketSimulation {
                     + Double(spec.maxTokens) / (p?.decodeTokensPerSecond ?? 60)
                 let finish = start + Market.Millis(seconds * 1000)
                 nodes[i].busyUntil = finish
+                if let j = jobIndex[spec.key] { jobs[j].lastRunMillis = finish - now }
                 let tokens = Sim.FakeEngine.run(spec, behaviour: nodes[i].behaviour, random: &random)
                 let out = Market.ExecutionOutput(tokens: tokens, text: Sim.FakeEngine.text(tokens), fingerprint: Array("sim".utf8),
                                                  startedAt: start, finishedAt: finish)
@@ -258,6 +269,7 @@ struct MarketSimulation {
             report.failed += 1
         case .jobCancelled(let id):
             note("\(now) \(i) cancelled \(id.hex)")
+            if let j = jobIndex[Market.JobKey(requester: nodes[i].instance.nodeID, jobID: id)] { jobs[j].cancelled = true }
         case .providerCaught(let p, _, _):
             guard let c = index[p] else { return }
             if caughtAt[c] == nil {

@@ -56,7 +56,7 @@ import Testing
     /// No bid in a round → more peers are asked; after the last round the job fails unpaid.
     @Test func noBidsAsksMorePeersThenFails() {
         let w = MarketWorld()
-        var s = Market.Settings()
+        var s = MarketWorld.windowSettings
         s.bidFanout = 1
         s.maxSolicitRounds = 3
         w.add("R", seed: 1, price: nil, settings: s)
@@ -137,5 +137,50 @@ import Testing
         _ = w.submit(from: "R")
         #expect(w.inbox.isEmpty)                      // excluded peers are not even asked
         #expect(w.instances[w["R"]]!.state.reputation.score(of: w["P1"]) == 0)
+    }
+}
+
+/// Forgetting old jobs keeps memory bounded without reopening anything.
+@Suite struct MarketPruneTests {
+    @Test func pruneForgetsOldClosedJobsOnly() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.meshPeers()
+        let done = w.submit(from: "R", deadline: w.now + 10_000)
+        w.deliver(); w.advance(to: w.now + 250); w.deliver(); w.finishRuns()
+        let result = w.take { $0.type == .result }
+        w.inbox.append(contentsOf: result)
+        w.deliver()
+        #expect(w.instances[w["R"]]!.jobPhase(done) == "completed")
+        let open = w.submit(from: "R", deadline: w.now + 8_000_000)
+        let r = w["R"], p = w["P1"]
+        w.instances[r]!.prune(now: w.now + 3_600_000 + 20_000)
+        w.instances[p]!.prune(now: w.now + 3_600_000 + 20_000)
+        #expect(w.instances[r]!.jobPhase(done) == nil)
+        #expect(w.instances[r]!.jobPhase(open) == "soliciting")
+        #expect(w.instances[r]!.rememberedJobs.requested == 1)
+        #expect(w.instances[p]!.rememberedJobs.provided == 0)   // the open job's request is still in the inbox
+        // The old result replayed after pruning is refused, and pays nothing.
+        let before = w.instances[r]!.state
+        let ds = w.instances[r]!.receive(result[0].envelope, from: p, now: w.now + 3_700_000)
+        guard case .rejected(let why, _)? = ds.first else { Issue.record("expected a rejection"); return }
+        #expect(why.reason == .unknownJob)
+        #expect(w.instances[r]!.state == before)
+        #expect(w.receipts(of: "R").count == 1)
+    }
+
+    /// A bid arriving after the job's deadline closed it is refused.
+    @Test func bidForExpiredJobIsRefused() throws {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.meshPeers()
+        let job = w.submit(from: "R", deadline: w.now + 1_000)
+        w.deliver { $0.type == .jobRequest }
+        let bid = w.take { $0.type == .bid }[0]
+        w.advance(to: w.now + 1_500)
+        #expect(w.instances[w["R"]]!.jobPhase(job) == "failed")
+        MarketBadInputTests.expectRejected(w, bid.envelope, from: w["P1"], to: w["R"], .jobClosed)
     }
 }

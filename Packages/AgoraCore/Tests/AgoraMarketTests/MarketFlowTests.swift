@@ -107,7 +107,7 @@ import Testing
     /// Spot checks at rate 1 send every level-0 result to a validator after payment.
     @Test func spotCheckAfterPayment() {
         let w = MarketWorld()
-        var s = Market.Settings()
+        var s = MarketWorld.windowSettings
         s.spotCheckRate = 1
         w.add("R", seed: 1, price: nil, settings: s)
         w.add("P1", seed: 2, price: 10)
@@ -121,5 +121,26 @@ import Testing
         w.finishVerifies(); w.deliver()
         #expect(w.instances[w["R"]]!.state.reputation.standing(of: w["P1"]).fails == 1)
         #expect(w.receipts(of: "R").count == 1)      // paid once, never re-paid or re-awarded
+    }
+}
+
+/// Early awards: no need to wait out the bid window when enough bids are in.
+@Suite struct MarketEarlyAwardTests {
+    @Test func awardsAsSoonAsEveryAskedPeerHasBid() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil, settings: Market.Settings())   // earlyAwardBids = 3
+        w.add("P1", seed: 2, price: 10)
+        w.add("P2", seed: 3, price: 20)
+        w.meshPeers()
+        let job = w.submit(from: "R")
+        w.deliver { $0.type == .jobRequest }
+        w.deliver { $0.type == .bid && $0.from == w["P2"] }
+        #expect(w.instances[w["R"]]!.jobPhase(job) == "soliciting")      // one of two bids: wait
+        w.deliver { $0.type == .bid }
+        #expect(w.instances[w["R"]]!.jobPhase(job) == "awarded")         // both asked peers bid: award now
+        #expect(w.inbox.filter { $0.type == .award }.map(\.to) == [w["P1"]])
+        w.advance(to: w.now + 250)                                        // the window's timer is stale
+        #expect(w.inbox.filter { $0.type == .award }.count == 1)
+        #expect(w.instances[w["R"]]!.stats.awards == 1)
     }
 }

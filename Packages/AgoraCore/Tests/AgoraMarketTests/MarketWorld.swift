@@ -9,6 +9,13 @@ final class MarketWorld {
     struct Message { var from: PublicKey; var to: PublicKey; var type: MessageType; var envelope: [UInt8] }
 
     static let model = SHA256.hash(Array("model-a".utf8))
+
+    /// Default settings, except that awards wait for the bid window (tests step through it).
+    static var windowSettings: Market.Settings {
+        var s = Market.Settings()
+        s.earlyAwardBids = 0
+        return s
+    }
     static let otherModel = SHA256.hash(Array("model-b".utf8))
 
     var instances: [PublicKey: Market.Instance] = [:]
@@ -31,7 +38,7 @@ final class MarketWorld {
 
     /// Adds a node; `price` nil makes it a requester only.
     @discardableResult
-    func add(_ name: String, seed: UInt8, price: UInt64?, settings: Market.Settings = Market.Settings()) -> PublicKey {
+    func add(_ name: String, seed: UInt8, price: UInt64?, settings: Market.Settings = MarketWorld.windowSettings) -> PublicKey {
         let id = Self.identity(seed)
         var s = settings
         if let price {
