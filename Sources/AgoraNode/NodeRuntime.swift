@@ -57,6 +57,19 @@ public final class NodeRuntime: Sendable {
         do { ledger = try LedgerStore.open(path: dataDirectory.ledgerPath, identity: identity) } catch {
             throw NodeError(.dataDirectory, "cannot open the ledger: \(error)")
         }
+        let sessions = SessionPool(identity: identity, logger: logger)
+        let transport: DatagramTransport
+        do { transport = try await DatagramTransport.bind(host: config.host, port: config.port) } catch {
+            await ledger.close()
+            throw NodeError(.portInUse, "port \(config.host):\(config.port) (UDP, gossip) is in use or cannot be bound: \(error)")
+        }
+        do {
+            _ = try await sessions.listen(host: config.host, port: config.port)
+        } catch {
+            await transport.close()
+            await ledger.close()
+            throw error
+        }
         var engine: LlamaEngine?
         if config.serve {
             var ec = EngineConfiguration()
@@ -65,6 +78,8 @@ public final class NodeRuntime: Sendable {
             ec.slots = config.slots
             ec.queueCapacity = config.queueLimit
             do { engine = try await LlamaEngine.load(ec) } catch {
+                await sessions.close()
+                await transport.close()
                 await ledger.close()
                 throw NodeError(.model, "cannot load the model \(ec.modelPath): \(error)")
             }
@@ -74,13 +89,6 @@ public final class NodeRuntime: Sendable {
                     "prefill_tps": "\(Int(e.speed?.prefillTokensPerSecond ?? 0))",
                     "decode_tps": "\(Int(e.speed?.decodeTokensPerSecond ?? 0))"])
             }
-        }
-        let sessions = SessionPool(identity: identity, logger: logger)
-        let transport: DatagramTransport
-        do { transport = try await DatagramTransport.bind(host: config.host, port: config.port) } catch {
-            engine?.shutdown()
-            await ledger.close()
-            throw NodeError(.portInUse, "cannot bind the gossip port \(config.host):\(config.port) (UDP): \(error); is another node using it?")
         }
         let selfAddress = Gossip.Address(host: config.host, port: UInt16(config.port))
         let gossip = try GossipShell(identity: identity, address: selfAddress,
@@ -99,16 +107,7 @@ public final class NodeRuntime: Sendable {
                                  logger: logger)
         let node = NodeRuntime(identity: identity, config: config, ledger: ledger, engine: engine, sessions: sessions,
                                transport: transport, gossip: gossip, market: market, logger: logger)
-        do {
-            _ = try await sessions.listen(host: config.host, port: config.port) { envelope, session in
-                await node.route(envelope, session: session)
-            }
-        } catch {
-            await transport.close()
-            engine?.shutdown()
-            await ledger.close()
-            throw error
-        }
+        await sessions.setRouter { envelope, session in await node.route(envelope, session: session) }
         await gossip.onMembershipChange { [market, gossip] members in
             await market.updateMembers(members, selfRecord: await gossip.record)
         }

@@ -24,16 +24,20 @@ actor SessionPool {
     }
 
     /// Starts listening on `host:port`; throws a `NodeError` naming the port if it is taken.
-    func listen(host: String, port: Int, router: @escaping Router) async throws -> Int {
-        self.router = router
+    func listen(host: String, port: Int) async throws -> Int {
         do {
             let server = try await SessionServer.start(identity: identity, host: host, port: port)
             self.server = server
             Task { await self.accept(server) }
             return server.port
         } catch {
-            throw NodeError(.portInUse, "cannot listen for peer sessions on \(host):\(port) (TCP): \(error); is another node using this port?")
+            throw NodeError(.portInUse, "port \(host):\(port) (TCP, peer sessions) is in use or cannot be bound: \(error)")
         }
+    }
+
+    /// Sets where inbound envelopes go (until then they are dropped).
+    func setRouter(_ router: @escaping Router) {
+        self.router = router
     }
 
     private func accept(_ server: SessionServer) async {
@@ -45,11 +49,10 @@ actor SessionPool {
     private func adopt(_ session: Session) {
         // Keep the newest session per peer; the older one finishes its reader and closes.
         byPeer[session.remoteNodeID] = session
-        let router = self.router
         Task {
             do {
                 for try await envelope in session.inbound {
-                    await router(envelope, session)
+                    await self.router(envelope, session)
                 }
             } catch {
                 NodeMetrics.sessionErrors.increment()

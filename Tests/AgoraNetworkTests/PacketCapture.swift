@@ -35,7 +35,9 @@ final class PacketCapture: @unchecked Sendable {
 
     /// Stops the capture and returns the captured bytes.
     func stop() -> Data {
-        kill(process.processIdentifier, SIGINT)
+        // SIGKILL: a child of Foundation.Process inherits blocked signals on Linux, so SIGINT may
+        // never arrive; with -U every packet is already written when it was captured.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         return FileManager.default.contents(atPath: path) ?? Data()
     }

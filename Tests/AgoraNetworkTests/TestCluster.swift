@@ -75,7 +75,7 @@ final class TestCluster: @unchecked Sendable {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: agora)
             p.arguments = ["node", "--data-dir", dir]
-            FileManager.default.createFile(atPath: dir + "/node.log", contents: nil)
+            _ = FileManager.default.createFile(atPath: dir + "/node.log", contents: nil)
             let log = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/node.log"))
             p.standardOutput = log
             p.standardError = log
