@@ -16,7 +16,7 @@ import FoundationNetworking
     }
 
     static func json(_ object: [String: Any]) -> Data { (try? JSONSerialization.data(withJSONObject: object)) ?? Data() }
-    static let user: [[String: Any]] = [["role": "user", "content": "hi"]]
+    static var user: [[String: Any]] { [["role": "user", "content": "hi"]] }
 
     static let cases: [Case] = [
         Case(name: "malformed JSON", body: Data("{\"messages\": [".utf8), status: 400),
@@ -35,8 +35,9 @@ import FoundationNetworking
 
     @Test func badRequestsGetOpenAIErrorsAndTheNodeKeepsServing() async throws {
         let cluster = try TestCluster()
-        try cluster.start(serving: [true], verificationLevel: 0)
-        try await cluster.waitConverged(expected: 1)
+        // Two nodes: a requester does not award its own job, so a valid request needs a peer.
+        try cluster.start(serving: [true, true], verificationLevel: 0)
+        try await cluster.waitConverged(expected: 2)
         let node = cluster.nodes[0]
         for c in Self.cases {
             var r = URLRequest(url: URL(string: node.api + "/v1/chat/completions")!)

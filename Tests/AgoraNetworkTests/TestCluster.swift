@@ -120,6 +120,8 @@ final class TestCluster: @unchecked Sendable {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 
+    func replace(_ i: Int, with node: Node) { nodes[i] = node }
+
     /// Sends `signal` to node `i`.
     func signal(_ i: Int, _ sig: Int32) { kill(nodes[i].process.processIdentifier, sig) }
 
@@ -165,5 +167,21 @@ final class TestCluster: @unchecked Sendable {
             }
         }
         return out
+    }
+}
+
+extension TestCluster {
+    /// Starts node `i` again on its data directory (after it was killed).
+    func restart(_ i: Int) throws {
+        let old = nodes[i]
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: agora)
+        p.arguments = ["node", "--data-dir", old.dir]
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: old.log))
+        log.seekToEndOfFile()
+        p.standardOutput = log
+        p.standardError = log
+        try p.run()
+        replace(i, with: Node(index: i, dir: old.dir, port: old.port, httpPort: old.httpPort, process: p))
     }
 }
