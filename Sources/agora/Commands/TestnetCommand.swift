@@ -95,4 +95,6 @@ struct TestnetConfig: Codable {
     var slots: Int
     var threads: Int
     var runDirectory: String
+    /// Validators per job (default 1); 0 checks the ledger proof only.
+    var verificationLevel: UInt8?
 }

@@ -35,6 +35,7 @@ struct Testnet {
             nc.pricePer1kTokens = config.prices.isEmpty ? 10 : config.prices[i % config.prices.count]
             nc.slots = config.slots
             nc.threads = config.threads
+            if let level = config.verificationLevel { nc.verificationLevel = level }
             try nc.save(to: DataDirectory(path: dir))
             let pid = try Spawn.detached(exe, ["node", "--data-dir", dir], log: dir + "/node.log")
             try "\(pid)\n".write(toFile: pidPath(i), atomically: true, encoding: .utf8)
