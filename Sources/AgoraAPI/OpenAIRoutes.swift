@@ -93,8 +93,7 @@ struct OpenAIRoutes<Context: RequestContext>: Sendable {
 
     /// Server-sent events: one `data: {json}` per event, then `data: [DONE]`. An error after
     /// the stream started is sent as a final `data: {"error": …}` event.
-    private func sse<Chunk: Encodable>(_ job: InferenceJob,
-                                       _ shape: @escaping @Sendable (InferenceStreamEvent) -> Chunk) -> Response {
+    private func sse(_ job: InferenceJob, _ shape: @escaping @Sendable (InferenceStreamEvent) -> any Encodable) -> Response {
         let events = service.stream(job)
         let body = ResponseBody { writer in
             do {
