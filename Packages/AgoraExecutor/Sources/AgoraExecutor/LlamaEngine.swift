@@ -49,7 +49,7 @@ public final class LlamaEngine: InferenceEngine {
         if configuration.measureSpeedAtStart {
             let probe = LlamaEngine(llama: llama, worker: worker, configuration: configuration, speed: nil, ownsWorker: false)
             do throws(ExecutorError) {
-                speed = try await probe.measureSpeed(promptTokens: 128, generatedTokens: 32)
+                speed = try await probe.measureSpeed(promptTokens: 64, generatedTokens: 16)
             } catch {
                 worker.stop()
                 throw error
