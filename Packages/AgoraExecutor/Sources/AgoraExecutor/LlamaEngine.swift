@@ -11,7 +11,7 @@ public final class LlamaEngine: InferenceEngine {
     /// The configuration the engine runs with.
     public let configuration: EngineConfiguration
     let llama: LlamaModel
-    private let worker: LlamaWorker
+    let worker: LlamaWorker
 
     /// False for the short-lived probe that measures speed before the engine exists.
     private let ownsWorker: Bool
