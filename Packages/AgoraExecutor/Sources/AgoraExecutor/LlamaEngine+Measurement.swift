@@ -52,17 +52,16 @@ extension LlamaEngine {
         let prompt = try fillerPrompt(promptTokens)
         let params = SamplingParameters.greedy(maxTokens: generatedTokens)
         let started = Clock.seconds()
-        let results: [Result<Job.Output, ExecutorError>] = await withTaskGroup(of: Result<Job.Output, ExecutorError>.self) { group in
-            for _ in 0..<jobs {
-                group.addTask {
-                    do throws(ExecutorError) {
-                        return .success(try await self.run(.generate(onToken: nil, ignoreEndOfGeneration: true), prompt: prompt, parameters: params))
-                    } catch { return .failure(error) }
-                }
-            }
-            var all: [Result<Job.Output, ExecutorError>] = []
-            for await r in group { all.append(r) }
-            return all
+        // Submitted together, so that they are admitted in one step, prefilled in one batch
+        // and decoded together, as llama-batched-bench does.
+        let boxes = (0..<jobs).map { _ in OneShot<Result<Job.Output, ExecutorError>>() }
+        let batch = boxes.map { box in
+            Job(kind: .generate(onToken: nil, ignoreEndOfGeneration: true), prompt: prompt, parameters: params) { box.deliver($0) }
+        }
+        try worker.submit(batch)
+        var results: [Result<Job.Output, ExecutorError>] = []
+        for box in boxes {
+            results.append(await box.value() ?? .failure(ExecutorError(.engineClosed, "the engine stopped during the measurement")))
         }
         let total = Clock.seconds() - started
         var generated = 0

@@ -11,7 +11,7 @@ public final class LlamaEngine: InferenceEngine {
     /// The configuration the engine runs with.
     public let configuration: EngineConfiguration
     let llama: LlamaModel
-    private let worker: LlamaWorker
+    let worker: LlamaWorker
 
     /// False for the short-lived probe that measures speed before the engine exists.
     private let ownsWorker: Bool
@@ -49,7 +49,7 @@ public final class LlamaEngine: InferenceEngine {
         if configuration.measureSpeedAtStart {
             let probe = LlamaEngine(llama: llama, worker: worker, configuration: configuration, speed: nil, ownsWorker: false)
             do throws(ExecutorError) {
-                speed = try await probe.measureSpeed(promptTokens: 128, generatedTokens: 32)
+                speed = try await probe.measureSpeed(promptTokens: 64, generatedTokens: 16)
             } catch {
                 worker.stop()
                 throw error

@@ -56,17 +56,21 @@ final class LlamaWorker: @unchecked Sendable {
     }
 
     /// Queues `job`; throws `queueFull` at once when the queue is at capacity.
-    func submit(_ job: Job) throws(ExecutorError) {
+    func submit(_ job: Job) throws(ExecutorError) { try submit([job]) }
+
+    /// Queues `jobs` together (the worker admits them in one step if slots are free), or
+    /// none of them when the queue cannot take them all.
+    func submit(_ jobs: [Job]) throws(ExecutorError) {
         condition.lock()
         defer { condition.unlock() }
         guard !stopping else { throw ExecutorError(.engineClosed, "the engine for \(model.info.name) has been shut down") }
         // Cancelled jobs no longer count against the capacity; the worker reports them.
         if pending.contains(where: { $0.isCancelled }) { condition.signal() }
         let live = pending.filter { !$0.isCancelled }.count
-        guard live < configuration.queueCapacity + freeSlotEstimate else {
+        guard live + jobs.count <= configuration.queueCapacity + freeSlotEstimate else {
             throw ExecutorError(.queueFull, "\(live) jobs are already waiting for \(configuration.slots) busy slots (queue capacity \(configuration.queueCapacity)); retry later")
         }
-        pending.append(job)
+        pending.append(contentsOf: jobs)
         condition.signal()
     }
 

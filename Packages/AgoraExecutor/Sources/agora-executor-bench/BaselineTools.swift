@@ -76,3 +76,8 @@ func median(_ xs: [Double]) -> Double {
 }
 
 func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
+
+/// Prints one line to stdout at once (stdout is block-buffered when redirected to a file).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

@@ -45,7 +45,7 @@ enum CalibrationBenchmark {
     }
 
     static func run(model: String, count: Int, detectionCount: Int, maxTokens: Int) async throws {
-        print("## calibration: \(count) honest results of \(maxTokens) tokens, load average at start \(loadAverage())")
+        say("## calibration: \(count) honest results of \(maxTokens) tokens, load average at start \(loadAverage())")
         let started = Date()
         let big = 4 * count + 64
         let batched = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: 1, slots: 4, contextPerSlot: 512,
@@ -60,7 +60,7 @@ enum CalibrationBenchmark {
         let producedBatched = try await generateAll(batched, Array(rs[..<half]))
         var producedSolo: [GenerationResult] = []
         for r in rs[half...] { producedSolo.append(try await solo.generate(r)) }
-        print("generated \(count) honest results in \(f(Date().timeIntervalSince(started), 1)) s")
+        say("generated \(count) honest results in \(f(Date().timeIntervalSince(started), 1)) s")
         var verdicts: [VerificationOutcome] = []
         for (i, r) in producedBatched.enumerated() { verdicts.append(try await solo.verify(request: rs[i], claimedTokens: r.tokens)) }
         verdicts += try await verifyAll(batched, producedSolo.enumerated().map { (rs[half + $0.offset], $0.element.tokens) })
@@ -70,7 +70,7 @@ enum CalibrationBenchmark {
         let inexact = verdicts.map(\.report.inexactPositions).reduce(0, +)
         let positions = honest.map(\.tokens.count).reduce(0, +)
         let greedyMargins = zip(rs, verdicts).filter { $0.0.parameters.isGreedy }.map(\.1.report.largestMargin)
-        print("RESULT honest: \(verdicts.count) checked, \(rejected.count) rejected at tolerance \(tolerance); inexact positions \(inexact) of \(positions); needed margin: max \(f(margins.last ?? 0, 4)), 99.9th pct \(f(margins[min(margins.count - 1, margins.count * 999 / 1000)], 4)), 99th pct \(f(margins[min(margins.count - 1, margins.count * 99 / 100)], 4)), nonzero \(margins.filter { $0 > 0 }.count); greedy max \(f(greedyMargins.max() ?? 0, 4))")
+        say("RESULT honest: \(verdicts.count) checked, \(rejected.count) rejected at tolerance \(tolerance); inexact positions \(inexact) of \(positions); needed margin: max \(f(margins.last ?? 0, 4)), 99.9th pct \(f(margins[min(margins.count - 1, margins.count * 999 / 1000)], 4)), 99th pct \(f(margins[min(margins.count - 1, margins.count * 99 / 100)], 4)), nonzero \(margins.filter { $0 > 0 }.count); greedy max \(f(greedyMargins.max() ?? 0, 4))")
         for v in rejected.prefix(5) { print("  rejected: \(v)") }
 
         // Detection of tampering, on the first `detectionCount` honest results.
@@ -100,7 +100,7 @@ enum CalibrationBenchmark {
         for (name, items) in cases {
             let vs = try await verifyAll(batched, items)
             let caught = vs.filter { !$0.passed }.count
-            print("RESULT detection \(name): \(caught) / \(vs.count) = \(f(100 * Double(caught) / Double(max(1, vs.count)), 1)) %")
+            say("RESULT detection \(name): \(caught) / \(vs.count) = \(f(100 * Double(caught) / Double(max(1, vs.count)), 1)) %")
         }
 
         // Another quantisation of the same model, derived with llama.cpp's quantiser.
@@ -117,10 +117,10 @@ enum CalibrationBenchmark {
             let differing = (0..<n).filter { theirs[$0].tokens != honest[$0].tokens }
             let caught = vs.filter { !$0.passed }.count
             let caughtDiffering = differing.filter { !vs[$0].passed }.count
-            print("RESULT detection another quantisation (\(name) re-quantised from Q4_1): \(caught) / \(n) = \(f(100 * Double(caught) / Double(max(1, n)), 1)) %; outputs differing from the Q4_1 output: \(differing.count), of which caught \(caughtDiffering) = \(f(100 * Double(caughtDiffering) / Double(max(1, differing.count)), 1)) %")
+            say("RESULT detection another quantisation (\(name) re-quantised from Q4_1): \(caught) / \(n) = \(f(100 * Double(caught) / Double(max(1, n)), 1)) %; outputs differing from the Q4_1 output: \(differing.count), of which caught \(caughtDiffering) = \(f(100 * Double(caughtDiffering) / Double(max(1, differing.count)), 1)) %")
             other.shutdown()
             try? FileManager.default.removeItem(atPath: path)
         }
-        print("calibration took \(f(Date().timeIntervalSince(started), 1)) s; load average at end \(loadAverage())")
+        say("calibration took \(f(Date().timeIntervalSince(started), 1)) s; load average at end \(loadAverage())")
     }
 }

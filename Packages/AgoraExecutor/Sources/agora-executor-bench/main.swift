@@ -4,9 +4,10 @@ import Foundation
 // agora-executor-bench [speed|calibrate|all] [--threads N] [--rounds R] [--count N] [--detect N] [--tokens N] [--model PATH]
 // Measures LlamaEngine against llama.cpp's own llama-bench / llama-batched-bench (same source,
 // model and threads) in one invocation, and calibrates verification over honest results.
-var args = Array(CommandLine.arguments.dropFirst())
-let mode = args.first.map { $0.hasPrefix("--") ? "all" : $0 } ?? "all"
+let arguments = Array(CommandLine.arguments.dropFirst())
+let mode = arguments.first.map { $0.hasPrefix("--") ? "all" : $0 } ?? "all"
 func option(_ name: String, _ fallback: String) -> String {
+    let args = Array(CommandLine.arguments.dropFirst())
     guard let i = args.firstIndex(of: name), i + 1 < args.count else { return fallback }
     return args[i + 1]
 }
