@@ -88,7 +88,7 @@ extension Gossip.Instance {
             adjustHealth(delta)
         }
         counters.failedProbes += 1
-        guard let i = index(of: p.target), members[i].status == .alive else { return }
+        guard let i = index(of: p.target), members[i].status.isLive else { return }
         _ = apply(.suspect(node: p.target, incarnation: members[i].incarnation, from: nodeID), now: now,
                   viaPushPull: false, into: &out)
     }

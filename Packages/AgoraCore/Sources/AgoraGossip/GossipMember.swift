@@ -1,4 +1,9 @@
 import AgoraCrypto
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension Gossip {
     /// A member as this node sees it: its latest record and its status at an incarnation.
@@ -78,17 +83,5 @@ extension Gossip {
     }
 }
 
-/// Natural logarithm without Foundation (a short series is enough for small counts).
-@inline(__always) func naturalLog(_ x: Double) -> Double {
-    // x ≥ 1 here; ln x = 2·atanh((x−1)/(x+1)), series converges fast for small x.
-    let y = (x - 1) / (x + 1)
-    let y2 = y * y
-    var term = y, sum = 0.0
-    var n = 1.0
-    while n < 60 {
-        sum += term / n
-        term *= y2
-        n += 2
-    }
-    return 2 * sum
-}
+/// Natural logarithm (the C library's `log`).
+@inline(__always) func naturalLog(_ x: Double) -> Double { log(x) }
