@@ -48,7 +48,7 @@ extension Gossip.Instance {
     mutating func probeTick(now: Gossip.Instant, into out: inout [Gossip.Directive]) {
         guard phase == .running else { return }
         reap(now: now, into: &out)
-        relays = relays.filter { $0.key &+ 4096 > nextSeq }
+        if relays.count > 64 { relays = relays.filter { $0.key &+ 4096 > nextSeq } }
         out.append(.schedule(.probe, at: nextProbeTime(after: now)))
         guard let target = probeTarget(round: round(at: now)) else { return }
         let seq = allocateSeq()
@@ -128,7 +128,7 @@ extension Gossip.Instance {
             let wait = Int64(Double(settings.indirectWindow.gossipNanoseconds - settings.probeTimeout.gossipNanoseconds) * 0.8)
             out.append(.schedule(.relayDeadline(seq: mine), at: Gossip.Instant(nanoseconds: now.nanoseconds + max(wait, 1))))
         case .peerRecord(let r), .leave(let r):
-            if apply(.alive(r), now: now, viaPushPull: false, into: &out), settings.eagerPush { gossipRound(now: now, into: &out) }
+            if apply(.alive(r), now: now, viaPushPull: false, into: &out) { eagerRound(now: now, into: &out) }
         case .pushPull:
             return
         }

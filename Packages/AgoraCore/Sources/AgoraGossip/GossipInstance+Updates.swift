@@ -68,7 +68,7 @@ extension Gossip.Instance {
             guard verifier.isValid(r) else { counters.badRecords += 1; return false }
             return refuteIfNeeded(r.incarnation, into: &out)
         }
-        if let t = tombstones[id], r.incarnation <= t.incarnation { counters.staleUpdates += 1; return false }
+        if !tombstones.isEmpty, let t = tombstones[id], r.incarnation <= t.incarnation { counters.staleUpdates += 1; return false }
         if let i = index(of: id) {
             let m = members[i]
             guard r.incarnation > m.incarnation else {
@@ -78,14 +78,14 @@ extension Gossip.Instance {
             guard verifier.isValid(r) else { counters.badRecords += 1; return false }
             let old = m.status
             members[i].record = r
-            suspicions[id] = nil
+            if old != .alive { suspicions[id] = nil }
             if r.departing {
                 setStatus(i, .left, incarnation: r.incarnation)
                 deadSince[id] = now
                 if old != .left { out.append(.emit(.left(id, incarnation: r.incarnation))) }
             } else {
                 setStatus(i, .alive, incarnation: r.incarnation)
-                deadSince[id] = nil
+                if old == .dead || old == .left { deadSince[id] = nil }
                 out.append(.emit(old == .alive ? .recordUpdated(r) : .alive(r)))
             }
         } else {
@@ -170,6 +170,7 @@ extension Gossip.Instance {
     /// Removes dead and departed members after `deadRetention`, leaving tombstones.
     mutating func reap(now: Gossip.Instant, into out: inout [Gossip.Directive]) {
         let cutoff = settings.deadRetention.gossipNanoseconds
+        guard !deadSince.isEmpty || !tombstones.isEmpty else { return }
         var due = deadSince.filter { now.nanoseconds - $0.value.nanoseconds >= cutoff }.map(\.key)
         if !due.isEmpty {
             due.sort()

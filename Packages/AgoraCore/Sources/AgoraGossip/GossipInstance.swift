@@ -52,6 +52,7 @@ extension Gossip {
         var nextSeq: UInt64 = 1
         var phase: Phase = .created
         var bootstrap: [Address] = []
+        var lastEagerRound = Instant(nanoseconds: .min / 2)
         /// This node's offset within each probe period (spreads probes over the period).
         let probeOffset: Int64
         let signer: any RecordSigner
@@ -139,7 +140,7 @@ extension Gossip {
             var news = false
             for u in datagram.updates where apply(u, now: now, viaPushPull: false, into: &out) { news = true }
             for m in datagram.messages { handle(m, from: peer, now: now, into: &out) }
-            if news, settings.eagerPush { gossipRound(now: now, into: &out) }
+            if news { eagerRound(now: now, into: &out) }
             return out
         }
 
@@ -191,10 +192,14 @@ extension Gossip {
 
         /// The first index whose member id is not below `id`.
         func insertionIndex(of id: NodeID) -> Int {
+            let key = prefixKey(id)
             var lo = 0, hi = members.count
             while lo < hi {
                 let mid = (lo + hi) >> 1
-                if members[mid].record.nodeID.bytes.lexicographicallyPrecedes(id.bytes) { lo = mid + 1 } else { hi = mid }
+                let other = members[mid].record.nodeID
+                let k = prefixKey(other)
+                let below = k != key ? k < key : other.bytes.lexicographicallyPrecedes(id.bytes)
+                if below { lo = mid + 1 } else { hi = mid }
             }
             return lo
         }
@@ -232,5 +237,14 @@ extension Gossip {
             defer { nextSeq &+= 1 }
             return nextSeq
         }
+    }
+}
+
+/// The first 8 bytes of a node id, big-endian (orders like the full id when they differ).
+@inline(__always) func prefixKey(_ id: NodeID) -> UInt64 {
+    id.bytes.withUnsafeBufferPointer { b in
+        var k: UInt64 = 0
+        for i in 0..<8 { k = k << 8 | UInt64(b[i]) }
+        return k
     }
 }

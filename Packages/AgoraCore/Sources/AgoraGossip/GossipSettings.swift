@@ -33,6 +33,9 @@ extension Gossip {
         /// Run a gossip round as soon as a datagram brings news, instead of waiting for
         /// the next tick.
         public var eagerPush = true
+        /// At most one eager round per this interval (news arriving faster waits for the
+        /// next round, eager or periodic).
+        public var eagerPushGap: Duration = .milliseconds(50)
         /// λ: each update is sent `λ · ceil(log10(N + 1))` times (memberlist: 4).
         public var retransmitMultiplier = 4
         /// Push-pull period for up to 32 members; scaled by `ceil(log2(N / 32)) + 1` above.
