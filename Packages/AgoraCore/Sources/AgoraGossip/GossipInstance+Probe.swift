@@ -49,6 +49,7 @@ extension Gossip.Instance {
         guard phase == .running else { return }
         reap(now: now, into: &out)
         if relays.count > 64 { relays = relays.filter { $0.key &+ 4096 > nextSeq } }
+        if finalProbes.count > 64 { finalProbes = finalProbes.filter { suspicions[$0.value]?.finalProbe == $0.key } }
         out.append(.schedule(.probe, at: nextProbeTime(after: now)))
         guard let target = probeTarget(round: round(at: now)) else { return }
         let seq = allocateSeq()
@@ -113,6 +114,8 @@ extension Gossip.Instance {
                 if !p.acked, settings.lifeguard, peer.nodeID == p.target { adjustHealth(-1) }
                 p.acked = true
                 probe = p
+            } else if let id = finalProbes[seq] {
+                if var s = suspicions[id], s.finalProbe == seq { s.answered = true; suspicions[id] = s }
             } else if let r = relays.removeValue(forKey: seq) {
                 send([.ack(seq: r.requesterSeq)], to: r.requester, first: nil, into: &out)
             } else {

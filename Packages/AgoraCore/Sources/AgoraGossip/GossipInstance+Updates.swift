@@ -122,7 +122,12 @@ extension Gossip.Instance {
     /// A claim that this node is suspect or dead at `inc` (or a record of this node at
     /// `inc`): refute it with a record at a higher incarnation, unless it is stale.
     mutating func refuteIfNeeded(_ inc: UInt64, into out: inout [Gossip.Directive]) -> Bool {
-        guard inc >= record.incarnation, phase != .leaving else { return false }
+        guard phase != .leaving else { return false }
+        guard inc >= record.incarnation else {
+            // The sender has not seen our newer record yet: gossip it again (once queued is enough).
+            if !broadcasts.contains(nodeID) { broadcasts.enqueue(.alive(record)) }
+            return false
+        }
         guard let r = try? Gossip.PeerRecord(incarnation: inc + 1, addresses: record.addresses,
                                              capabilities: record.capabilities, signer: signer) else { return false }
         record = r
@@ -162,9 +167,52 @@ extension Gossip.Instance {
 
     /// A suspicion timer fired: declare the member dead if it is still suspect at its deadline.
     mutating func suspicionEnded(_ id: NodeID, now: Gossip.Instant, into out: inout [Gossip.Directive]) {
-        guard let s = suspicions[id], now >= s.deadline, let i = index(of: id), members[i].status == .suspect else { return }
+        guard var s = suspicions[id], now >= s.deadline, let i = index(of: id), members[i].status == .suspect else { return }
+        if settings.lifeguard, settings.finalProbe {
+            if s.finalProbe == nil {
+                lastChanceProbe(i, &s, now: now, into: &out)
+                return
+            }
+            guard now >= s.deadline + settings.indirectWindow else { return }
+            if s.answered {
+                // It answered but we still lack a newer record: give it a full timer again.
+                finalProbes[s.finalProbe ?? 0] = nil
+                var again = Gossip.Suspicion(from: nodeID, start: now, min: s.min, max: s.max, k: s.k)
+                again.finalProbe = nil
+                suspicions[id] = again
+                out.append(.schedule(.suspicion(id), at: again.deadline))
+                return
+            }
+            finalProbes[s.finalProbe ?? 0] = nil
+        }
         counters.declaredDead += 1
         _ = apply(.dead(node: id, incarnation: members[i].incarnation, from: nodeID), now: now, viaPushPull: false, into: &out)
+    }
+
+    /// Probes a suspect once more before declaring it dead: directly and through helpers,
+    /// carrying the suspicion so that a live member refutes (or re-sends its newer record).
+    mutating func lastChanceProbe(_ i: Int, _ s: inout Gossip.Suspicion, now: Gossip.Instant, into out: inout [Gossip.Directive]) {
+        let target = members[i]
+        let seq = allocateSeq()
+        s.finalProbe = seq
+        suspicions[target.nodeID] = s
+        finalProbes[seq] = target.nodeID
+        let claim = Gossip.Update.suspect(node: target.nodeID, incarnation: target.incarnation, from: nodeID)
+        var d = Gossip.Datagram(messages: [.ping(seq: seq, target: target.nodeID)], updates: [claim])
+        d.updates += broadcasts.take(budget: settings.maxPacketSize - d.packetSize, maxCount: Gossip.Datagram.maxUpdates - 1,
+                                     limit: retransmitLimit)
+        counters.datagramsSent += 1
+        out.append(.send(d, to: target.address))
+        var helpers: [Gossip.Member] = []
+        for _ in 0..<(settings.indirectProbes * 4) where helpers.count < settings.indirectProbes && liveCount > 1 {
+            if let h = randomLiveMember(excluding: target.nodeID), !helpers.contains(where: { $0.nodeID == h.nodeID }) { helpers.append(h) }
+        }
+        for h in helpers {
+            counters.datagramsSent += 1
+            out.append(.send(Gossip.Datagram(messages: [.pingRequest(seq: seq, target: target.nodeID, address: target.address,
+                                                                       wantsNack: false)], updates: [claim]), to: h.address))
+        }
+        out.append(.schedule(.suspicion(target.nodeID), at: now + settings.indirectWindow))
     }
 
     /// Removes dead and departed members after `deadRetention`, leaving tombstones.

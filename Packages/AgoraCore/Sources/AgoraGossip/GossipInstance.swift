@@ -49,6 +49,8 @@ extension Gossip {
         var rng: Random
         var probe: Probe?
         var relays: [UInt64: Relay] = [:]
+        /// Outstanding last-chance probes: seq → suspect.
+        var finalProbes: [UInt64: NodeID] = [:]
         var nextSeq: UInt64 = 1
         var phase: Phase = .created
         var bootstrap: [Address] = []

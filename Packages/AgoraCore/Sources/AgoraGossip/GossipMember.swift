@@ -54,6 +54,10 @@ extension Gossip {
         let k: Int
         /// The first suspecter, then each independent confirmer.
         private(set) var confirmers: [NodeID]
+        /// The last-chance probe sent when the timer ran out, if any.
+        var finalProbe: UInt64?
+        /// Whether the member answered the last-chance probe.
+        var answered = false
 
         init(from: NodeID, start: Instant, min: Int64, max: Int64, k: Int) {
             self.start = start

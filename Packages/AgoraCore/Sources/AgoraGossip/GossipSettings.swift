@@ -23,6 +23,11 @@ extension Gossip {
         /// Independent confirmations that bring the suspicion timeout down to its minimum
         /// (memberlist: SuspicionMult − 2 = 2).
         public var suspicionConfirmations = 3
+        /// When a suspicion runs out, probe the member once more directly (carrying the
+        /// suspicion, so a live member refutes or re-sends its newer record) and declare it
+        /// dead only if that probe fails too. Catches members whose refutation this node
+        /// missed. Not part of memberlist; off when `lifeguard` is off.
+        public var finalProbe = true
         /// Probe targets follow a permutation shared by all members for each round (each
         /// member is probed about once per period), instead of independent random choices.
         public var alignedProbeSchedule = true

@@ -1,6 +1,9 @@
 import AgoraCrypto
 import AgoraGossip
 
+/// Print each false-dead incident (debugging aid for the scenario).
+nonisolated(unsafe) public var debugFalseDead = false
+
 extension Sim {
     /// False `dead` declarations under loss and stalls.
     public struct FalsePositiveResult: Sendable {
@@ -29,9 +32,16 @@ extension Sim {
         var rng = sim.random()
         var falseDead = 0, suspects = 0
         var incidents = Set<String>()
-        sim.onEvent = { _, _, e in
+        var stallLog: [Int: [(Int64, Int64)]] = [:]
+        sim.onEvent = { t, o, e in
             switch e {
-            case .dead(let id, let inc): falseDead += 1; incidents.insert("\(id.hex)/\(inc)")
+            case .dead(let id, let inc):
+                falseDead += 1
+                if incidents.insert("\(id.hex)/\(inc)").inserted, debugFalseDead {
+                    let x = sim.index(of: id) ?? -1
+                    let st = (stallLog[x] ?? []).filter { $0.0 < t && $0.1 > t - 10_000_000_000 }
+                    print("false dead t=\(Double(t) / 1e9) observer=\(o) subject=\(x) inc=\(inc) own-inc=\(sim.instance(x)?.record.incarnation ?? 0) stalls=\(st.map { (Double($0.0) / 1e9, Double($0.1) / 1e9) }) observer-stalls=\((stallLog[o] ?? []).filter { $0.0 < t && $0.1 > t - 10_000_000_000 }.map { (Double($0.0) / 1e9, Double($0.1) / 1e9) })")
+                }
             case .suspect: suspects += 1
             default: break
             }
@@ -45,6 +55,7 @@ extension Sim {
             while t < end {
                 let d = stall.lowerBound + rng.unit() * (stall.upperBound - stall.lowerBound)
                 sim.schedule(.stall(i, until: ns(t + d)), at: ns(t))
+                stallLog[i, default: []].append((ns(t), ns(t + d)))
                 stalls += 1
                 t += d - meanGap * naturalLogarithm(max(rng.unit(), 1e-12))
             }

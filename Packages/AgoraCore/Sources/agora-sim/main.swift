@@ -37,6 +37,7 @@ struct Options {
             case "--no-lifeguard": lifeguard = false
             case "--random-probes": aligned = false
             case "--ed25519": ed25519 = true
+            case "--debug": debugFalseDead = true
             case let s where !s.hasPrefix("--"): scenario = s
             default: print("unknown option \(args[i])")
             }
