@@ -21,8 +21,10 @@ extension Gossip.Instance {
         gossipRound(now: now, into: &out)
     }
 
-    /// This node's full state for push-pull: every member and tombstone (and its own
+    /// This node's full state for push-pull (what `.pushPull` directives carry): every member and tombstone (and its own
     /// record), sorted by node id; a suspect member is its record then the suspicion.
+    public func fullState(isReply: Bool) -> Gossip.PushPull { state(isReply: isReply) }
+
     func state(isReply: Bool) -> Gossip.PushPull {
         var updates: [Gossip.Update] = []
         updates.reserveCapacity(members.count + tombstones.count + 1)

@@ -48,7 +48,8 @@ extension Gossip.Instance {
             guard inc >= m.incarnation else { counters.staleUpdates += 1; return false }
             guard m.status.isLive else { return false }
             if viaPushPull, inc == m.incarnation, m.status == .alive {
-                return apply(.suspect(node: id, incarnation: inc, from: from), now: now, viaPushPull: true, into: &out)
+                // Gossip the suspicion so that the member hears it and refutes (a healing partition).
+                return apply(.suspect(node: id, incarnation: inc, from: from), now: now, viaPushPull: false, into: &out)
             }
             setStatus(i, .dead, incarnation: inc)
             suspicions[id] = nil
@@ -109,14 +110,14 @@ extension Gossip.Instance {
         if was != status.isLive { liveCount += status.isLive ? 1 : -1 }
     }
 
-    mutating func addTombstone(_ id: NodeID, _ inc: UInt64, now: Gossip.Instant) {
+    mutating func addTombstone(_ id: NodeID, _ inc: UInt64, now: Gossip.Instant, record: Gossip.PeerRecord? = nil) {
         if tombstones[id] == nil, tombstones.count >= settings.maxTombstones {
             // Drop the tombstone closest to expiry (ties by id, so the choice is deterministic).
             if let victim = tombstones.min(by: { ($0.value.expires, $0.key) < ($1.value.expires, $1.key) })?.key {
                 tombstones[victim] = nil
             }
         }
-        tombstones[id] = Gossip.Tombstone(incarnation: inc, expires: now + settings.tombstoneRetention)
+        tombstones[id] = Gossip.Tombstone(incarnation: inc, expires: now + settings.tombstoneRetention, record: record)
     }
 
     /// A claim that this node is suspect or dead at `inc` (or a record of this node at
@@ -189,6 +190,18 @@ extension Gossip.Instance {
         _ = apply(.dead(node: id, incarnation: members[i].incarnation, from: nodeID), now: now, viaPushPull: false, into: &out)
     }
 
+    /// Push-pull with a random dead (or reaped, not departed) member, so that two sides of a
+    /// healed partition, which each believe the other dead, find each other again (as
+    /// Serf's reconnect does). A crashed member simply does not answer.
+    mutating func reconnect(now: Gossip.Instant, into out: inout [Gossip.Directive]) {
+        var candidates: [Gossip.Address] = members.filter { $0.status == .dead }.map(\.address)
+        if candidates.isEmpty, !tombstones.isEmpty {
+            candidates = tombstones.keys.sorted().compactMap { tombstones[$0]?.record?.address }
+        }
+        guard !candidates.isEmpty else { return }
+        out.append(.pushPull(state(isReply: false), to: candidates[rng.below(candidates.count)]))
+    }
+
     /// Probes a suspect once more before declaring it dead: directly and through helpers,
     /// carrying the suspicion so that a live member refutes (or re-sends its newer record).
     mutating func lastChanceProbe(_ i: Int, _ s: inout Gossip.Suspicion, now: Gossip.Instant, into out: inout [Gossip.Directive]) {
@@ -225,7 +238,8 @@ extension Gossip.Instance {
             for id in due {
                 deadSince[id] = nil
                 guard let i = index(of: id) else { continue }
-                addTombstone(id, members[i].incarnation, now: now)
+                let m = members[i]
+                addTombstone(id, m.incarnation, now: now, record: m.status == .dead ? m.record : nil)
                 members.remove(at: i)
                 out.append(.emit(.reaped(id)))
             }

@@ -118,6 +118,7 @@ extension Gossip {
                     out.append(.schedule(.probe, at: nextProbeTime(after: now)))
                     out.append(.schedule(.gossip, at: now + settings.gossipInterval))
                     out.append(.schedule(.pushPull, at: now + pushPullPeriod().scaled(0.5 + rng.unit())))
+                    out.append(.schedule(.reconnect, at: now + settings.reconnectInterval.scaled(0.5 + rng.unit())))
                 }
                 for a in addresses { out.append(.pushPull(state(isReply: false), to: a)) }
                 if !addresses.isEmpty { out.append(.schedule(.join, at: now + settings.joinRetry)) }
@@ -176,6 +177,10 @@ extension Gossip {
                 guard phase == .running else { break }
                 if let m = randomLiveMember(excluding: nil) { out.append(.pushPull(state(isReply: false), to: m.address)) }
                 out.append(.schedule(.pushPull, at: now + pushPullPeriod()))
+            case .reconnect:
+                guard phase == .running else { break }
+                reconnect(now: now, into: &out)
+                out.append(.schedule(.reconnect, at: now + settings.reconnectInterval))
             case .join:
                 guard phase == .running, liveCount == 0, !bootstrap.isEmpty else { break }
                 for a in bootstrap { out.append(.pushPull(state(isReply: false), to: a)) }

@@ -44,6 +44,8 @@ extension Gossip {
     struct Tombstone: Sendable {
         var incarnation: UInt64
         var expires: Instant
+        /// The member's last record, to try to reconnect after a partition (nil if it left).
+        var record: PeerRecord?
     }
 
     /// Lifeguard suspicion timer for one member (memberlist `suspicion.go`).

@@ -45,6 +45,9 @@ extension Gossip {
         public var retransmitMultiplier = 4
         /// Push-pull period for up to 32 members; scaled by `ceil(log2(N / 32)) + 1` above.
         public var pushPullInterval: Duration = .seconds(30)
+        /// Period of push-pull attempts with a random dead or reaped member (partition healing;
+        /// Serf's reconnect interval is 30 s).
+        public var reconnectInterval: Duration = .seconds(10)
         /// How long a dead or departed member stays in the member list before it is reaped.
         public var deadRetention: Duration = .seconds(30)
         /// How long a reaped member's tombstone (its last incarnation) is kept, so that no
