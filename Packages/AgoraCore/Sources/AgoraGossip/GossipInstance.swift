@@ -5,10 +5,33 @@ extension Gossip {
     /// with `now`; every effect is a returned `Directive`. It never touches sockets, clocks
     /// or system randomness, so the node and `AgoraSim` run exactly this code.
     ///
-    /// States of a member: `alive → suspect → dead → (reaped, tombstone)`, `alive → left`;
-    /// only a signed record with a higher incarnation moves a member back to `alive`, and a
+    /// A member's status, as this node sees it:
+    ///
+    ///     (record, inc i) ──► alive ──probe fails / suspect(i)──► suspect ──timer runs out,
+    ///          ▲                ▲                                   │      last-chance probe fails──► dead ──30 s──► reaped
+    ///          │                └──────── record inc > i ───────────┘                                  │             (tombstone i, 6 h)
+    ///          └───────────────────────────── record inc > i (rejoin) ─────────────────────────────────┘
+    ///     alive ──departing record inc > i──► left ──30 s──► reaped
+    ///
+    /// Only a signed record at a higher incarnation moves a member back to alive; a
     /// tombstone keeps the incarnation a reaped member died at, so no stale record or
-    /// push-pull brings it back.
+    /// push-pull brings it back. About itself, a node answers `suspect`/`dead` at its
+    /// incarnation by publishing a record at a higher one (refutation).
+    ///
+    /// Inputs and what they produce:
+    ///
+    /// | input | reaction |
+    /// |---|---|
+    /// | `onTimeout(.probe)` | ping the round's target (ring schedule); schedule `.probeTimeout` |
+    /// | `onTimeout(.probeTimeout)` | no ack yet: ping-request through k helpers; schedule `.indirectDeadline` |
+    /// | `onTimeout(.indirectDeadline)` | still no ack: suspect the target, adjust local health |
+    /// | `onTimeout(.suspicion)` | last-chance probe, then `dead` |
+    /// | `onTimeout(.gossip)` | send queued updates to 3 random members |
+    /// | `onTimeout(.pushPull)` / `.reconnect` | `.pushPull` with a random live / dead member |
+    /// | `onDatagram` ping / ack / ping-request / nack | ack / mark the probe / relay / count the nack |
+    /// | `onDatagram` updates | apply (§5.3 of Protocol.md); news triggers an eager gossip round |
+    /// | `onPushPull` | merge; answer a request with `.replyPushPull` |
+    /// | `onCommand(.join / .leave / .updateRecord)` | start timers and push-pull / departing record / new record |
     public struct Instance: Sendable {
         enum Phase: Sendable { case created, running, leaving }
 
