@@ -6,9 +6,13 @@ extension Sim {
     public struct PartitionResult: Sendable {
         /// Cycles run.
         public var cycles: Int
-        /// A member seen alive again by an observer at an incarnation it had seen dead or
-        /// departed, or a crashed node seen alive after the observer declared it dead.
+        /// A member seen alive again by an observer at an incarnation at or below one it had
+        /// seen it dead or departed at (stale state reviving it).
         public var resurrections: Int
+        /// A crashed node seen alive again, after the observer declared it dead, through a
+        /// record with a higher incarnation that it had published before crashing (delayed
+        /// by the partition; legitimate by incarnation order, and declared dead again later).
+        public var lateRecords: Int
         /// Crashes during the run.
         public var crashes: Int
         /// Dead events observed (true and false).
@@ -30,20 +34,24 @@ extension Sim {
         var rng = sim.random()
         var deadAt: [Int: [Int: UInt64]] = [:]            // observer → subject → incarnation seen dead
         var crashedSince: [Int: Int64] = [:]
-        var resurrections = 0, deadEvents = 0, crashes = 0, unconverged = 0
+        var resurrections = 0, lateRecords = 0, deadEvents = 0, crashes = 0, unconverged = 0
+        var deadSinceCrash = Set<Int>()                    // observer * N + subject
         sim.onEvent = { t, o, e in
             switch e {
             case .dead(let id, let inc), .left(let id, let inc):
                 guard let x = sim.index(of: id) else { return }
                 deadEvents += 1
                 deadAt[o, default: [:]][x] = max(inc, deadAt[o]?[x] ?? 0)
+                if let c = crashedSince[x], t >= c { deadSinceCrash.insert(o * sim.count + x) }
             case .alive(let r), .recordUpdated(let r):
                 guard let x = sim.index(of: r.nodeID), let d = deadAt[o]?[x] else { return }
-                if r.incarnation <= d || (crashedSince[x].map { t >= $0 } ?? false) {
+                if r.incarnation <= d {
                     resurrections += 1
                     if debugFalseDead {
-                        print("resurrection t=\(Double(t) / 1e9) observer=\(o) subject=\(x) record-inc=\(r.incarnation) dead-inc=\(d) crashed-since=\(crashedSince[x].map { Double($0) / 1e9 } ?? -1)")
+                        print("resurrection t=\(Double(t) / 1e9) observer=\(o) subject=\(x) record-inc=\(r.incarnation) dead-inc=\(d)")
                     }
+                } else if deadSinceCrash.contains(o * sim.count + x) {
+                    lateRecords += 1
                 }
             default: return
             }
@@ -69,11 +77,12 @@ extension Sim {
             if let v = victim {
                 sim.schedule(.restart(v), at: ns(t + partition + heal))
                 crashedSince[v] = nil
+                for o in 0..<sim.count { deadSinceCrash.remove(o * sim.count + v) }
             }
             t += partition + heal
         }
         sim.run(until: ns(t + 1))
-        return PartitionResult(cycles: cycles, resurrections: resurrections, crashes: crashes, deadEvents: deadEvents,
+        return PartitionResult(cycles: cycles, resurrections: resurrections, lateRecords: lateRecords, crashes: crashes, deadEvents: deadEvents,
                                unconverged: unconverged, traceHash: sim.traceHash)
     }
 

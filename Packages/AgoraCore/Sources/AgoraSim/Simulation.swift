@@ -51,14 +51,18 @@ extension Sim {
             self.config = config
             var rng = Random(seed: config.seed)
             var ids: [Identity] = []
-            ids.reserveCapacity(config.nodes)
+            var keys: [NodeID] = []
+            keys.reserveCapacity(config.nodes)
             for _ in 0..<config.nodes {
                 var seed = [UInt8](repeating: 0, count: 32)
                 for j in 0..<4 { let v = rng.next(); for b in 0..<8 { seed[j * 8 + b] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(b))) } }
-                ids.append(try! Identity(seed: seed))  // 32 bytes: cannot fail
+                let identity = try! Identity(seed: seed)  // 32 bytes: cannot fail
+                keys.append(identity.publicKey)
+                // Identities hold locked memory (sodium_malloc): keep them only when they sign.
+                if config.signatures == .ed25519 || config.realPackets { ids.append(identity) }
             }
             identities = ids
-            nodeIDs = ids.map(\.publicKey)
+            nodeIDs = keys
             var byKey: [UInt64: Int] = [:]
             for (i, id) in nodeIDs.enumerated() { byKey[Simulation.key(id)] = i }
             idIndex = byKey

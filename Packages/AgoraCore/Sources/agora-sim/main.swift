@@ -133,7 +133,7 @@ do {
         print("partition/heal: \(options.describe) cycles=\(options.cycles) deadRetention=5s pushPull=5s reconnect=3s")
         try timed {
             let r = try Sim.partitions(c, cycles: options.cycles)
-            print("resurrections: \(r.resurrections)  crashes: \(r.crashes)  dead events: \(r.deadEvents)"
+            print("resurrections: \(r.resurrections)  late newer records of crashed nodes: \(r.lateRecords)  crashes: \(r.crashes)  dead events: \(r.deadEvents)"
                   + "  cycles not converged at end: \(r.unconverged)/\(r.cycles)  trace: \(r.traceHash)")
         }
     case "speed":
