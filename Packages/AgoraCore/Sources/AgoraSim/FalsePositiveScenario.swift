@@ -1,9 +1,6 @@
 import AgoraCrypto
 import AgoraGossip
 
-/// Print each false-dead incident (debugging aid for the scenario).
-nonisolated(unsafe) public var debugFalseDead = false
-
 extension Sim {
     /// False `dead` declarations under loss and stalls.
     public struct FalsePositiveResult: Sendable {
@@ -26,8 +23,10 @@ extension Sim {
 
     /// Runs `seconds` with every node stalling (for 1–2 s) at random so that `stalledShare`
     /// of the nodes are stalled at any moment; nothing crashes, so every `dead` is false.
+    /// `debug` prints each incident with the stalls around it.
     public static func falsePositives(_ config: Config, seconds: Double, stalledShare: Double = 0.05,
-                                      stall: ClosedRange<Double> = 1...2, warmup: Double = 3) throws(GossipError) -> FalsePositiveResult {
+                                      stall: ClosedRange<Double> = 1...2, warmup: Double = 3,
+                                      debug: Bool = false) throws(GossipError) -> FalsePositiveResult {
         let sim = try Simulation(config: config)
         var rng = sim.random()
         var falseDead = 0, suspects = 0
@@ -37,7 +36,7 @@ extension Sim {
             switch e {
             case .dead(let id, let inc):
                 falseDead += 1
-                if incidents.insert("\(id.hex)/\(inc)").inserted, debugFalseDead {
+                if incidents.insert("\(id.hex)/\(inc)").inserted, debug {
                     let x = sim.index(of: id) ?? -1
                     let st = (stallLog[x] ?? []).filter { $0.0 < t && $0.1 > t - 10_000_000_000 }
                     print("false dead t=\(Double(t) / 1e9) observer=\(o) subject=\(x) inc=\(inc) own-inc=\(sim.instance(x)?.record.incarnation ?? 0) stalls=\(st.map { (Double($0.0) / 1e9, Double($0.1) / 1e9) }) observer-stalls=\((stallLog[o] ?? []).filter { $0.0 < t && $0.1 > t - 10_000_000_000 }.map { (Double($0.0) / 1e9, Double($0.1) / 1e9) })")

@@ -29,7 +29,7 @@ extension Sim {
     /// node. Dead members are reaped quickly (`settings.deadRetention`) and push-pull runs
     /// often, so stale state meets tombstones all the time.
     public static func partitions(_ config: Config, cycles: Int, partition: Double = 12,
-                                  heal: Double = 12) throws(GossipError) -> PartitionResult {
+                                  heal: Double = 12, debug: Bool = false) throws(GossipError) -> PartitionResult {
         let sim = try Simulation(config: config)
         var rng = sim.random()
         var deadAt: [Int: [Int: UInt64]] = [:]            // observer → subject → incarnation seen dead
@@ -47,7 +47,7 @@ extension Sim {
                 guard let x = sim.index(of: r.nodeID), let d = deadAt[o]?[x] else { return }
                 if r.incarnation <= d {
                     resurrections += 1
-                    if debugFalseDead {
+                    if debug {
                         print("resurrection t=\(Double(t) / 1e9) observer=\(o) subject=\(x) record-inc=\(r.incarnation) dead-inc=\(d)")
                     }
                 } else if deadSinceCrash.contains(o * sim.count + x) {

@@ -2,7 +2,7 @@
 // their figures. Build with `-c release`. Usage:
 //
 //   agora-sim <scenario> [--nodes N] [--seed S] [--seconds T] [--loss P] [--trials K]
-//                        [--no-lifeguard] [--random-probes] [--ed25519]
+//                        [--cycles C] [--no-lifeguard] [--random-probes] [--ed25519] [--debug]
 //
 // scenarios: crash, disseminate, false-positives, traffic, partitions, speed, determinism
 import AgoraGossip
@@ -22,6 +22,7 @@ struct Options {
     var aligned = true
     var ed25519 = false
     var cycles = 1000
+    var debug = false
 
     init(_ args: [String]) {
         var i = 0
@@ -40,7 +41,7 @@ struct Options {
             case "--no-lifeguard": lifeguard = false
             case "--random-probes": aligned = false
             case "--ed25519": ed25519 = true
-            case "--debug": debugFalseDead = true
+            case "--debug": debug = true
             case let s where !s.hasPrefix("--"): scenario = s
             default: print("unknown option \(args[i])")
             }
@@ -109,7 +110,7 @@ do {
         let c = options.config(loss: 0.1)
         print("false positives: \(options.describe) loss=\(c.network.loss) seconds=\(options.seconds) stalled=5% for 1–2 s")
         try timed {
-            let r = try Sim.falsePositives(c, seconds: options.seconds)
+            let r = try Sim.falsePositives(c, seconds: options.seconds, debug: options.debug)
             print("false dead events: \(r.falseDeadEvents) (incidents \(r.falseDeadIncidents)) over \(r.memberPeriods) member-periods"
                   + " = \(r.perMillion) per 10^6; suspect events: \(r.suspectEvents); stalls: \(r.stalls); trace: \(r.traceHash)")
         }
@@ -132,7 +133,7 @@ do {
         c.settings.reconnectInterval = .seconds(3)
         print("partition/heal: \(options.describe) cycles=\(options.cycles) deadRetention=5s pushPull=5s reconnect=3s")
         try timed {
-            let r = try Sim.partitions(c, cycles: options.cycles)
+            let r = try Sim.partitions(c, cycles: options.cycles, debug: options.debug)
             print("resurrections: \(r.resurrections)  late newer records of crashed nodes: \(r.lateRecords)  crashes: \(r.crashes)  dead events: \(r.deadEvents)"
                   + "  cycles not converged at end: \(r.unconverged)/\(r.cycles)  trace: \(r.traceHash)")
         }
