@@ -17,6 +17,9 @@ extension Gossip {
         var isEmpty: Bool { items.isEmpty }
         var count: Int { items.count }
 
+        /// Whether an update about `subject` is queued.
+        func contains(_ subject: NodeID) -> Bool { items.contains { $0.update.subject == subject } }
+
         /// Queues `update`, replacing queued updates about the same member. A suspect
         /// confirmation does not replace the original suspicion (both spread).
         mutating func enqueue(_ update: Update) {

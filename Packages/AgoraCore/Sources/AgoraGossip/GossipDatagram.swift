@@ -25,7 +25,7 @@ extension Gossip {
         /// The size of the sealed packet (header, messages, updates, signature).
         public var packetSize: Int {
             var n = Packet.headerSize + Packet.signatureSize + varintSize(UInt64(messages.count)) + varintSize(UInt64(updates.count))
-            for m in messages { let e = m.envelope.count; n += varintSize(UInt64(e)) + e }
+            for m in messages { let e = m.envelopeSize; n += varintSize(UInt64(e)) + e }
             for u in updates { n += u.encodedSize }
             return n
         }

@@ -34,6 +34,8 @@ extension Gossip {
         case gossip
         /// Next push-pull.
         case pushPull
+        /// Next attempt to reach a dead member (partition healing).
+        case reconnect
         /// Retry joining while no member is known.
         case join
     }

@@ -14,8 +14,17 @@ extension Gossip.Instance {
         for m in chosen where !broadcasts.isEmpty { send([], to: m.address, first: nil, into: &out) }
     }
 
-    /// This node's full state for push-pull: every member and tombstone (and its own
+    /// A gossip round right away when news arrived, at most one per `eagerPushGap`.
+    mutating func eagerRound(now: Gossip.Instant, into out: inout [Gossip.Directive]) {
+        guard settings.eagerPush, now.nanoseconds - lastEagerRound.nanoseconds >= settings.eagerPushGap.gossipNanoseconds else { return }
+        lastEagerRound = now
+        gossipRound(now: now, into: &out)
+    }
+
+    /// This node's full state for push-pull (what `.pushPull` directives carry): every member and tombstone (and its own
     /// record), sorted by node id; a suspect member is its record then the suspicion.
+    public func fullState(isReply: Bool) -> Gossip.PushPull { state(isReply: isReply) }
+
     func state(isReply: Bool) -> Gossip.PushPull {
         var updates: [Gossip.Update] = []
         updates.reserveCapacity(members.count + tombstones.count + 1)

@@ -48,7 +48,8 @@ extension Gossip.Instance {
     mutating func probeTick(now: Gossip.Instant, into out: inout [Gossip.Directive]) {
         guard phase == .running else { return }
         reap(now: now, into: &out)
-        relays = relays.filter { $0.key &+ 4096 > nextSeq }
+        if relays.count > 64 { relays = relays.filter { $0.key &+ 4096 > nextSeq } }
+        if finalProbes.count > 64 { finalProbes = finalProbes.filter { suspicions[$0.value]?.finalProbe == $0.key } }
         out.append(.schedule(.probe, at: nextProbeTime(after: now)))
         guard let target = probeTarget(round: round(at: now)) else { return }
         let seq = allocateSeq()
@@ -88,7 +89,7 @@ extension Gossip.Instance {
             adjustHealth(delta)
         }
         counters.failedProbes += 1
-        guard let i = index(of: p.target), members[i].status == .alive else { return }
+        guard let i = index(of: p.target), members[i].status.isLive else { return }
         _ = apply(.suspect(node: p.target, incarnation: members[i].incarnation, from: nodeID), now: now,
                   viaPushPull: false, into: &out)
     }
@@ -113,6 +114,8 @@ extension Gossip.Instance {
                 if !p.acked, settings.lifeguard, peer.nodeID == p.target { adjustHealth(-1) }
                 p.acked = true
                 probe = p
+            } else if let id = finalProbes[seq] {
+                if var s = suspicions[id], s.finalProbe == seq { s.answered = true; suspicions[id] = s }
             } else if let r = relays.removeValue(forKey: seq) {
                 send([.ack(seq: r.requesterSeq)], to: r.requester, first: nil, into: &out)
             } else {
@@ -128,7 +131,7 @@ extension Gossip.Instance {
             let wait = Int64(Double(settings.indirectWindow.gossipNanoseconds - settings.probeTimeout.gossipNanoseconds) * 0.8)
             out.append(.schedule(.relayDeadline(seq: mine), at: Gossip.Instant(nanoseconds: now.nanoseconds + max(wait, 1))))
         case .peerRecord(let r), .leave(let r):
-            if apply(.alive(r), now: now, viaPushPull: false, into: &out), settings.eagerPush { gossipRound(now: now, into: &out) }
+            if apply(.alive(r), now: now, viaPushPull: false, into: &out) { eagerRound(now: now, into: &out) }
         case .pushPull:
             return
         }

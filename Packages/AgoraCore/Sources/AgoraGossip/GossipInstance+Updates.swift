@@ -48,7 +48,8 @@ extension Gossip.Instance {
             guard inc >= m.incarnation else { counters.staleUpdates += 1; return false }
             guard m.status.isLive else { return false }
             if viaPushPull, inc == m.incarnation, m.status == .alive {
-                return apply(.suspect(node: id, incarnation: inc, from: from), now: now, viaPushPull: true, into: &out)
+                // Gossip the suspicion so that the member hears it and refutes (a healing partition).
+                return apply(.suspect(node: id, incarnation: inc, from: from), now: now, viaPushPull: false, into: &out)
             }
             setStatus(i, .dead, incarnation: inc)
             suspicions[id] = nil
@@ -68,7 +69,7 @@ extension Gossip.Instance {
             guard verifier.isValid(r) else { counters.badRecords += 1; return false }
             return refuteIfNeeded(r.incarnation, into: &out)
         }
-        if let t = tombstones[id], r.incarnation <= t.incarnation { counters.staleUpdates += 1; return false }
+        if !tombstones.isEmpty, let t = tombstones[id], r.incarnation <= t.incarnation { counters.staleUpdates += 1; return false }
         if let i = index(of: id) {
             let m = members[i]
             guard r.incarnation > m.incarnation else {
@@ -78,14 +79,14 @@ extension Gossip.Instance {
             guard verifier.isValid(r) else { counters.badRecords += 1; return false }
             let old = m.status
             members[i].record = r
-            suspicions[id] = nil
+            if old != .alive { suspicions[id] = nil }
             if r.departing {
                 setStatus(i, .left, incarnation: r.incarnation)
                 deadSince[id] = now
                 if old != .left { out.append(.emit(.left(id, incarnation: r.incarnation))) }
             } else {
                 setStatus(i, .alive, incarnation: r.incarnation)
-                deadSince[id] = nil
+                if old == .dead || old == .left { deadSince[id] = nil }
                 out.append(.emit(old == .alive ? .recordUpdated(r) : .alive(r)))
             }
         } else {
@@ -109,20 +110,25 @@ extension Gossip.Instance {
         if was != status.isLive { liveCount += status.isLive ? 1 : -1 }
     }
 
-    mutating func addTombstone(_ id: NodeID, _ inc: UInt64, now: Gossip.Instant) {
+    mutating func addTombstone(_ id: NodeID, _ inc: UInt64, now: Gossip.Instant, record: Gossip.PeerRecord? = nil) {
         if tombstones[id] == nil, tombstones.count >= settings.maxTombstones {
             // Drop the tombstone closest to expiry (ties by id, so the choice is deterministic).
             if let victim = tombstones.min(by: { ($0.value.expires, $0.key) < ($1.value.expires, $1.key) })?.key {
                 tombstones[victim] = nil
             }
         }
-        tombstones[id] = Gossip.Tombstone(incarnation: inc, expires: now + settings.tombstoneRetention)
+        tombstones[id] = Gossip.Tombstone(incarnation: inc, expires: now + settings.tombstoneRetention, record: record)
     }
 
     /// A claim that this node is suspect or dead at `inc` (or a record of this node at
     /// `inc`): refute it with a record at a higher incarnation, unless it is stale.
     mutating func refuteIfNeeded(_ inc: UInt64, into out: inout [Gossip.Directive]) -> Bool {
-        guard inc >= record.incarnation, phase != .leaving else { return false }
+        guard phase != .leaving else { return false }
+        guard inc >= record.incarnation else {
+            // The sender has not seen our newer record yet: gossip it again (once queued is enough).
+            if !broadcasts.contains(nodeID) { broadcasts.enqueue(.alive(record)) }
+            return false
+        }
         guard let r = try? Gossip.PeerRecord(incarnation: inc + 1, addresses: record.addresses,
                                              capabilities: record.capabilities, signer: signer) else { return false }
         record = r
@@ -162,21 +168,78 @@ extension Gossip.Instance {
 
     /// A suspicion timer fired: declare the member dead if it is still suspect at its deadline.
     mutating func suspicionEnded(_ id: NodeID, now: Gossip.Instant, into out: inout [Gossip.Directive]) {
-        guard let s = suspicions[id], now >= s.deadline, let i = index(of: id), members[i].status == .suspect else { return }
+        guard var s = suspicions[id], now >= s.deadline, let i = index(of: id), members[i].status == .suspect else { return }
+        if settings.lifeguard, settings.finalProbe {
+            if s.finalProbe == nil {
+                lastChanceProbe(i, &s, now: now, into: &out)
+                return
+            }
+            guard now >= s.deadline + settings.indirectWindow else { return }
+            if s.answered {
+                // It answered but we still lack a newer record: give it a full timer again.
+                finalProbes[s.finalProbe ?? 0] = nil
+                var again = Gossip.Suspicion(from: nodeID, start: now, min: s.min, max: s.max, k: s.k)
+                again.finalProbe = nil
+                suspicions[id] = again
+                out.append(.schedule(.suspicion(id), at: again.deadline))
+                return
+            }
+            finalProbes[s.finalProbe ?? 0] = nil
+        }
         counters.declaredDead += 1
         _ = apply(.dead(node: id, incarnation: members[i].incarnation, from: nodeID), now: now, viaPushPull: false, into: &out)
+    }
+
+    /// Push-pull with a random dead (or reaped, not departed) member, so that two sides of a
+    /// healed partition, which each believe the other dead, find each other again (as
+    /// Serf's reconnect does). A crashed member simply does not answer.
+    mutating func reconnect(now: Gossip.Instant, into out: inout [Gossip.Directive]) {
+        var candidates: [Gossip.Address] = members.filter { $0.status == .dead }.map(\.address)
+        if candidates.isEmpty, !tombstones.isEmpty {
+            candidates = tombstones.keys.sorted().compactMap { tombstones[$0]?.record?.address }
+        }
+        guard !candidates.isEmpty else { return }
+        out.append(.pushPull(state(isReply: false), to: candidates[rng.below(candidates.count)]))
+    }
+
+    /// Probes a suspect once more before declaring it dead: directly and through helpers,
+    /// carrying the suspicion so that a live member refutes (or re-sends its newer record).
+    mutating func lastChanceProbe(_ i: Int, _ s: inout Gossip.Suspicion, now: Gossip.Instant, into out: inout [Gossip.Directive]) {
+        let target = members[i]
+        let seq = allocateSeq()
+        s.finalProbe = seq
+        suspicions[target.nodeID] = s
+        finalProbes[seq] = target.nodeID
+        let claim = Gossip.Update.suspect(node: target.nodeID, incarnation: target.incarnation, from: nodeID)
+        var d = Gossip.Datagram(messages: [.ping(seq: seq, target: target.nodeID)], updates: [claim])
+        d.updates += broadcasts.take(budget: settings.maxPacketSize - d.packetSize, maxCount: Gossip.Datagram.maxUpdates - 1,
+                                     limit: retransmitLimit)
+        counters.datagramsSent += 1
+        out.append(.send(d, to: target.address))
+        var helpers: [Gossip.Member] = []
+        for _ in 0..<(settings.indirectProbes * 4) where helpers.count < settings.indirectProbes && liveCount > 1 {
+            if let h = randomLiveMember(excluding: target.nodeID), !helpers.contains(where: { $0.nodeID == h.nodeID }) { helpers.append(h) }
+        }
+        for h in helpers {
+            counters.datagramsSent += 1
+            out.append(.send(Gossip.Datagram(messages: [.pingRequest(seq: seq, target: target.nodeID, address: target.address,
+                                                                       wantsNack: false)], updates: [claim]), to: h.address))
+        }
+        out.append(.schedule(.suspicion(target.nodeID), at: now + settings.indirectWindow))
     }
 
     /// Removes dead and departed members after `deadRetention`, leaving tombstones.
     mutating func reap(now: Gossip.Instant, into out: inout [Gossip.Directive]) {
         let cutoff = settings.deadRetention.gossipNanoseconds
+        guard !deadSince.isEmpty || !tombstones.isEmpty else { return }
         var due = deadSince.filter { now.nanoseconds - $0.value.nanoseconds >= cutoff }.map(\.key)
         if !due.isEmpty {
             due.sort()
             for id in due {
                 deadSince[id] = nil
                 guard let i = index(of: id) else { continue }
-                addTombstone(id, members[i].incarnation, now: now)
+                let m = members[i]
+                addTombstone(id, m.incarnation, now: now, record: m.status == .dead ? m.record : nil)
                 members.remove(at: i)
                 out.append(.emit(.reaped(id)))
             }

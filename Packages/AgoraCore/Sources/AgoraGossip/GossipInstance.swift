@@ -5,10 +5,33 @@ extension Gossip {
     /// with `now`; every effect is a returned `Directive`. It never touches sockets, clocks
     /// or system randomness, so the node and `AgoraSim` run exactly this code.
     ///
-    /// States of a member: `alive → suspect → dead → (reaped, tombstone)`, `alive → left`;
-    /// only a signed record with a higher incarnation moves a member back to `alive`, and a
+    /// A member's status, as this node sees it:
+    ///
+    ///     (record, inc i) ──► alive ──probe fails / suspect(i)──► suspect ──timer runs out,
+    ///          ▲                ▲                                   │      last-chance probe fails──► dead ──30 s──► reaped
+    ///          │                └──────── record inc > i ───────────┘                                  │             (tombstone i, 6 h)
+    ///          └───────────────────────────── record inc > i (rejoin) ─────────────────────────────────┘
+    ///     alive ──departing record inc > i──► left ──30 s──► reaped
+    ///
+    /// Only a signed record at a higher incarnation moves a member back to alive; a
     /// tombstone keeps the incarnation a reaped member died at, so no stale record or
-    /// push-pull brings it back.
+    /// push-pull brings it back. About itself, a node answers `suspect`/`dead` at its
+    /// incarnation by publishing a record at a higher one (refutation).
+    ///
+    /// Inputs and what they produce:
+    ///
+    /// | input | reaction |
+    /// |---|---|
+    /// | `onTimeout(.probe)` | ping the round's target (ring schedule); schedule `.probeTimeout` |
+    /// | `onTimeout(.probeTimeout)` | no ack yet: ping-request through k helpers; schedule `.indirectDeadline` |
+    /// | `onTimeout(.indirectDeadline)` | still no ack: suspect the target, adjust local health |
+    /// | `onTimeout(.suspicion)` | last-chance probe, then `dead` |
+    /// | `onTimeout(.gossip)` | send queued updates to 3 random members |
+    /// | `onTimeout(.pushPull)` / `.reconnect` | `.pushPull` with a random live / dead member |
+    /// | `onDatagram` ping / ack / ping-request / nack | ack / mark the probe / relay / count the nack |
+    /// | `onDatagram` updates | apply (§5.3 of Protocol.md); news triggers an eager gossip round |
+    /// | `onPushPull` | merge; answer a request with `.replyPushPull` |
+    /// | `onCommand(.join / .leave / .updateRecord)` | start timers and push-pull / departing record / new record |
     public struct Instance: Sendable {
         enum Phase: Sendable { case created, running, leaving }
 
@@ -49,9 +72,12 @@ extension Gossip {
         var rng: Random
         var probe: Probe?
         var relays: [UInt64: Relay] = [:]
+        /// Outstanding last-chance probes: seq → suspect.
+        var finalProbes: [UInt64: NodeID] = [:]
         var nextSeq: UInt64 = 1
         var phase: Phase = .created
         var bootstrap: [Address] = []
+        var lastEagerRound = Instant(nanoseconds: .min / 2)
         /// This node's offset within each probe period (spreads probes over the period).
         let probeOffset: Int64
         let signer: any RecordSigner
@@ -115,6 +141,7 @@ extension Gossip {
                     out.append(.schedule(.probe, at: nextProbeTime(after: now)))
                     out.append(.schedule(.gossip, at: now + settings.gossipInterval))
                     out.append(.schedule(.pushPull, at: now + pushPullPeriod().scaled(0.5 + rng.unit())))
+                    out.append(.schedule(.reconnect, at: now + settings.reconnectInterval.scaled(0.5 + rng.unit())))
                 }
                 for a in addresses { out.append(.pushPull(state(isReply: false), to: a)) }
                 if !addresses.isEmpty { out.append(.schedule(.join, at: now + settings.joinRetry)) }
@@ -139,7 +166,7 @@ extension Gossip {
             var news = false
             for u in datagram.updates where apply(u, now: now, viaPushPull: false, into: &out) { news = true }
             for m in datagram.messages { handle(m, from: peer, now: now, into: &out) }
-            if news, settings.eagerPush { gossipRound(now: now, into: &out) }
+            if news { eagerRound(now: now, into: &out) }
             return out
         }
 
@@ -173,6 +200,10 @@ extension Gossip {
                 guard phase == .running else { break }
                 if let m = randomLiveMember(excluding: nil) { out.append(.pushPull(state(isReply: false), to: m.address)) }
                 out.append(.schedule(.pushPull, at: now + pushPullPeriod()))
+            case .reconnect:
+                guard phase == .running else { break }
+                reconnect(now: now, into: &out)
+                out.append(.schedule(.reconnect, at: now + settings.reconnectInterval))
             case .join:
                 guard phase == .running, liveCount == 0, !bootstrap.isEmpty else { break }
                 for a in bootstrap { out.append(.pushPull(state(isReply: false), to: a)) }
@@ -191,10 +222,14 @@ extension Gossip {
 
         /// The first index whose member id is not below `id`.
         func insertionIndex(of id: NodeID) -> Int {
+            let key = prefixKey(id)
             var lo = 0, hi = members.count
             while lo < hi {
                 let mid = (lo + hi) >> 1
-                if members[mid].record.nodeID.bytes.lexicographicallyPrecedes(id.bytes) { lo = mid + 1 } else { hi = mid }
+                let other = members[mid].record.nodeID
+                let k = prefixKey(other)
+                let below = k != key ? k < key : other.bytes.lexicographicallyPrecedes(id.bytes)
+                if below { lo = mid + 1 } else { hi = mid }
             }
             return lo
         }
@@ -232,5 +267,14 @@ extension Gossip {
             defer { nextSeq &+= 1 }
             return nextSeq
         }
+    }
+}
+
+/// The first 8 bytes of a node id, big-endian (orders like the full id when they differ).
+@inline(__always) func prefixKey(_ id: NodeID) -> UInt64 {
+    id.bytes.withUnsafeBufferPointer { b in
+        var k: UInt64 = 0
+        for i in 0..<8 { k = k << 8 | UInt64(b[i]) }
+        return k
     }
 }

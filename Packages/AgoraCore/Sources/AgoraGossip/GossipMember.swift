@@ -1,4 +1,9 @@
 import AgoraCrypto
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension Gossip {
     /// A member as this node sees it: its latest record and its status at an incarnation.
@@ -39,6 +44,8 @@ extension Gossip {
     struct Tombstone: Sendable {
         var incarnation: UInt64
         var expires: Instant
+        /// The member's last record, to try to reconnect after a partition (nil if it left).
+        var record: PeerRecord?
     }
 
     /// Lifeguard suspicion timer for one member (memberlist `suspicion.go`).
@@ -49,6 +56,10 @@ extension Gossip {
         let k: Int
         /// The first suspecter, then each independent confirmer.
         private(set) var confirmers: [NodeID]
+        /// The last-chance probe sent when the timer ran out, if any.
+        var finalProbe: UInt64?
+        /// Whether the member answered the last-chance probe.
+        var answered = false
 
         init(from: NodeID, start: Instant, min: Int64, max: Int64, k: Int) {
             self.start = start
@@ -78,17 +89,5 @@ extension Gossip {
     }
 }
 
-/// Natural logarithm without Foundation (a short series is enough for small counts).
-@inline(__always) func naturalLog(_ x: Double) -> Double {
-    // x ≥ 1 here; ln x = 2·atanh((x−1)/(x+1)), series converges fast for small x.
-    let y = (x - 1) / (x + 1)
-    let y2 = y * y
-    var term = y, sum = 0.0
-    var n = 1.0
-    while n < 60 {
-        sum += term / n
-        term *= y2
-        n += 2
-    }
-    return 2 * sum
-}
+/// Natural logarithm (the C library's `log`).
+@inline(__always) func naturalLog(_ x: Double) -> Double { log(x) }

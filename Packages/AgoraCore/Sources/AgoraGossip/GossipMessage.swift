@@ -54,6 +54,24 @@ extension Gossip {
             return w.bytes
         }
 
+        /// The payload's size in bytes, without encoding it (datagram messages only).
+        var payloadSize: Int {
+            switch self {
+            case .ping(let seq, _): varintSize(seq) + 32
+            case .ack(let seq), .nack(let seq): varintSize(seq)
+            case .pingRequest(let seq, _, let a, _):
+                varintSize(seq) + 32 + varintSize(UInt64(a.host.utf8.count)) + a.host.utf8.count + 2 + 1
+            case .peerRecord(let r), .leave(let r): r.encodedSize
+            case .pushPull: payload.count
+            }
+        }
+
+        /// The size of `envelope` for a datagram message (never compressed).
+        var envelopeSize: Int {
+            let p = payloadSize
+            return 4 + varintSize(UInt64(p)) + p
+        }
+
         /// The encoded envelope (push-pull payloads may be zstd-compressed).
         public var envelope: [UInt8] { Envelope(type: type, payload: payload).encoded(compress: type == .pushPull) }
 

@@ -23,6 +23,11 @@ extension Gossip {
         /// Independent confirmations that bring the suspicion timeout down to its minimum
         /// (memberlist: SuspicionMult − 2 = 2).
         public var suspicionConfirmations = 3
+        /// When a suspicion runs out, probe the member once more directly (carrying the
+        /// suspicion, so a live member refutes or re-sends its newer record) and declare it
+        /// dead only if that probe fails too. Catches members whose refutation this node
+        /// missed. Not part of memberlist; off when `lifeguard` is off.
+        public var finalProbe = true
         /// Probe targets follow a permutation shared by all members for each round (each
         /// member is probed about once per period), instead of independent random choices.
         public var alignedProbeSchedule = true
@@ -33,10 +38,16 @@ extension Gossip {
         /// Run a gossip round as soon as a datagram brings news, instead of waiting for
         /// the next tick.
         public var eagerPush = true
+        /// At most one eager round per this interval (news arriving faster waits for the
+        /// next round, eager or periodic).
+        public var eagerPushGap: Duration = .milliseconds(50)
         /// λ: each update is sent `λ · ceil(log10(N + 1))` times (memberlist: 4).
         public var retransmitMultiplier = 4
         /// Push-pull period for up to 32 members; scaled by `ceil(log2(N / 32)) + 1` above.
         public var pushPullInterval: Duration = .seconds(30)
+        /// Period of push-pull attempts with a random dead or reaped member (partition healing;
+        /// Serf's reconnect interval is 30 s).
+        public var reconnectInterval: Duration = .seconds(10)
         /// How long a dead or departed member stays in the member list before it is reaped.
         public var deadRetention: Duration = .seconds(30)
         /// How long a reaped member's tombstone (its last incarnation) is kept, so that no

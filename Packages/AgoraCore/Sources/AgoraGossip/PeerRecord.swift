@@ -8,7 +8,7 @@ extension Gossip {
     ///
     /// Records are ordered by incarnation: a member publishes a new record (incarnation + 1)
     /// to refute a suspicion, to change its capabilities, or (with `departing` set) to leave.
-    public final class PeerRecord: Hashable, Sendable, CustomStringConvertible, WireEncodable {
+    public final class PeerRecord: Hashable, Sendable, CustomStringConvertible, WireCodable {
         /// Record format version.
         public static let version: UInt8 = 1
         /// The largest encoded record (body and signature) accepted, so a record always fits

@@ -23,15 +23,24 @@ extension Sim {
 
     /// Runs `seconds` with every node stalling (for 1–2 s) at random so that `stalledShare`
     /// of the nodes are stalled at any moment; nothing crashes, so every `dead` is false.
+    /// `debug` prints each incident with the stalls around it.
     public static func falsePositives(_ config: Config, seconds: Double, stalledShare: Double = 0.05,
-                                      stall: ClosedRange<Double> = 1...2, warmup: Double = 3) throws(GossipError) -> FalsePositiveResult {
+                                      stall: ClosedRange<Double> = 1...2, warmup: Double = 3,
+                                      debug: Bool = false) throws(GossipError) -> FalsePositiveResult {
         let sim = try Simulation(config: config)
         var rng = sim.random()
         var falseDead = 0, suspects = 0
         var incidents = Set<String>()
-        sim.onEvent = { _, _, e in
+        var stallLog: [Int: [(Int64, Int64)]] = [:]
+        sim.onEvent = { t, o, e in
             switch e {
-            case .dead(let id, let inc): falseDead += 1; incidents.insert("\(id.hex)/\(inc)")
+            case .dead(let id, let inc):
+                falseDead += 1
+                if incidents.insert("\(id.hex)/\(inc)").inserted, debug {
+                    let x = sim.index(of: id) ?? -1
+                    let st = (stallLog[x] ?? []).filter { $0.0 < t && $0.1 > t - 10_000_000_000 }
+                    print("false dead t=\(Double(t) / 1e9) observer=\(o) subject=\(x) inc=\(inc) own-inc=\(sim.instance(x)?.record.incarnation ?? 0) stalls=\(st.map { (Double($0.0) / 1e9, Double($0.1) / 1e9) }) observer-stalls=\((stallLog[o] ?? []).filter { $0.0 < t && $0.1 > t - 10_000_000_000 }.map { (Double($0.0) / 1e9, Double($0.1) / 1e9) })")
+                }
             case .suspect: suspects += 1
             default: break
             }
@@ -45,6 +54,7 @@ extension Sim {
             while t < end {
                 let d = stall.lowerBound + rng.unit() * (stall.upperBound - stall.lowerBound)
                 sim.schedule(.stall(i, until: ns(t + d)), at: ns(t))
+                stallLog[i, default: []].append((ns(t), ns(t + d)))
                 stalls += 1
                 t += d - meanGap * naturalLogarithm(max(rng.unit(), 1e-12))
             }

@@ -25,7 +25,7 @@ extension Sim {
     }
 
     /// How records and packets are signed in the simulation.
-    public enum Signatures: Sendable {
+    public enum Signatures: Sendable, Equatable {
         /// Real Ed25519 record signatures and verification (use for small N).
         case ed25519
         /// A keyed checksum instead of Ed25519 (detects corruption, not forgery): for large N.

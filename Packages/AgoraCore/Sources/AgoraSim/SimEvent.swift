@@ -26,13 +26,20 @@ extension Sim {
         case action(Action)
     }
 
-    struct Event: Comparable {
+    /// A queued event's place in the heap (the payload lives in a side table).
+    struct Slot: Comparable {
+        var time: Int64
+        var seq: UInt64
+        var slot: Int32
+
+        static func < (a: Slot, b: Slot) -> Bool { a.time != b.time ? a.time < b.time : a.seq < b.seq }
+        static func == (a: Slot, b: Slot) -> Bool { a.time == b.time && a.seq == b.seq }
+    }
+
+    struct Event {
         var time: Int64
         var seq: UInt64
         var payload: Payload
-
-        static func < (a: Event, b: Event) -> Bool { a.time != b.time ? a.time < b.time : a.seq < b.seq }
-        static func == (a: Event, b: Event) -> Bool { a.time == b.time && a.seq == b.seq }
 
         /// The node the event is delivered to, if any.
         var target: Int? {

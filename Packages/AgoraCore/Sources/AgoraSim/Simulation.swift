@@ -30,7 +30,9 @@ extension Sim {
         public var onEvent: ((Int64, Int, Gossip.Event) -> Void)?
 
         var nodes: [Node]
-        var queue = Heap<Event>()
+        var queue = Heap<Slot>()
+        var payloads: [Payload?] = []
+        var freeSlots: [Int32] = []
         var seq: UInt64 = 0
         var rng: Random
         var groups: [UInt16]?
@@ -38,6 +40,7 @@ extension Sim {
         let addressIndex: [Gossip.Address: Int]
         let identities: [Identity]
         let nodeIDs: [NodeID]
+        let idIndex: [UInt64: Int]
         let capabilities: [Gossip.Capabilities]
 
         typealias Random = Gossip.Random
@@ -48,14 +51,21 @@ extension Sim {
             self.config = config
             var rng = Random(seed: config.seed)
             var ids: [Identity] = []
-            ids.reserveCapacity(config.nodes)
+            var keys: [NodeID] = []
+            keys.reserveCapacity(config.nodes)
             for _ in 0..<config.nodes {
                 var seed = [UInt8](repeating: 0, count: 32)
                 for j in 0..<4 { let v = rng.next(); for b in 0..<8 { seed[j * 8 + b] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(b))) } }
-                ids.append(try! Identity(seed: seed))  // 32 bytes: cannot fail
+                let identity = try! Identity(seed: seed)  // 32 bytes: cannot fail
+                keys.append(identity.publicKey)
+                // Identities hold locked memory (sodium_malloc): keep them only when they sign.
+                if config.signatures == .ed25519 || config.realPackets { ids.append(identity) }
             }
             identities = ids
-            nodeIDs = ids.map(\.publicKey)
+            nodeIDs = keys
+            var byKey: [UInt64: Int] = [:]
+            for (i, id) in nodeIDs.enumerated() { byKey[Simulation.key(id)] = i }
+            idIndex = byKey
             addresses = (0..<config.nodes).map { Gossip.Address(host: "10.\($0 >> 16).\(($0 >> 8) & 255).\($0 & 255)", port: 7946) }
             var index: [Gossip.Address: Int] = [:]
             for (i, a) in addresses.enumerated() { index[a] = i }
@@ -108,7 +118,12 @@ extension Sim {
         /// The node id of node `i`.
         public func nodeID(_ i: Int) -> NodeID { nodeIDs[i] }
         /// The index of a node id.
-        public func index(of id: NodeID) -> Int? { nodeIDs.firstIndex(of: id) }
+        public func index(of id: NodeID) -> Int? {
+            guard let i = idIndex[Simulation.key(id)], nodeIDs[i] == id else { return nil }
+            return i
+        }
+
+        static func key(_ id: NodeID) -> UInt64 { id.bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) } }
         /// Node `i`'s instance, unless crashed.
         public func instance(_ i: Int) -> Gossip.Instance? { nodes[i].instance }
         /// Whether node `i` is crashed.
@@ -126,16 +141,29 @@ extension Sim {
         }
 
         func push(_ e: Event) {
-            var e = e
             seq += 1
-            e.seq = seq
-            queue.insert(e)
+            let slot: Int32
+            if let free = freeSlots.popLast() {
+                slot = free
+                payloads[Int(free)] = e.payload
+            } else {
+                slot = Int32(payloads.count)
+                payloads.append(e.payload)
+            }
+            queue.insert(Slot(time: e.time, seq: seq, slot: slot))
+        }
+
+        func pop() -> Event? {
+            let s = queue.removeMin()
+            defer { payloads[Int(s.slot)] = nil; freeSlots.append(s.slot) }
+            guard let payload = payloads[Int(s.slot)] else { return nil }
+            return Event(time: s.time, seq: s.seq, payload: payload)
         }
 
         /// Runs every event up to and including time `end` (ns).
         public func run(until end: Int64) {
             while let top = queue.min, top.time <= end {
-                let e = queue.removeMin()
+                guard let e = pop() else { continue }
                 now = e.time
                 if let t = e.target, nodes[t].stalledUntil > now, !nodes[t].crashed {
                     var later = e

@@ -28,7 +28,7 @@ extension Sim {
 }
 
 /// Formats with 3 decimals.
-func fmt(_ x: Double) -> String {
+public func fmt(_ x: Double) -> String {
     guard x.isFinite else { return "n/a" }
     let v = (x * 1000).rounded() / 1000
     return "\(v)"
