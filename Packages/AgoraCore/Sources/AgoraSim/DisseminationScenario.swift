@@ -10,6 +10,8 @@ extension Sim {
         public var incomplete: Int
         /// Coverage asked for (e.g. 0.9999).
         public var coverage: Double
+        /// Per trial: the share of the other nodes holding the record at the end of the trial.
+        public var finalCoverage: [Double]
         /// Trace hash.
         public var traceHash: UInt64
     }
@@ -38,6 +40,7 @@ extension Sim {
             }
         }
         var times: [Double] = []
+        var finals: [Double] = []
         var incomplete = 0
         var t = warmup
         for trial in 0..<trials {
@@ -53,10 +56,12 @@ extension Sim {
             sim.schedule(.command(v, .updateRecord(addresses: inst.record.addresses, capabilities: caps)), at: start)
             sim.run(until: ns(t + spacing))
             if let d = doneAt { times.append(Double(d - start) / 1e9) } else { incomplete += 1 }
+            finals.append(Double(reached.count) / Double(others))
             subject = nil
             t += spacing
         }
         return DisseminationResult(timeToCoverage: Distribution(times), incomplete: incomplete, coverage: coverage,
+                                   finalCoverage: finals,
                                    traceHash: sim.traceHash)
     }
 }

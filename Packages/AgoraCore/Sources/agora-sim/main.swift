@@ -26,6 +26,7 @@ struct Options {
     var ed25519 = false
     var cycles = 1000
     var debug = false
+    var coverage = 0.9999
 
     init(_ args: [String]) {
         var i = 0
@@ -41,6 +42,7 @@ struct Options {
             case "--loss": loss = Double(value())
             case "--trials": trials = Int(value()) ?? trials
             case "--cycles": cycles = Int(value()) ?? cycles
+            case "--coverage": coverage = Double(value()) ?? coverage
             case "--no-lifeguard": lifeguard = false
             case "--random-probes": aligned = false
             case "--ed25519": ed25519 = true
@@ -106,8 +108,9 @@ do {
         let c = options.config(loss: 0.2)
         print("dissemination: \(options.describe) loss=\(c.network.loss) trials=\(options.trials)")
         try timed {
-            let r = try Sim.dissemination(c, trials: options.trials)
+            let r = try Sim.dissemination(c, trials: options.trials, coverage: options.coverage)
             print("time to \(r.coverage * 100)% (s): \(r.timeToCoverage)  incomplete: \(r.incomplete)  trace: \(r.traceHash)")
+            print("share reached by the end of each 4 s trial: \(r.finalCoverage.map(fmt))")
         }
     case "false-positives":
         let c = options.config(loss: 0.1)
