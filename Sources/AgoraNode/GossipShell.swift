@@ -14,7 +14,9 @@ actor GossipShell {
     private let transport: DatagramTransport
     private let sessions: SessionPool
     private let logger: Logger
-    private var sequence: UInt64 = 0
+    /// Packet sequence numbers start at the wall clock in microseconds, so a restarted node
+    /// continues above its last run and peers' replay guards accept it.
+    private var sequence: UInt64 = NodeClock.unixMillis() * 1000
     private var listeners: [@Sendable ([Gossip.Member]) async -> Void] = []
     private var stopped = false
 
