@@ -76,11 +76,7 @@ public struct ChatCompletionRequest: Decodable, Sendable {
         topP = try c.decodeIfPresent(Double.self, forKey: .topP)
         topK = try c.decodeIfPresent(Int.self, forKey: .topK)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
-        if let one = try? c.decodeIfPresent(String.self, forKey: .stop) {
-            stop = [one]
-        } else {
-            stop = try c.decodeIfPresent([String].self, forKey: .stop) ?? []
-        }
+        stop = try RequestKeys.stopSequences(c, .stop)
         stream = try c.decodeIfPresent(Bool.self, forKey: .stream) ?? false
         n = try c.decodeIfPresent(Int.self, forKey: .n)
     }
@@ -137,11 +133,7 @@ public struct CompletionRequest: Decodable, Sendable {
         topP = try c.decodeIfPresent(Double.self, forKey: .topP)
         topK = try c.decodeIfPresent(Int.self, forKey: .topK)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
-        if let one = try? c.decodeIfPresent(String.self, forKey: .stop) {
-            stop = [one]
-        } else {
-            stop = try c.decodeIfPresent([String].self, forKey: .stop) ?? []
-        }
+        stop = try RequestKeys.stopSequences(c, .stop)
         stream = try c.decodeIfPresent(Bool.self, forKey: .stream) ?? false
         n = try c.decodeIfPresent(Int.self, forKey: .n)
     }
@@ -165,4 +157,10 @@ enum RequestKeys {
 
     /// A request field this server does not know.
     struct UnknownField: Error { let name: String }
+
+    /// `stop`: one string or a list of strings (absent: none).
+    static func stopSequences<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> [String] {
+        if let one = try? c.decodeIfPresent(String.self, forKey: key) { return [one] }
+        return try c.decodeIfPresent([String].self, forKey: key) ?? []
+    }
 }
