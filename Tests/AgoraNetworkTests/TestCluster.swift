@@ -52,7 +52,37 @@ final class TestCluster: @unchecked Sendable {
         agora = try Self.agoraExecutable()
         root = NSTemporaryDirectory() + "agora-net-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        basePort = 20_000 + Int.random(in: 0..<2_000) * 10
+        basePort = Self.freeBasePort()
+    }
+
+    /// A base port whose node ports (base…base+9, TCP and UDP) and HTTP ports (base+100…base+109)
+    /// are free now. Chosen below the kernel's ephemeral range (32768–60999 on Linux), where
+    /// outgoing connections of other tests would otherwise take them between probe and bind.
+    static func freeBasePort() -> Int {
+        for _ in 0..<200 {
+            let base = 10_000 + Int.random(in: 0..<2_000) * 10
+            let ports = Array(base..<(base + 10)) + Array((base + 100)..<(base + 110))
+            if ports.allSatisfy({ canBind($0, type: SOCK_STREAM) }),
+               (base..<(base + 10)).allSatisfy({ canBind($0, type: SOCK_DGRAM) }) {
+                return base
+            }
+        }
+        return 10_000 + Int.random(in: 0..<2_000) * 10
+    }
+
+    private static func canBind(_ port: Int, type: __socket_type) -> Bool {
+        let fd = socket(AF_INET, Int32(type.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
     }
 
     deinit {
