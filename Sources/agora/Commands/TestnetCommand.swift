@@ -44,6 +44,9 @@ struct TestnetCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Seconds to wait for the network to converge.")
         var timeout: Double = 120
 
+        @Flag(name: .long, help: "Put each node in its own network namespace with its own address (10.77.0.N; needs root).")
+        var netns = false
+
         func validate() throws {
             if let nodes, !(1...64).contains(nodes) { throw ValidationError("--nodes must be between 1 and 64") }
         }
@@ -51,7 +54,7 @@ struct TestnetCommand: AsyncParsableCommand {
         func run() async throws {
             var config = try options.load()
             if let nodes { config.nodes = nodes }
-            let net = Testnet(config: config)
+            let net = Testnet(config: config, netns: netns)
             try await net.up(timeout: timeout)
         }
     }
@@ -97,4 +100,7 @@ struct TestnetConfig: Codable {
     var runDirectory: String
     /// Validators per job (default 1); 0 checks the ledger proof only.
     var verificationLevel: UInt8?
+    /// Whether node 0, the gateway, serves jobs too (default false: jobs submitted through it
+    /// always run on another node).
+    var gatewayServes: Bool?
 }

@@ -8,17 +8,31 @@ import Glibc
 /// The local testnet: N `agora node` processes on loopback, each with its own data directory.
 struct Testnet {
     let config: TestnetConfig
+    /// Each node in its own network namespace (`up --netns`; remembered in the run directory).
+    let netns: Bool
+
+    /// A testnet; `netns` is forced on when the run directory says it was started that way.
+    init(config: TestnetConfig, netns: Bool = false) {
+        self.config = config
+        self.netns = netns || FileManager.default.fileExists(atPath: config.runDirectory + "/netns")
+    }
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
     func dataDirectory(_ i: Int) -> String { config.runDirectory + "/node-\(i)" }
-    func apiURL(_ i: Int) -> String { "http://\(config.host):\(config.baseHTTPPort + i)" }
+    func apiURL(_ i: Int) -> String { "http://\(host(i)):\(config.baseHTTPPort + i)" }
+    /// The address node `i` listens on.
+    func host(_ i: Int) -> String { netns ? NetworkNamespaces.address(i) : config.host }
     func pidPath(_ i: Int) -> String { dataDirectory(i) + "/node.pid" }
 
     /// Starts every node that is not running, then waits until each sees all the others alive.
     func up(timeout: Double) async throws {
         let exe = Spawn.selfExecutable
         try FileManager.default.createDirectory(atPath: config.runDirectory, withIntermediateDirectories: true)
+        if netns {
+            try NetworkNamespaces.setUp(count: config.nodes)
+            try "10.77.0.0/24\n".write(toFile: config.runDirectory + "/netns", atomically: true, encoding: .utf8)
+        }
         for i in 0..<config.nodes {
             if let pid = runningPID(i) {
                 Stderr.line("node \(i): already running (pid \(pid))")
@@ -28,18 +42,24 @@ struct Testnet {
             let (code, out) = try Spawn.run(exe, ["init", "--data-dir", dir])
             guard code == 0 else { throw Failure(description: "agora init for node \(i) failed:\n\(out)") }
             var nc = NodeConfig()
-            nc.host = config.host
+            nc.host = host(i)
             nc.port = config.basePort + i
             nc.httpPort = config.baseHTTPPort + i
-            nc.bootstrap = i == 0 ? [] : ["\(config.host):\(config.basePort)"]
+            nc.bootstrap = i == 0 ? [] : ["\(host(0)):\(config.basePort)"]
+            // Node 0 is the gateway (everyone's bootstrap, where `submit` sends jobs): unless
+            // the configuration says otherwise it does not serve, so every job it requests is
+            // served by another node.
+            nc.serve = i != 0 || config.gatewayServes == true
             nc.pricePer1kTokens = config.prices.isEmpty ? 10 : config.prices[i % config.prices.count]
             nc.slots = config.slots
             nc.threads = config.threads
             if let level = config.verificationLevel { nc.verificationLevel = level }
             try nc.save(to: DataDirectory(path: dir))
-            let pid = try Spawn.detached(exe, ["node", "--data-dir", dir], log: dir + "/node.log")
+            let (program, argv) = netns ? try NetworkNamespaces.wrap(i, exe, ["node", "--data-dir", dir]) : (exe, ["node", "--data-dir", dir])
+            let pid = try Spawn.detached(program, argv, log: dir + "/node.log")
             try "\(pid)\n".write(toFile: pidPath(i), atomically: true, encoding: .utf8)
-            Stderr.line("node \(i): started pid \(pid), gossip \(config.host):\(config.basePort + i), API \(apiURL(i))")
+            let place = netns ? " in netns \(NetworkNamespaces.name(i))" : ""
+            Stderr.line("node \(i): started pid \(pid)\(place), gossip \(host(i)):\(config.basePort + i), API \(apiURL(i))")
         }
         Stderr.line("waiting for \(config.nodes) nodes to see each other…")
         let deadline = Date().addingTimeInterval(timeout)
@@ -106,6 +126,11 @@ struct Testnet {
             if Spawn.isAlive(pid) { kill(pid, SIGKILL) }
             try? FileManager.default.removeItem(atPath: pidPath(i))
             Stderr.line("node \(i): stopped (pid \(pid))")
+        }
+        if netns {
+            try NetworkNamespaces.tearDown(count: max(config.nodes, 64))
+            try? FileManager.default.removeItem(atPath: config.runDirectory + "/netns")
+            Stderr.line("network namespaces removed")
         }
     }
 

@@ -44,7 +44,11 @@ extension Market.Instance {
         job.result = m
         job.output = output
         var out: [Directive] = []
-        if req.verificationLevel == 0 {
+        if rec.provider == nodeID {
+            // This node served its own job: it trusts its own executor, and a validator's
+            // word about it would prove nothing to anyone else.
+            out += pay(&job, now: now)
+        } else if req.verificationLevel == 0 {
             out += pay(&job, now: now)
             if state.random.chance(settings.spotCheckRate) {
                 job.spotChecked = true
@@ -93,12 +97,12 @@ extension Market.Instance {
     }
 
     /// Sends the accepted result to `count` validators serving the model (not the
-    /// provider, not ones asked before). With none available, schedules a retry (a
+    /// provider, not this node, not ones asked before). With none available, schedules a retry (a
     /// validation timer naming this node itself).
     mutating func askValidators(_ job: inout Market.RequesterJob, count: Int, now: Millis) -> [Directive] {
         guard let result = job.result, let output = job.output else { return [] }
         let req = job.request.body
-        let candidates = peers(serving: req.modelID, excluding: [result.body.provider] + job.validatorsAsked)
+        let candidates = peers(serving: req.modelID, excluding: [result.body.provider, nodeID] + job.validatorsAsked)
         let chosen = Array(state.random.shuffled(candidates).prefix(count))
         var out: [Directive] = []
         let payload = Market.VerifyPayload(promptSalt: job.promptSalt, prompt: job.prompt, sampling: job.sampling,

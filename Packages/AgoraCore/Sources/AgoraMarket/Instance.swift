@@ -77,9 +77,11 @@ extension Market {
         /// This node's id.
         public var nodeID: PublicKey { identity.publicKey }
 
-        /// Replaces the view of peers (from gossip peer records); order is normalised.
+        /// Replaces the view of peers (from gossip peer records); order is normalised. This
+        /// node may be among them: it then bids on its own jobs like any provider, and a job it
+        /// wins itself is paid (to itself) without validators.
         public mutating func updatePeers(_ peers: [PeerInfo]) {
-            state.peers = peers.filter { $0.nodeID != nodeID }.sorted { $0.nodeID < $1.nodeID }
+            state.peers = peers.sorted { $0.nodeID < $1.nodeID }
         }
 
         /// Handles one market envelope received from the authenticated peer `from`.

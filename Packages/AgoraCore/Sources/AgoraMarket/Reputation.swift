@@ -65,6 +65,8 @@ extension Market {
             guard countedReceipts.insert(bodyHash).inserted else { return false }
             switch receipt.outcome {
             case .paid:
+                // A node paying itself moves no credit and earns no standing.
+                guard receipt.provider != receipt.requester else { return true }
                 standings[receipt.provider, default: Standing()].completed += 1
                 let c = Int64(clamping: receipt.credits)
                 balances[receipt.provider, default: 0] &+= c

@@ -140,7 +140,13 @@ struct MarketSimulation {
             guard let p = n.instance.settings.provider else { return nil }
             return Market.PeerInfo(nodeID: n.instance.nodeID, models: p.models, pricePer1k: p.pricePer1k)
         }
-        for i in nodes.indices where !nodes[i].down { nodes[i].instance.updatePeers(peers) }
+        // Each node's view leaves itself out: a job its own requester serves involves no
+        // market (it is paid to itself without validators), and this simulation measures the
+        // market between nodes.
+        for i in nodes.indices where !nodes[i].down {
+            let me = nodes[i].instance.nodeID
+            nodes[i].instance.updatePeers(peers.filter { $0.nodeID != me })
+        }
     }
 
     mutating func run() -> Sim.MarketReport {

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue [5/5], `agora testnet up --netns`: three nodes, each in its own network namespace
+/// with its own address, converge, serve a job submitted through the gateway (node 0, which
+/// does not serve) on another node, and `down` removes every namespace. Needs root, as
+/// creating namespaces does; CI runs as root.
+@Suite(.serialized) struct TestnetNetnsTests {
+    @Test(.enabled(if: geteuid() == 0, "creating network namespaces needs root"))
+    func testnetInNamespacesServesAJob() async throws {
+        let agora = try TestCluster.agoraExecutable()
+        let root = NSTemporaryDirectory() + "agora-netns-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let config: [String: Any] = [
+            "nodes": 3, "host": "127.0.0.1", "basePort": 7900, "baseHTTPPort": 8900, "prices": [8, 10, 12],
+            "slots": 2, "threads": 1, "runDirectory": root + "/run", "verificationLevel": 1,
+        ]
+        let configPath = root + "/testnet.json"
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+        let cluster = try TestCluster()
+        defer { _ = try? cluster.run([agora, "testnet", "down", "--config", configPath]) }
+
+        let up = try cluster.run([agora, "testnet", "up", "--config", configPath, "--netns", "--timeout", "120"])
+        #expect(up.status == 0, "\(up.output)")
+        #expect(up.output.contains("http://10.77.0.1:8900"), "\(up.output)")
+        let namespaces = try cluster.run(["/usr/sbin/ip", "netns", "list"]).output
+        for i in 0..<3 { #expect(namespaces.contains("agora-n\(i)"), "\(namespaces)") }
+        // Each node listens on its own address only, not on the host's loopback.
+        #expect(!Self.accepts(port: 8900), "node 0 answered on the host's loopback")
+
+        let submit = try cluster.run([agora, "testnet", "submit", "--config", configPath, "--max-tokens", "16", "Name a colour."])
+        #expect(submit.status == 0, "\(submit.output)")
+        #expect(submit.output.contains("verification: attested-pass"), "\(submit.output)")
+        let status = try cluster.run([agora, "testnet", "status", "--config", configPath])
+        let gatewayID = status.output.split(separator: "\n").dropFirst().first?.split(separator: " ", omittingEmptySubsequences: true)
+            .dropFirst(3).first.map(String.init) ?? "?"
+        #expect(!submit.output.contains("provider: \(gatewayID)"), "the gateway served its own job:\n\(submit.output)\n\(status.output)")
+
+        let down = try cluster.run([agora, "testnet", "down", "--config", configPath])
+        #expect(down.status == 0, "\(down.output)")
+        let after = try cluster.run(["/usr/sbin/ip", "netns", "list"]).output
+        #expect(!after.contains("agora-n"), "namespaces left behind: \(after)")
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:`port` (in this namespace).
+    static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
