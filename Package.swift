@@ -74,6 +74,11 @@ let package = Package(
             .product(name: "AgoraLedgerStore", package: "AgoraCore"),
             .product(name: "AgoraCrypto", package: "AgoraCore"),
         ], linkerSettings: llamaRPath),
+        .testTarget(name: "AgoraNodeTests", dependencies: [
+            "AgoraNode",
+            .product(name: "AgoraCrypto", package: "AgoraCore"),
+            .product(name: "Logging", package: "swift-log"),
+        ], linkerSettings: llamaRPath),
         .testTarget(name: "AgoraNetworkTests", dependencies: [
             .product(name: "AgoraLedger", package: "AgoraCore"),
             .product(name: "AgoraCrypto", package: "AgoraCore"),
