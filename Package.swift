@@ -77,6 +77,7 @@ let package = Package(
         .testTarget(name: "AgoraNodeTests", dependencies: [
             "AgoraNode",
             .product(name: "AgoraCrypto", package: "AgoraCore"),
+            .product(name: "AgoraLedger", package: "AgoraCore"),
             .product(name: "Logging", package: "swift-log"),
         ], linkerSettings: llamaRPath),
         .testTarget(name: "AgoraNetworkTests", dependencies: [

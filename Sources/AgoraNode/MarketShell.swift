@@ -14,10 +14,12 @@ actor MarketShell {
     private var instance: Market.Instance
     let identity: Identity
     private let engine: LlamaEngine?
-    private let ledger: LedgerStore
-    private let sessions: SessionPool
-    private let logger: Logger
-    private var addresses: [NodeID: Gossip.Address] = [:]
+    let ledger: LedgerStore
+    let sessions: SessionPool
+    let logger: Logger
+    private(set) var addresses: [NodeID: Gossip.Address] = [:]
+    /// Checkpoints seen of other ledgers, and the ledgers caught equivocating.
+    var watch = EquivocationWatch()
     private var modelNames: [Digest: String] = [:]
     private var waiting: [Market.JobID: CheckedContinuation<CompletedJob, any Error>] = [:]
     private var submittedAt: [Market.JobID: UInt64] = [:]
@@ -69,6 +71,7 @@ actor MarketShell {
             resultEntries[m.body.jobID, default: [:]][m.body.provider] = entry
         }
         await perform(instance.receive(bytes, from: peer, now: NodeClock.unixMillis()))
+        await observeCheckpoints(in: envelope)
     }
 
     /// Submits a job as requester and waits for its verified, paid result.
@@ -266,7 +269,7 @@ actor MarketShell {
         }
     }
 
-    private func handle(_ event: Market.Event) async {
+    func handle(_ event: Market.Event) async {
         await perform(instance.handle(event, now: NodeClock.unixMillis()))
     }
 

@@ -11,5 +11,6 @@ enum NodeMetrics {
     static let marketRejections = Counter(label: "agora_market_rejections_total")
     static let verifications = Counter(label: "agora_verifications_total")
     static let ledgerAppends = Counter(label: "agora_ledger_appends_total")
+    static let evidence = Counter(label: "agora_equivocation_evidence_total")
     static let jobLatency = Timer(label: "agora_job_latency_seconds")
 }

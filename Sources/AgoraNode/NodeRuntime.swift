@@ -145,6 +145,8 @@ public final class NodeRuntime: Sendable {
             }
         case .jobRequest, .bid, .award, .result, .cancel, .verifyRequest, .attestation, .decline:
             await market.receive(envelope, from: session.remoteNodeID)
+        case .evidence:
+            await market.receiveEvidence(envelope.payload, from: session.remoteNodeID)
         default:
             NodeMetrics.sessionErrors.increment()
             logger.debug("unexpected message type on a session", metadata: ["type": "\(envelope.type)",
