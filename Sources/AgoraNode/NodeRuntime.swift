@@ -143,7 +143,7 @@ public final class NodeRuntime: Sendable {
             if let reply = await gossip.receivePushPull(envelope.payload, from: from) {
                 try? await session.send(Envelope(type: .pushPull, payload: reply))
             }
-        case .jobRequest, .bid, .award, .result, .cancel, .verifyRequest, .attestation, .decline:
+        case .jobRequest, .bid, .award, .result, .cancel, .verifyRequest, .attestation, .decline, .receipt:
             await market.receive(envelope, from: session.remoteNodeID)
         case .evidence:
             await market.receiveEvidence(envelope.payload, from: session.remoteNodeID)

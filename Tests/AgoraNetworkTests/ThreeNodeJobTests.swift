@@ -56,6 +56,17 @@ import Testing
         let kinds = (ledger["entries"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
         #expect(kinds.contains("attestation"), "validator ledger holds \(kinds)")
 
+        // The provider learned from the requester's receipt what it earned (message 0x0309).
+        var providerCredits: Int64 = 0
+        let until = Date().addingTimeInterval(10)
+        while Date() < until {
+            let (_, hdata) = try await cluster.get(p, "/api/health")
+            providerCredits = ((try? JSONSerialization.jsonObject(with: hdata)) as? [String: Any])?["credits"] as? Int64 ?? 0
+            if providerCredits > 1_000_000 { break }
+            try await Task.sleep(nanoseconds: 200_000_000)
+        }
+        #expect(providerCredits == 1_000_000 + Int64(try #require(agora["price"] as? Int)), "provider credits \(providerCredits)")
+
         let exits = await cluster.stopAll()
         #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)")
         let captured = capture?.stop()

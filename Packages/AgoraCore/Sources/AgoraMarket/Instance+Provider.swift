@@ -1,4 +1,5 @@
 import AgoraCrypto
+import AgoraWire
 
 extension Market.Instance {
     // MARK: provider
@@ -157,7 +158,11 @@ extension Market.Instance {
         switch ticket {
         case .result(let key): return deliver(key, proof: proof)
         case .attestation(let hash): return attest(hash, proof: proof)
-        case .receipt: return []
+        case .receipt(_, let provider):
+            // The provider learns what it was paid from the receipt entry itself (checked
+            // against the requester's signed checkpoint like any observed entry).
+            guard provider != nodeID else { return [] }
+            return [.send(to: provider, type: .receipt, envelope: Envelope(type: .receipt, payload: proof.wireBytes).encoded(compress: false))]
         }
     }
 

@@ -107,6 +107,11 @@ extension Market {
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<VerifyRequest>) in i.onVerifyRequest(m, from: from, now: now) }
             case .attestation:
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<AttestationMessage>) in i.onAttestation(m, from: from, now: now) }
+            case .receipt:
+                guard let proof = try? EntryProof(wireBytes: env.payload) else {
+                    return reject(Rejection(.malformed, "receipt notice does not decode"), from: from)
+                }
+                return onReceiptNotice(proof, from: from)
             default:
                 return reject(Rejection(.malformed, "message type \(env.type) is not a market message"), from: from)
             }
@@ -185,6 +190,20 @@ extension Market {
         /// A signed envelope to `to`.
         static func send<B: MarketSignedBody>(_ m: Signed<B>, to: PublicKey) -> Directive {
             .send(to: to, type: B.messageType, envelope: m.envelope)
+        }
+
+        /// A requester's receipt sent to this node: counted once (credits, completed jobs)
+        /// when it verifies as an entry of the sender's own ledger paying this node.
+        private mutating func onReceiptNotice(_ proof: EntryProof, from: PublicKey) -> [Directive] {
+            guard case .verified(let e) = verifier.verify(proof) else {
+                return reject(.badProof, "receipt entry does not verify", from: from)
+            }
+            guard e.ledger == from, LedgerKind(rawValue: e.kind) == .receipt,
+                  let r = try? Receipt(wireBytes: e.body), r.requester == from, r.provider == nodeID else {
+                return reject(.wrongParty, "receipt notice is not the sender's receipt paying this node", from: from)
+            }
+            state.reputation.count(receipt: r, bodyHash: SHA256.hash(e.body))
+            return []
         }
 
         /// Facts of other nodes' ledgers: receipts and attestations count once each.

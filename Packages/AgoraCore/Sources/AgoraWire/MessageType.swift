@@ -42,6 +42,8 @@ public enum MessageType: UInt16, Sendable, CaseIterable {
     case attestation = 0x0307
     /// A provider declining an award.
     case decline = 0x0308
+    /// A requester's receipt entry with its proof, sent to the provider it pays.
+    case receipt = 0x0309
 
     // Ledger (0x04xx).
     /// A signed checkpoint.
