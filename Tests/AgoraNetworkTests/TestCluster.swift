@@ -71,6 +71,12 @@ final class TestCluster: @unchecked Sendable {
     }
 
     private static func canBind(_ port: Int, type: __socket_type) -> Bool {
+        onLoopbackSocket(port: port, type: type) { fd, addr, len in bind(fd, addr, len) == 0 }
+    }
+
+    /// Opens a socket of `type`, calls `body` with it and 127.0.0.1:`port`, and closes it.
+    static func onLoopbackSocket(port: Int, type: __socket_type,
+                                 _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Bool) -> Bool {
         let fd = socket(AF_INET, Int32(type.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -79,9 +85,7 @@ final class TestCluster: @unchecked Sendable {
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
     }
 

@@ -47,15 +47,6 @@ import Glibc
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port` (in this namespace).
     static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
+        TestCluster.onLoopbackSocket(port: port, type: SOCK_STREAM) { fd, addr, len in connect(fd, addr, len) == 0 }
     }
 }
