@@ -78,6 +78,8 @@ let package = Package(
             "AgoraNode",
             .product(name: "AgoraCrypto", package: "AgoraCore"),
             .product(name: "AgoraLedger", package: "AgoraCore"),
+            .product(name: "AgoraMarket", package: "AgoraCore"),
+            .product(name: "AgoraWire", package: "AgoraCore"),
             .product(name: "Logging", package: "swift-log"),
         ], linkerSettings: llamaRPath),
         .testTarget(name: "AgoraNetworkTests", dependencies: [

@@ -32,7 +32,8 @@ for chunk in client.chat.completions.create(model=names[0], max_tokens=12, strea
     if chunk.choices and chunk.choices[0].delta.content:
         pieces.append(chunk.choices[0].delta.content)
 assert "".join(pieces), "empty stream"
-print("stream:", repr("".join(pieces)))
+assert len(pieces) > 1, f"the stream arrived in one piece: {pieces!r}"
+print("stream:", repr("".join(pieces)), f"in {len(pieces)} pieces")
 
 try:
     client.chat.completions.create(model=names[0], max_tokens=0, messages=[{"role": "user", "content": "x"}])

@@ -38,12 +38,24 @@ enum ExecutorBridge {
         return Array(((try? encoder.encode(f)) ?? Data()).prefix(Market.Limits.maxFingerprintBytes))
     }
 
-    /// Runs a job on `engine`.
-    static func run(_ spec: Market.JobSpec, on engine: LlamaEngine) async throws -> Market.ExecutionOutput {
+    /// Runs a job on `engine`; `onText` (called on the engine's thread) receives the text of
+    /// each token as it is generated.
+    static func run(_ spec: Market.JobSpec, on engine: LlamaEngine,
+                    onText: (@Sendable (String) -> Void)? = nil) async throws -> Market.ExecutionOutput {
         let started = NodeClock.unixMillis()
         let request = GenerationRequest(prompt: try prompt(from: spec.prompt),
                                         parameters: parameters(spec.sampling, maxTokens: Int(spec.maxTokens)))
-        let result = try await engine.generate(request)
+        var onToken: (@Sendable (GeneratedToken) -> Void)?
+        if let onText {
+            onToken = { token in if !token.text.isEmpty { onText(token.text) } }
+        }
+        let handle = try engine.start(request, onToken: onToken)
+        let result: GenerationResult = try await withTaskCancellationHandler {
+            try await handle.result()
+        } onCancel: {
+            handle.cancel()
+        }
+        if result.finishReason == .cancelled { throw ExecutorError(.cancelled, "the job was cancelled after \(result.tokens.count) tokens") }
         return Market.ExecutionOutput(tokens: result.tokens.map { UInt32(bitPattern: $0) }, text: Array(result.text.utf8),
                                       fingerprint: fingerprintBytes(result.fingerprint), startedAt: started,
                                       finishedAt: NodeClock.unixMillis())

@@ -26,6 +26,8 @@ actor MarketShell {
     private var pendingJobs: [Market.JobID: (model: String, promptTokens: Int, maxTokens: Int, level: UInt8)] = [:]
     private var resultEntries: [Market.JobID: [NodeID: Ledger.Entry]] = [:]
     private var running: [Market.JobKey: Task<Void, Never>] = [:]
+    /// Streaming clients of jobs this node requested, and what each has been sent.
+    var streams: [Market.JobID: (assembly: StreamAssembly, onText: @Sendable (String) -> Void)] = [:]
     private(set) var journal = JobJournal()
 
     init(identity: Identity, engine: LlamaEngine?, ledger: LedgerStore, sessions: SessionPool, settings: Market.Settings,
@@ -65,6 +67,10 @@ actor MarketShell {
 
     /// An envelope from a peer's session (or from this node to itself).
     func receive(_ envelope: Envelope, from peer: NodeID) async {
+        if envelope.type == .streamPiece {
+            receivePiece(envelope.payload, from: peer)
+            return
+        }
         let bytes = envelope.encoded(compress: false)
         if envelope.type == .result, let m = try? Market.Signed<Market.ResultMessage>(payload: envelope.payload),
            m.body.requester == identity.publicKey, let entry = try? Ledger.Entry(bytes: m.body.entryProof.entry) {
@@ -75,7 +81,8 @@ actor MarketShell {
     }
 
     /// Submits a job as requester and waits for its verified, paid result.
-    func submit(_ job: NodeJob, promptTokens: Int, maxPricePer1k: UInt64) async throws -> CompletedJob {
+    func submit(_ job: NodeJob, promptTokens: Int, maxPricePer1k: UInt64,
+                onText: (@Sendable (String) -> Void)? = nil) async throws -> CompletedJob {
         guard let modelID = chooseModel(job.model) else {
             throw NodeError(.job, job.model.map { "no peer serves the model \"\($0)\"" } ?? "no peer serves any model yet")
         }
@@ -94,6 +101,7 @@ actor MarketShell {
             let id = submitted.jobID
             submittedAt[id] = now
             pendingJobs[id] = (modelNames[modelID] ?? modelID.hex, promptTokens, maxTokens, job.verificationLevel)
+            if let onText { streams[id] = (StreamAssembly(), onText) }
             journal.record(JobRecord(jobID: id.hex, role: "requester", state: "bidding", requester: identity.publicKey.hex,
                                      provider: nil, price: nil, latencyMs: nil, verification: "pending", attempts: 0,
                                      createdUnixMs: Int64(now)))
@@ -201,10 +209,22 @@ actor MarketShell {
             Task { await self.handle(.executionFailed(spec.key)) }
             return
         }
+        // Token texts go out in order as stream pieces to the requester (unverified previews).
+        let (pieces, sink) = AsyncStream<String>.makeStream()
+        let key = spec.key
+        Task {
+            var offset: UInt64 = 0
+            for await text in pieces {
+                let bytes = Array(text.utf8)
+                await self.sendPiece(StreamPiece(jobID: key.jobID, offset: offset, text: bytes), to: key.requester)
+                offset += UInt64(bytes.count)
+            }
+        }
         running[spec.key] = Task {
             let started = NodeClock.unixMillis()
+            defer { sink.finish() }
             do {
-                let output = try await ExecutorBridge.run(spec, on: engine)
+                let output = try await ExecutorBridge.run(spec, on: engine, onText: { sink.yield($0) })
                 NodeMetrics.jobsServed.increment()
                 self.finishedRunning(spec.key, state: "completed", started: started)
                 await self.handle(.executionFinished(spec.key, output))
@@ -281,6 +301,7 @@ actor MarketShell {
             let latency = Double(NodeClock.unixMillis() - started)
             NodeMetrics.jobLatency.recordMilliseconds(Int64(latency))
             let info = pendingJobs.removeValue(forKey: id)
+            streams[id] = nil
             let entry = resultEntries.removeValue(forKey: id)?[provider]
             let verification = verifiedBy.isEmpty ? "proof-verified" : "attested-pass"
             let attempts = instance.jobAttempts(id)
@@ -307,9 +328,33 @@ actor MarketShell {
         }
     }
 
+    private func sendPiece(_ piece: StreamPiece, to requester: NodeID) async {
+        guard piece.offset < StreamPiece.maxOffset, piece.text.count <= StreamPiece.maxTextBytes else { return }
+        if requester == identity.publicKey {
+            receivePiece(piece.wireBytes, from: requester)
+            return
+        }
+        guard let address = addresses[requester] else { return }
+        try? await sessions.send(Envelope(type: .streamPiece, payload: piece.wireBytes), to: requester,
+                                 host: address.host, port: Int(address.port))
+    }
+
+    /// A stream piece from a provider: passed on to the job's streaming client when it comes
+    /// from the provider holding the award and extends what the client has.
+    private func receivePiece(_ payload: [UInt8], from peer: NodeID) {
+        guard let piece = try? StreamPiece(wireBytes: payload) else {
+            NodeMetrics.marketRejections.increment()
+            return
+        }
+        guard var stream = streams[piece.jobID], instance.awardedProvider(piece.jobID) == peer else { return }
+        if let text = stream.assembly.add(piece, from: peer) { stream.onText(text) }
+        streams[piece.jobID] = stream
+    }
+
     private func cleanUp(_ id: Market.JobID, state: String) {
         submittedAt[id] = nil
         pendingJobs[id] = nil
+        streams[id] = nil
         resultEntries[id] = nil
         journal.update(id.hex, role: "requester") { $0.state = state }
     }

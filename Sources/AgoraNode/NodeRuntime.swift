@@ -143,7 +143,7 @@ public final class NodeRuntime: Sendable {
             if let reply = await gossip.receivePushPull(envelope.payload, from: from) {
                 try? await session.send(Envelope(type: .pushPull, payload: reply))
             }
-        case .jobRequest, .bid, .award, .result, .cancel, .verifyRequest, .attestation, .decline, .receipt:
+        case .jobRequest, .bid, .award, .result, .cancel, .verifyRequest, .attestation, .decline, .receipt, .streamPiece:
             await market.receive(envelope, from: session.remoteNodeID)
         case .evidence:
             await market.receiveEvidence(envelope.payload, from: session.remoteNodeID)
@@ -154,15 +154,17 @@ public final class NodeRuntime: Sendable {
         }
     }
 
-    /// Submits a job to the network and waits for its verified result.
-    public func submit(_ job: NodeJob) async throws -> CompletedJob {
+    /// Submits a job to the network and waits for its verified result. `onText`, if given,
+    /// receives the provider's output as it is generated: an unverified preview that the
+    /// verified result's text always starts with when nothing went wrong.
+    public func submit(_ job: NodeJob, onText: (@Sendable (String) -> Void)? = nil) async throws -> CompletedJob {
         var promptTokens = 0
         if let engine, let tokens = try? engine.promptTokens(job.prompt) { promptTokens = tokens.count }
         if promptTokens == 0 { promptTokens = max(1, ExecutorBridge.promptBytes(job.prompt).count / 4) }
         if let engine, promptTokens + job.parameters.maxTokens > engine.model.contextLength {
             throw NodeError(.job, "prompt (\(promptTokens) tokens) plus max_tokens (\(job.parameters.maxTokens)) exceed the context of \(engine.model.contextLength) tokens")
         }
-        return try await market.submit(job, promptTokens: promptTokens, maxPricePer1k: 1_000)
+        return try await market.submit(job, promptTokens: promptTokens, maxPricePer1k: 1_000, onText: onText)
     }
 
     /// Leaves the cluster, lets running jobs finish their ledger writes, then closes sessions,

@@ -15,12 +15,16 @@ struct NodeInferenceService: InferenceService {
     }
 
     func run(_ job: InferenceJob) async throws -> InferenceOutcome {
+        try await run(job, onText: nil)
+    }
+
+    private func run(_ job: InferenceJob, onText: (@Sendable (String) -> Void)?) async throws -> InferenceOutcome {
         let nodeJob = NodeJob(model: job.model, prompt: prompt(job.input),
                               parameters: SamplingParameters(temperature: job.temperature, topK: job.topK, topP: job.topP,
                                                              seed: job.seed, maxTokens: job.maxTokens, stop: job.stop),
                               verificationLevel: node.config.verificationLevel)
         do {
-            let c = try await node.submit(nodeJob)
+            let c = try await node.submit(nodeJob, onText: onText)
             return InferenceOutcome(text: c.text, finishReason: c.finishReason, promptTokens: c.promptTokens,
                                     completionTokens: c.completionTokens, model: c.model,
                                     agora: AgoraJobInfo(jobID: c.jobID, provider: c.provider, price: c.price,
@@ -33,14 +37,25 @@ struct NodeInferenceService: InferenceService {
         }
     }
 
-    /// Streams the job. Across the network the provider returns its output sealed in one
-    /// result message, so the text arrives as one piece once it is verified.
+    /// Streams the job: the provider's tokens arrive as it generates them (an unverified
+    /// preview), then whatever of the verified text was not streamed yet. Should the verified
+    /// text not start with what was streamed (a provider that lied in its preview), the stream
+    /// ends with an error instead of a normal finish.
     func stream(_ job: InferenceJob) -> AsyncThrowingStream<InferenceStreamEvent, Error> {
         AsyncThrowingStream { continuation in
+            let sent = StreamedText()
             let task = Task {
                 do {
-                    let outcome = try await run(job)
-                    continuation.yield(.text(outcome.text))
+                    let outcome = try await run(job, onText: { text in
+                        sent.append(text)
+                        continuation.yield(.text(text))
+                    })
+                    let streamed = sent.value
+                    guard outcome.text.hasPrefix(streamed) else {
+                        throw OpenAIError.overloaded("the verified output differs from the text streamed before it; discard the streamed text (job \(outcome.agora.jobID))")
+                    }
+                    let rest = String(outcome.text.dropFirst(streamed.count))
+                    if !rest.isEmpty { continuation.yield(.text(rest)) }
                     continuation.yield(.done(outcome))
                     continuation.finish()
                 } catch {
@@ -113,4 +128,16 @@ struct NodeStatus: NodeStatusService {
         return InclusionProofView(seq: seq, treeSize: cp.checkpoint.size, leafHash: e.leafHash.hex, rootHash: cp.checkpoint.root.hex,
                                   path: proof.hashes.map(\.hex), checkpoint: cp.text)
     }
+}
+
+/// Text streamed so far to one client (appended from the node's market actor, read at the end).
+final class StreamedText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var text = ""
+
+    /// Appends a piece.
+    func append(_ piece: String) { lock.withLock { text += piece } }
+
+    /// Everything appended.
+    var value: String { lock.withLock { text } }
 }

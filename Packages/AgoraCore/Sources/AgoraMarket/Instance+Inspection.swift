@@ -1,4 +1,13 @@
+import AgoraCrypto
+
 extension Market.Instance {
+    /// The provider holding the award of a job this node requested, while it runs
+    /// (phase `awarded`); nil otherwise.
+    public func awardedProvider(_ id: Market.JobID) -> PublicKey? {
+        guard let job = state.requests[id], job.phase == .awarded else { return nil }
+        return job.award?.body.provider
+    }
+
     /// How many providers have been awarded a requested job so far (1 without failover);
     /// nil for a job this node did not request or no longer tracks.
     public func jobAttempts(_ id: Market.JobID) -> Int {

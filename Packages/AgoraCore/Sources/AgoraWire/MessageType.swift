@@ -44,6 +44,8 @@ public enum MessageType: UInt16, Sendable, CaseIterable {
     case decline = 0x0308
     /// A requester's receipt entry with its proof, sent to the provider it pays.
     case receipt = 0x0309
+    /// A piece of output text streamed by a provider to its requester while it generates.
+    case streamPiece = 0x030A
 
     // Ledger (0x04xx).
     /// A signed checkpoint.
