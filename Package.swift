@@ -61,11 +61,22 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], linkerSettings: llamaRPath),
-        .testTarget(name: "AgoraNetTests", dependencies: ["AgoraNet"]),
+        .testTarget(name: "AgoraNetTests", dependencies: [
+            "AgoraNet",
+            .product(name: "AgoraWire", package: "AgoraCore"),
+            .product(name: "AgoraCrypto", package: "AgoraCore"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
         .testTarget(name: "AgoraCLITests", dependencies: [
             .product(name: "AgoraLedger", package: "AgoraCore"),
             .product(name: "AgoraLedgerStore", package: "AgoraCore"),
             .product(name: "AgoraCrypto", package: "AgoraCore"),
         ], linkerSettings: llamaRPath),
+        .testTarget(name: "AgoraNetworkTests", dependencies: [
+            .product(name: "AgoraLedger", package: "AgoraCore"),
+            .product(name: "AgoraCrypto", package: "AgoraCore"),
+        ]),
     ]
 )

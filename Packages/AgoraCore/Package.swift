@@ -55,6 +55,7 @@ let package = Package(
         .testTarget(name: "AgoraLedgerTests", dependencies: ["AgoraLedger", "AgoraCrypto", "AgoraWire"]),
         .testTarget(name: "AgoraLedgerStoreTests", dependencies: [
             "AgoraLedgerStore", "AgoraLedger", "AgoraCrypto",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "AgoraGossipTests", dependencies: ["AgoraGossip", "AgoraCrypto", "AgoraWire"]),
         .testTarget(name: "AgoraMarketTests", dependencies: ["AgoraMarket", "AgoraCrypto", "AgoraLedger"]),

@@ -12,6 +12,11 @@ struct Agora: AsyncParsableCommand {
             LedgerCommand.self,
             GenerateCommand.self,
             VerifyOutputCommand.self,
+            NodeCommand.self,
+            SubmitCommand.self,
+            PeersCommand.self,
+            JobsCommand.self,
+            TestnetCommand.self,
         ]
     )
 }

@@ -1,2 +1,47 @@
-/// The job market (requester, provider, validator) as a pure instance that returns directives.
-public enum Market {}
+import AgoraCrypto
+
+/// The job market (requester, provider, validator) as a pure instance that returns
+/// directives (`Market.Instance`). Messages are defined in Protocol.md §7.
+///
+/// Credits are accounting, not a currency: balances are derived from signed receipts in
+/// the nodes' ledgers, every new testnet node starts with a grant, and there is no
+/// consensus on balances (see `docs/market.md`).
+public enum Market {
+    /// Milliseconds since the Unix epoch (injected time; cores never read a clock).
+    public typealias Millis = UInt64
+
+    /// Hard bounds every decoder checks before allocating.
+    public enum Limits {
+        /// Largest prompt (bytes of text) an award may carry.
+        public static let maxPromptBytes = 256 * 1024
+        /// Largest output text a result may carry.
+        public static let maxOutputBytes = 1024 * 1024
+        /// Most output tokens a job may ask for.
+        public static let maxTokens = 1 << 20
+        /// Largest sealed payload (award, result, verify request).
+        public static let maxSealedBytes = 2 * 1024 * 1024
+        /// Largest opaque ledger entry carried in a message.
+        public static let maxEntryBytes = 64 * 1024
+        /// Largest opaque checkpoint carried in a message.
+        public static let maxCheckpointBytes = 8 * 1024
+        /// Largest opaque inclusion proof carried in a message.
+        public static let maxProofBytes = 8 * 1024
+        /// Largest runtime fingerprint in a result record.
+        public static let maxFingerprintBytes = 512
+        /// Most validators a receipt may name.
+        public static let maxValidators = 8
+        /// Highest verification level (independent passing attestations before payment).
+        public static let maxVerificationLevel: UInt8 = 3
+    }
+}
+
+extension SignatureDomain {
+    /// Cancel messages (Protocol.md §7).
+    public static let cancel = SignatureDomain("agora/v1/cancel")
+    /// Decline messages.
+    public static let decline = SignatureDomain("agora/v1/decline")
+    /// Verify requests (requester to validator).
+    public static let verifyRequest = SignatureDomain("agora/v1/verify-request")
+    /// Attestation messages (validator's signature over the attestation and its proof).
+    public static let attestation = SignatureDomain("agora/v1/attestation")
+}

@@ -11,6 +11,9 @@ import AgoraSim
 import Glibc
 #endif
 
+// Market scenarios: `agora-sim market …` and `agora-sim market-bench …` run and exit here.
+Sim.runMarketCommandIfAsked()
+
 struct Options {
     var scenario = "help"
     var nodes = 1000

@@ -1,1 +1,29 @@
-print("agora-executor-bench: not built yet")
+import AgoraExecutor
+import Foundation
+
+// agora-executor-bench [speed|calibrate|all] [--threads N] [--rounds R] [--count N] [--detect N] [--tokens N] [--model PATH]
+// Measures LlamaEngine against llama.cpp's own llama-bench / llama-batched-bench (same source,
+// model and threads) in one invocation, and calibrates verification over honest results.
+let arguments = Array(CommandLine.arguments.dropFirst())
+let mode = arguments.first.map { $0.hasPrefix("--") ? "all" : $0 } ?? "all"
+func option(_ name: String, _ fallback: String) -> String {
+    let args = Array(CommandLine.arguments.dropFirst())
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return fallback }
+    return args[i + 1]
+}
+let model = option("--model", EngineConfiguration.defaultModelPath)
+let threads = Int(option("--threads", "2")) ?? 2
+let rounds = Int(option("--rounds", "3")) ?? 3
+let count = Int(option("--count", "1000")) ?? 1000
+let detect = Int(option("--detect", "200")) ?? 200
+let tokens = Int(option("--tokens", "16")) ?? 16
+
+do {
+    if mode == "speed" || mode == "all" { try await SpeedBenchmark.run(model: model, threads: threads, rounds: rounds) }
+    if mode == "calibrate" || mode == "all" {
+        try await CalibrationBenchmark.run(model: model, count: count, detectionCount: detect, maxTokens: tokens)
+    }
+} catch {
+    FileHandle.standardError.write(Data("agora-executor-bench: \(error)\n".utf8))
+    exit(1)
+}

@@ -1,2 +1,0 @@
-/// SQLite (GRDB) storage for the result ledger.
-public enum LedgerStore {}

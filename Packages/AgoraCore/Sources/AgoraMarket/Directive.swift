@@ -1,0 +1,169 @@
+import AgoraCrypto
+import AgoraWire
+
+extension Market {
+    /// Identifies a job across nodes: job ids are unique per requester only.
+    public struct JobKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+        /// The requester.
+        public var requester: PublicKey
+        /// The requester's job id.
+        public var jobID: JobID
+
+        /// Creates a key.
+        public init(requester: PublicKey, jobID: JobID) { self.requester = requester; self.jobID = jobID }
+
+        public var description: String { "\(requester.short)/\(jobID)" }
+
+        public static func < (a: JobKey, b: JobKey) -> Bool {
+            a.requester == b.requester ? a.jobID < b.jobID : a.requester < b.requester
+        }
+    }
+
+    /// What an instance asks its shell to do. Exhaustive: a shell `switch`es over every case.
+    public enum Directive: Equatable, Sendable {
+        /// Send `envelope` (of type `type`) to node `to` over an authenticated session.
+        case send(to: PublicKey, type: MessageType, envelope: [UInt8])
+        /// Spread `envelope` to every member through gossip (failed attestations).
+        case gossip(type: MessageType, envelope: [UInt8])
+        /// Call `timerFired(timer, now:)` at `at` (or later). Timers are never cancelled:
+        /// the instance ignores ones that no longer apply.
+        case schedule(Timer, at: Millis)
+        /// Run a job on the executor; answer with `.executionFinished` or `.executionFailed`.
+        case runJob(JobSpec)
+        /// Stop a job the executor may be running (its result is no longer wanted).
+        case cancelJob(JobKey)
+        /// Re-check a result with the executor's teacher-forced verification; answer with
+        /// `.verificationFinished`.
+        case verify(VerificationSpec)
+        /// Append an entry to this node's ledger; answer with `.ledgerAppended` carrying the
+        /// entry, a checkpoint covering it and its inclusion proof.
+        case appendLedger(LedgerAppend)
+        /// Tell the node's user about a job (completion, failure, cancellation, a caught provider).
+        case notify(Notification)
+        /// An input was rejected (already counted in `stats`); for logs and metrics.
+        case rejected(Rejection, from: PublicKey?)
+    }
+
+    /// Timers an instance schedules for itself.
+    public enum Timer: Hashable, Sendable {
+        /// The bid-collection window of a job's solicitation round ended.
+        case bidWindow(JobID, round: Int)
+        /// An awarded provider's `completeBy` passed.
+        case awardTimeout(JobID, provider: PublicKey)
+        /// A validator asked about a job did not answer in time.
+        case validationTimeout(JobID, validator: PublicKey)
+        /// A job's own deadline passed.
+        case jobDeadline(JobID)
+        /// A provider's bid on a job expired.
+        case bidExpiry(JobKey)
+    }
+
+    /// A job for the executor.
+    public struct JobSpec: Equatable, Sendable {
+        /// The job.
+        public var key: JobKey
+        /// The model to run.
+        public var modelID: Digest
+        /// The prompt (secret: never log it).
+        public var prompt: [UInt8]
+        /// Sampling parameters.
+        public var sampling: Sampling
+        /// Most tokens to generate.
+        public var maxTokens: UInt32
+    }
+
+    /// What the executor produced for a job.
+    public struct ExecutionOutput: Equatable, Sendable {
+        /// Generated token ids.
+        public var tokens: [UInt32]
+        /// Generated text.
+        public var text: [UInt8]
+        /// What the runtime says about itself.
+        public var fingerprint: [UInt8]
+        /// When generation started.
+        public var startedAt: Millis
+        /// When generation finished.
+        public var finishedAt: Millis
+
+        /// Creates an output.
+        public init(tokens: [UInt32], text: [UInt8], fingerprint: [UInt8], startedAt: Millis, finishedAt: Millis) {
+            self.tokens = tokens; self.text = text; self.fingerprint = fingerprint
+            self.startedAt = startedAt; self.finishedAt = finishedAt
+        }
+    }
+
+    /// A result for the executor to re-check by teacher forcing. The executor must check
+    /// every claimed token against the model's logits and that `text` is the detokenised
+    /// `tokens`.
+    public struct VerificationSpec: Equatable, Sendable {
+        /// SHA-256 of the `ResultRecord` checked (the ticket to answer with).
+        public var ticket: Digest
+        /// The model the provider claims to have run.
+        public var modelID: Digest
+        /// The prompt (secret).
+        public var prompt: [UInt8]
+        /// Sampling parameters of the job.
+        public var sampling: Sampling
+        /// Claimed output tokens.
+        public var tokens: [UInt32]
+        /// Claimed output text.
+        public var text: [UInt8]
+    }
+
+    /// An entry for the node's ledger.
+    public struct LedgerAppend: Equatable, Sendable {
+        /// Entry kind.
+        public var kind: LedgerKind
+        /// Opaque body (a `ResultRecord`, `Receipt` or `Attestation` encoding).
+        public var body: [UInt8]
+        /// What to hand back with `.ledgerAppended`.
+        public var ticket: LedgerTicket
+    }
+
+    /// Why the instance appended an entry (returned with the entry's proof).
+    public enum LedgerTicket: Hashable, Sendable {
+        /// A provider's result record for a job.
+        case result(JobKey)
+        /// A requester's receipt for a job and provider.
+        case receipt(JobID, provider: PublicKey)
+        /// A validator's attestation about the result record with this hash.
+        case attestation(Digest)
+    }
+
+    /// Results the shell feeds back to the instance (`handle(_:now:)`).
+    public enum Event: Equatable, Sendable {
+        /// The executor finished a job.
+        case executionFinished(JobKey, ExecutionOutput)
+        /// The executor could not run a job.
+        case executionFailed(JobKey)
+        /// The ledger appended an entry asked for with `.appendLedger`.
+        case ledgerAppended(LedgerTicket, EntryProof)
+        /// The executor finished a teacher-forced check.
+        case verificationFinished(ticket: Digest, Attestation.Verdict)
+        /// Verified equivocation evidence against a node (from the ledger layer): exclude it.
+        case evidence(against: PublicKey)
+        /// Another node's ledger entry seen (fetched or gossiped): the instance verifies it
+        /// and counts receipts and attestations in reputation and credits.
+        case observedEntry(EntryProof)
+    }
+
+    /// What the node's user learns about jobs.
+    public enum Notification: Equatable, Sendable {
+        /// A job this node requested completed; its output, once, with the price paid.
+        case jobCompleted(JobID, provider: PublicKey, output: OutputPayload, credits: UInt64, verifiedBy: [PublicKey])
+        /// A job this node requested failed; nothing was paid.
+        case jobFailed(JobID, FailureReason)
+        /// A job this node requested was cancelled; nothing was paid.
+        case jobCancelled(JobID)
+        /// A validator attested that `provider` returned a wrong result.
+        case providerCaught(PublicKey, job: JobKey, validator: PublicKey)
+    }
+
+    /// Why a requested job failed.
+    public enum FailureReason: String, Equatable, Sendable {
+        /// No acceptable bid in any solicitation round.
+        case noBids
+        /// The job's deadline passed before a (verified) result.
+        case deadlinePassed
+    }
+}

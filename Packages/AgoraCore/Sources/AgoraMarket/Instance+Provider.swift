@@ -1,0 +1,182 @@
+import AgoraCrypto
+
+extension Market.Instance {
+    // MARK: provider
+
+    /// Bids on a job request for a model this node serves, if its price is acceptable,
+    /// it has queue room and its estimate meets the deadline. A request it does not want is
+    /// not an error: it returns no directive.
+    mutating func onJobRequest(_ m: Signed<Market.JobRequest>, from: PublicKey, now: Millis) -> [Directive] {
+        let q = m.body
+        guard q.requester == from else { return reject(.wrongParty, "request by \(q.requester.short) arrived from \(from.short)", from: from) }
+        guard let profile = settings.provider else { return [] }
+        guard profile.models.contains(q.modelID) else { return reject(.invalidField, "model \(q.modelID.hex.prefix(8)) not served", from: from) }
+        guard q.deadline > now else { return reject(.expired, "request deadline \(q.deadline) has passed (now \(now))", from: from) }
+        guard !state.reputation.isExcluded(q.requester) else { return reject(.excludedPeer, "\(q.requester.short) is excluded", from: from) }
+        let key = Market.JobKey(requester: q.requester, jobID: q.jobID)
+        if let seen = state.provided[key] {
+            // The same request asked again after our bid lapsed unused (a later solicitation
+            // round) may be bid on again; anything else is a replay.
+            guard seen.phase == .closed, seen.award == nil, seen.request.digest == m.digest else {
+                return reject(.replay, "job request \(key) already seen", from: from)
+            }
+        }
+        guard q.maxPrice >= profile.pricePer1k, activeJobs < profile.maxQueue else { return [] }
+        let eta = estimate(promptTokens: q.promptTokens, maxTokens: q.maxTokens, profile: profile)
+        guard now + eta <= q.deadline else { return [] }
+        let bid = Market.Bid(jobID: q.jobID, requestHash: m.digest, provider: nodeID, requester: q.requester,
+                             pricePer1k: profile.pricePer1k, etaMillis: eta, queueDepth: UInt32(activeJobs),
+                             expiresAt: now + profile.bidTTL)
+        let signed = Signed(signing: bid, with: identity)
+        state.provided[key] = Market.ProviderJob(request: m, bid: signed, phase: .bid)
+        stats.bids += 1
+        return [Self.send(signed, to: q.requester), .schedule(.bidExpiry(key), at: bid.expiresAt)]
+    }
+
+    /// Jobs awarded and not yet delivered.
+    var activeJobs: Int {
+        state.provided.values.reduce(0) { $0 + ($1.phase == .running || $1.phase == .appending ? 1 : 0) }
+    }
+
+    /// Milliseconds to finish a job after the queue ahead of it, from measured speeds.
+    func estimate(promptTokens: UInt32, maxTokens: UInt32, profile: Market.ProviderProfile) -> Millis {
+        // An integer sum first: dictionary order must not reach the (signed) estimate.
+        let queuedTokens = state.provided.values.reduce(UInt64(0)) { acc, j in
+            j.phase == .running ? acc + UInt64(j.request.body.maxTokens) : acc
+        }
+        let queued = Double(queuedTokens) / Swift.max(profile.decodeTokensPerSecond, 0.001)
+        let own = Double(promptTokens) / Swift.max(profile.prefillTokensPerSecond, 0.001)
+            + Double(maxTokens) / Swift.max(profile.decodeTokensPerSecond, 0.001)
+        return Millis(((queued + own) * 1000).rounded(.up))
+    }
+
+    mutating func onBidExpiry(_ key: Market.JobKey, now: Millis) -> [Directive] {
+        guard var job = state.provided[key], job.phase == .bid, job.bid.body.expiresAt <= now else { return [] }
+        job.phase = .closed
+        state.provided[key] = job
+        return []
+    }
+
+    /// Runs an award for one of this node's live bids, once: it must be signed by the job's
+    /// requester, name this node and the bid, and carry a prompt that opens and matches its
+    /// commitment.
+    mutating func onAward(_ m: Signed<Market.Award>, from: PublicKey, now: Millis) -> [Directive] {
+        let a = m.body
+        let key = Market.JobKey(requester: a.requester, jobID: a.jobID)
+        guard var job = state.provided[key] else {
+            if state.provided.keys.contains(where: { $0.jobID == a.jobID }) {
+                return reject(.notRequester, "award for \(a.jobID) signed by \(a.requester.short), not the job's requester", from: from)
+            }
+            return reject(.unknownJob, "award for unknown job \(a.jobID)", from: from)
+        }
+        guard a.requester == from else { return reject(.notRequester, "award by \(a.requester.short) arrived from \(from.short)", from: from) }
+        guard a.provider == nodeID else { return reject(.wrongParty, "award names \(a.provider.short), not this node", from: from) }
+        if job.award?.digest == m.digest { return reject(.replay, "award for \(key) already accepted", from: from) }
+        guard job.phase == .bid else { return reject(.jobClosed, "award for \(key) in phase \(job.phase)", from: from) }
+        guard a.bidHash == job.bid.digest else { return reject(.hashMismatch, "award names another bid", from: from) }
+        guard job.bid.body.expiresAt > now else { return reject(.expired, "award after the bid expired at \(job.bid.body.expiresAt)", from: from) }
+        guard a.completeBy > now else { return reject(.expired, "award's completeBy \(a.completeBy) has passed", from: from) }
+        let payload: Market.AwardPayload
+        do {
+            payload = try Market.AwardPayload(wireBytes: SealedBox.open(a.sealedPayload, with: identity))
+        } catch {
+            return reject(.undecryptable, "award payload does not open or decode: \(error)", from: from)
+        }
+        guard Market.Commitment.commit(payload.prompt, salt: payload.promptSalt) == a.promptCommitment else {
+            return reject(.hashMismatch, "prompt does not match the award's commitment", from: from)
+        }
+        job.award = m
+        job.payload = payload
+        if let profile = settings.provider, activeJobs >= profile.maxQueue {
+            job.phase = .closed
+            state.provided[key] = job
+            return [decline(job, m, reason: .unavailable, now: now)]
+        }
+        job.phase = .running
+        state.provided[key] = job
+        let q = job.request.body
+        return [.runJob(Market.JobSpec(key: key, modelID: q.modelID, prompt: payload.prompt, sampling: payload.sampling, maxTokens: q.maxTokens))]
+    }
+
+    /// The requester withdrew the job: stop the executor, send nothing.
+    mutating func onCancel(_ m: Signed<Market.Cancel>, from: PublicKey, now: Millis) -> [Directive] {
+        let c = m.body
+        let key = Market.JobKey(requester: c.requester, jobID: c.jobID)
+        guard var job = state.provided[key] else { return reject(.unknownJob, "cancel for unknown job \(c.jobID)", from: from) }
+        guard c.requester == from else { return reject(.notRequester, "cancel by \(c.requester.short) arrived from \(from.short)", from: from) }
+        guard c.provider == nodeID else { return reject(.wrongParty, "cancel names \(c.provider.short)", from: from) }
+        switch job.phase {
+        case .bid, .appending:
+            job.phase = .cancelled
+            state.provided[key] = job
+            return []
+        case .running:
+            job.phase = .cancelled
+            state.provided[key] = job
+            return [.cancelJob(key)]
+        case .delivered, .cancelled, .closed:
+            return reject(.jobClosed, "cancel for \(key) after it closed", from: from)
+        }
+    }
+
+    mutating func onExecutionFinished(_ key: Market.JobKey, _ output: Market.ExecutionOutput, now: Millis) -> [Directive] {
+        guard var job = state.provided[key], job.phase == .running, let award = job.award else { return [] }
+        let salt = state.random.bytes(Market.Commitment.saltLength)
+        let tokens = Array(output.tokens.prefix(Int(job.request.body.maxTokens)))
+        let count = UInt32(tokens.count)
+        let price = job.bid.body.pricePer1k
+        let record = Market.ResultRecord(
+            jobID: key.jobID, requester: key.requester, provider: nodeID, modelID: job.request.body.modelID,
+            promptCommitment: award.body.promptCommitment,
+            outputCommitment: Market.Commitment.commit(output.text, salt: salt), outputTokenCount: count,
+            outputTokensHash: Market.Commitment.tokens(tokens, salt: salt),
+            fingerprint: Array(output.fingerprint.prefix(Market.Limits.maxFingerprintBytes)), pricePer1k: price,
+            credits: Market.ResultRecord.charge(tokens: count, pricePer1k: price), awardedAt: award.body.awardedAt,
+            startedAt: output.startedAt, finishedAt: output.finishedAt)
+        job.record = record
+        job.output = Market.OutputPayload(outputSalt: salt, tokens: tokens, text: output.text)
+        job.phase = .appending
+        state.provided[key] = job
+        return [.appendLedger(Market.LedgerAppend(kind: .result, body: record.wireBytes, ticket: .result(key)))]
+    }
+
+    mutating func onExecutionFailed(_ key: Market.JobKey, now: Millis) -> [Directive] {
+        guard var job = state.provided[key], job.phase == .running, let award = job.award else { return [] }
+        job.phase = .closed
+        state.provided[key] = job
+        return [decline(job, award, reason: .executionFailed, now: now)]
+    }
+
+    func decline(_ job: Market.ProviderJob, _ award: Signed<Market.Award>, reason: Market.Decline.Reason, now: Millis) -> Directive {
+        let d = Market.Decline(jobID: job.request.body.jobID, provider: nodeID, requester: job.request.body.requester,
+                               awardHash: award.digest, reason: reason, issuedAt: now)
+        return Self.send(Signed(signing: d, with: identity), to: job.request.body.requester)
+    }
+
+    mutating func onLedgerAppended(_ ticket: Market.LedgerTicket, _ proof: Market.EntryProof, now: Millis) -> [Directive] {
+        switch ticket {
+        case .result(let key): return deliver(key, proof: proof)
+        case .attestation(let hash): return attest(hash, proof: proof)
+        case .receipt: return []
+        }
+    }
+
+    /// Sends the appended result with its proof and the output boxed to the requester.
+    mutating func deliver(_ key: Market.JobKey, proof: Market.EntryProof) -> [Directive] {
+        guard var job = state.provided[key], let record = job.record, let output = job.output, let award = job.award else { return [] }
+        // Appending finished after a cancel: the entry stays in the ledger, nothing is sent.
+        guard job.phase == .appending else { return [] }
+        guard let sealed = try? Box.seal(output.wireBytes, from: identity, to: key.requester, nonce: state.random.bytes(24)) else {
+            job.phase = .closed
+            state.provided[key] = job
+            return []
+        }
+        let msg = Market.ResultMessage(jobID: key.jobID, requester: key.requester, provider: nodeID, awardHash: award.digest,
+                                       record: record, entryProof: proof, sealedOutput: sealed)
+        job.phase = .delivered
+        job.payload = nil  // the prompt is no longer needed
+        state.provided[key] = job
+        stats.delivered += 1
+        return [Self.send(Signed(signing: msg, with: identity), to: key.requester)]
+    }
+}

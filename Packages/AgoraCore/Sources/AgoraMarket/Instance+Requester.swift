@@ -1,0 +1,241 @@
+import AgoraCrypto
+
+extension Market {
+    /// A submitted job's id and the directives that start it.
+    public struct Submitted: Equatable, Sendable {
+        /// The new job's id.
+        public var jobID: JobID
+        /// Directives to carry out.
+        public var directives: [Directive]
+    }
+}
+
+extension Market.Instance {
+    /// `Market.JobID`.
+    public typealias JobID = Market.JobID
+    /// `Market.Millis`.
+    public typealias Millis = Market.Millis
+    /// `Market.Directive`.
+    public typealias Directive = Market.Directive
+    /// `Market.Rejection`.
+    public typealias Rejection = Market.Rejection
+    /// `Market.Signed`.
+    public typealias Signed = Market.Signed
+
+    // MARK: requester: submit, cancel
+
+    /// Submits a job as requester: signs a job request and sends it to peers advertising
+    /// the model. Fails (counted, nothing sent) on invalid parameters or when the node's
+    /// credit balance minus what open jobs reserve cannot cover `maxTokens` at `maxPrice`.
+    public mutating func submit(_ s: Market.JobSubmission, now: Millis) -> Result<Market.Submitted, Market.Rejection> {
+        func refuse(_ why: String) -> Result<Market.Submitted, Market.Rejection> {
+            let r = Rejection(.invalidField, why)
+            _ = reject(r, from: nil)
+            return .failure(r)
+        }
+        guard s.maxTokens > 0, s.maxTokens <= Market.Limits.maxTokens else { return refuse("maxTokens \(s.maxTokens) out of range") }
+        guard s.prompt.count <= Market.Limits.maxPromptBytes else { return refuse("prompt of \(s.prompt.count) bytes is too long") }
+        guard s.deadline > now else { return refuse("deadline \(s.deadline) is not after now (\(now))") }
+        guard s.verificationLevel <= Market.Limits.maxVerificationLevel else {
+            return refuse("verification level \(s.verificationLevel) above \(Market.Limits.maxVerificationLevel)")
+        }
+        let cost = Market.ResultRecord.charge(tokens: s.maxTokens, pricePer1k: s.maxPrice)
+        let available = state.reputation.balance(of: nodeID) - Int64(clamping: state.reserved)
+        guard available >= Int64(clamping: cost) else { return refuse("insufficient credits: \(available) available, job may cost \(cost)") }
+
+        var jobID = JobID(unchecked: state.random.bytes(16))
+        while state.requests[jobID] != nil { jobID = JobID(unchecked: state.random.bytes(16)) }
+        let salt = state.random.bytes(Market.Commitment.saltLength)
+        let request = Market.JobRequest(jobID: jobID, requester: nodeID, modelID: s.modelID, promptTokens: s.promptTokens,
+                                        maxTokens: s.maxTokens, maxPrice: s.maxPrice, deadline: s.deadline,
+                                        verificationLevel: s.verificationLevel, issuedAt: now)
+        var job = Market.RequesterJob(request: Signed(signing: request, with: identity), prompt: s.prompt, promptSalt: salt,
+                                      sampling: s.sampling, phase: .soliciting, reserved: cost)
+        state.reserved += cost
+        var out = solicit(&job, round: 1, now: now)
+        out.append(.schedule(.jobDeadline(jobID), at: s.deadline))
+        state.requests[jobID] = job
+        stats.submitted += 1
+        return .success(Market.Submitted(jobID: jobID, directives: out))
+    }
+
+    /// Cancels an open job: its provider (if awarded) is told to stop; nothing is paid.
+    public mutating func cancel(_ id: JobID, now: Millis) -> [Market.Directive] {
+        guard var job = state.requests[id] else { return reject(.unknownJob, "no job \(id) to cancel", from: nil) }
+        guard job.phase.isOpen else { return reject(.jobClosed, "job \(id) is already closed", from: nil) }
+        var out: [Directive] = []
+        if job.phase == .awarded, let award = job.award { out.append(cancelMessage(id, to: award.body.provider, now: now)) }
+        job.phase = .cancelled
+        release(&job)
+        out.append(.notify(.jobCancelled(id)))
+        state.requests[id] = job
+        return out
+    }
+
+    /// The phase of a job this node requested, for the node's API ("soliciting",
+    /// "awarded", "verifying", "completed", "cancelled", "failed"); nil if unknown.
+    public func jobPhase(_ id: JobID) -> String? {
+        guard let job = state.requests[id] else { return nil }
+        switch job.phase {
+        case .soliciting: return "soliciting"
+        case .awarded: return "awarded"
+        case .verifying: return "verifying"
+        case .completed: return "completed"
+        case .cancelled: return "cancelled"
+        case .failed: return "failed"
+        }
+    }
+
+    // MARK: requester: soliciting and awarding
+
+    /// Sends the job request to up to `bidFanout` peers serving the model, preferring ones
+    /// not asked yet, and schedules the end of the bid window.
+    mutating func solicit(_ job: inout Market.RequesterJob, round: Int, now: Millis) -> [Directive] {
+        let model = job.request.body.modelID
+        let holding = job.bids.map(\.body.provider)
+        var candidates = peers(serving: model, excluding: job.asked + job.tried + holding)
+        if candidates.isEmpty { candidates = peers(serving: model, excluding: job.tried + holding) }
+        let chosen = Array(state.random.shuffled(candidates).prefix(settings.bidFanout))
+        job.phase = .soliciting
+        job.round = round
+        job.askedThisRound = chosen.count
+        var out = chosen.map { Self.send(job.request, to: $0) }
+        for p in chosen where !job.asked.contains(p) { job.asked.append(p) }
+        out.append(.schedule(.bidWindow(job.request.body.jobID, round: round), at: now + settings.bidWindow))
+        return out
+    }
+
+    /// Accepts a bid for one of this node's open jobs.
+    mutating func onBid(_ m: Signed<Market.Bid>, from: PublicKey, now: Millis) -> [Directive] {
+        let b = m.body
+        guard b.provider == from else { return reject(.wrongParty, "bid by \(b.provider.short) arrived from \(from.short)", from: from) }
+        guard b.requester == nodeID, var job = state.requests[b.jobID] else {
+            return reject(.unknownJob, "bid for unknown job \(b.jobID)", from: from)
+        }
+        guard job.phase.isOpen else { return reject(.jobClosed, "bid for closed job \(b.jobID)", from: from) }
+        guard b.requestHash == job.request.digest else { return reject(.hashMismatch, "bid names another job request", from: from) }
+        guard b.expiresAt > now else { return reject(.expired, "bid expired at \(b.expiresAt), now \(now)", from: from) }
+        guard b.pricePer1k <= job.request.body.maxPrice else {
+            return reject(.invalidField, "bid price \(b.pricePer1k) above maximum \(job.request.body.maxPrice)", from: from)
+        }
+        guard !state.reputation.isExcluded(b.provider) else { return reject(.excludedPeer, "\(b.provider.short) is excluded", from: from) }
+        let holding = job.bids.contains { $0.body.provider == b.provider } || job.award?.body.provider == b.provider
+        guard !holding, !job.tried.contains(b.provider) else { return reject(.replay, "second bid from \(b.provider.short)", from: from) }
+        job.bids.append(m)
+        var out: [Directive] = []
+        let enough = Swift.min(settings.earlyAwardBids, job.askedThisRound)
+        if job.phase == .soliciting, settings.earlyAwardBids > 0, enough > 0, job.bids.count >= enough {
+            out = awardNext(&job, now: now)
+        }
+        state.requests[b.jobID] = job
+        return out
+    }
+
+    mutating func onBidWindow(_ id: JobID, round: Int, now: Millis) -> [Directive] {
+        guard var job = state.requests[id], job.phase == .soliciting, job.round == round else { return [] }
+        let out = awardNext(&job, now: now)
+        state.requests[id] = job
+        return out
+    }
+
+    /// Awards the best acceptable bid; without one, asks more peers; after the last round,
+    /// fails the job.
+    mutating func awardNext(_ job: inout Market.RequesterJob, now: Millis) -> [Directive] {
+        let req = job.request.body
+        guard now < req.deadline else { return fail(&job, .deadlinePassed, now: now) }
+        let tried = job.tried
+        job.bids.removeAll { $0.body.expiresAt <= now || tried.contains($0.body.provider) || state.reputation.isExcluded($0.body.provider) }
+        guard let best = rank(job.bids, request: req, now: now).first else {
+            job.award = nil
+            job.awardedBid = nil
+            guard job.round < settings.maxSolicitRounds else { return fail(&job, .noBids, now: now) }
+            return solicit(&job, round: job.round + 1, now: now)
+        }
+        job.bids.removeAll { $0 == best }
+        let payload = Market.AwardPayload(promptSalt: job.promptSalt, prompt: job.prompt, sampling: job.sampling)
+        let sealed: [UInt8]
+        do {
+            sealed = try SealedBox.seal(payload.wireBytes, to: best.body.provider.x25519(), ephemeralSeed: state.random.bytes(32))
+        } catch {
+            job.tried.append(best.body.provider)  // its key is not a usable curve point
+            return awardNext(&job, now: now)
+        }
+        let allowance = Swift.max(settings.minAwardTimeout, Millis(Double(best.body.etaMillis) * settings.awardTimeoutFactor))
+        let completeBy = Swift.min(req.deadline, now + allowance)
+        let award = Market.Award(jobID: req.jobID, bidHash: best.digest, requester: nodeID, provider: best.body.provider,
+                                 awardedAt: now, completeBy: completeBy,
+                                 promptCommitment: Market.Commitment.commit(job.prompt, salt: job.promptSalt),
+                                 sealedPayload: sealed)
+        let signed = Signed(signing: award, with: identity)
+        job.award = signed
+        job.awardedBid = best
+        job.phase = .awarded
+        stats.awards += 1
+        return [Self.send(signed, to: best.body.provider), .schedule(.awardTimeout(req.jobID, provider: best.body.provider), at: completeBy)]
+    }
+
+    /// Bids ordered by the scoring policy (lowest cost first; ties by provider key).
+    func rank(_ bids: [Signed<Market.Bid>], request: Market.JobRequest, now: Millis) -> [Signed<Market.Bid>] {
+        let p = settings.scoring
+        let window = Double(request.deadline > now ? request.deadline - now : 1)
+        let scored: [(Double, Signed<Market.Bid>)] = bids.compactMap { b in
+            let rep = state.reputation.score(of: b.body.provider)
+            guard rep >= p.minReputation else { return nil }
+            let price = request.maxPrice == 0 ? 0 : Double(b.body.pricePer1k) / Double(request.maxPrice)
+            let time = Double(b.body.etaMillis) / window
+            return (p.priceWeight * price + p.timeWeight * time + p.reputationWeight * (1 - rep), b)
+        }
+        return scored.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1.body.provider < $1.1.body.provider }.map(\.1)
+    }
+
+    mutating func onAwardTimeout(_ id: JobID, provider: PublicKey, now: Millis) -> [Directive] {
+        guard var job = state.requests[id], job.phase == .awarded, job.award?.body.provider == provider else { return [] }
+        stats.timeouts += 1
+        var out = receipt(for: job, provider: provider, outcome: .timedOut, recordHash: .zero, credits: 0, now: now)
+        out.append(cancelMessage(id, to: provider, now: now))
+        job.tried.append(provider)
+        out += awardNext(&job, now: now)
+        state.requests[id] = job
+        return out
+    }
+
+    mutating func onJobDeadline(_ id: JobID, now: Millis) -> [Directive] {
+        guard var job = state.requests[id], job.phase.isOpen else { return [] }
+        let out = fail(&job, .deadlinePassed, now: now)
+        state.requests[id] = job
+        return out
+    }
+
+    /// Closes a job unpaid, telling its current provider to stop.
+    mutating func fail(_ job: inout Market.RequesterJob, _ reason: Market.FailureReason, now: Millis) -> [Directive] {
+        var out: [Directive] = []
+        if job.phase == .awarded, let award = job.award {
+            out.append(cancelMessage(job.request.body.jobID, to: award.body.provider, now: now))
+        }
+        job.phase = .failed(reason)
+        release(&job)
+        out.append(.notify(.jobFailed(job.request.body.jobID, reason)))
+        return out
+    }
+
+    /// Frees the credits a job reserved.
+    mutating func release(_ job: inout Market.RequesterJob) {
+        state.reserved -= Swift.min(state.reserved, job.reserved)
+        job.reserved = 0
+    }
+
+    /// A signed cancel for `provider`.
+    func cancelMessage(_ id: JobID, to provider: PublicKey, now: Millis) -> Directive {
+        Self.send(Signed(signing: Market.Cancel(jobID: id, requester: nodeID, provider: provider, issuedAt: now), with: identity), to: provider)
+    }
+
+    /// Writes a receipt to the ledger and counts it in this node's own book.
+    mutating func receipt(for job: Market.RequesterJob, provider: PublicKey, outcome: Market.Receipt.Outcome,
+                          recordHash: Digest, credits: UInt64, validators: [PublicKey]? = nil, now: Millis) -> [Directive] {
+        let r = Market.Receipt(jobID: job.request.body.jobID, requester: nodeID, provider: provider, resultRecordHash: recordHash,
+                               outcome: outcome, credits: credits, validators: validators ?? job.passes, issuedAt: now)
+        let body = r.wireBytes
+        state.reputation.count(receipt: r, bodyHash: SHA256.hash(body))
+        return [.appendLedger(Market.LedgerAppend(kind: .receipt, body: body, ticket: .receipt(job.request.body.jobID, provider: provider)))]
+    }
+}

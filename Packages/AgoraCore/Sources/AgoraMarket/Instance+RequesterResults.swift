@@ -1,0 +1,168 @@
+import AgoraCrypto
+
+extension Market.Instance {
+    // MARK: requester: results, declines, attestations, payment
+
+    /// Checks a result from the current winner: signature (done), award binding, record
+    /// fields, ledger entry and inclusion proof, sealed output and its commitments. A
+    /// result that passes is paid at verification level 0, or sent to validators first.
+    mutating func onResult(_ m: Signed<Market.ResultMessage>, from: PublicKey, now: Millis) -> [Directive] {
+        let r = m.body
+        let rec = r.record
+        guard r.provider == from else { return reject(.wrongParty, "result by \(r.provider.short) arrived from \(from.short)", from: from) }
+        guard r.requester == nodeID, var job = state.requests[r.jobID] else {
+            return reject(.unknownJob, "result for unknown job \(r.jobID)", from: from)
+        }
+        if let accepted = job.result, accepted.digest == m.digest { return reject(.replay, "result for \(r.jobID) already accepted", from: from) }
+        guard job.phase.isOpen else { return reject(.jobClosed, "result for closed job \(r.jobID)", from: from) }
+        guard job.phase == .awarded, let award = job.award, let bid = job.awardedBid, award.body.provider == r.provider else {
+            return reject(.notCurrentWinner, "\(r.provider.short) does not hold the award of \(r.jobID)", from: from)
+        }
+        guard r.awardHash == award.digest else { return reject(.hashMismatch, "result answers another award", from: from) }
+        let req = job.request.body
+        guard rec.jobID == req.jobID, rec.requester == nodeID, rec.provider == r.provider, rec.modelID == req.modelID,
+              rec.promptCommitment == award.body.promptCommitment, rec.pricePer1k == bid.body.pricePer1k else {
+            return reject(.hashMismatch, "result record does not match the job, award or bid", from: from)
+        }
+        guard rec.outputTokenCount <= req.maxTokens,
+              rec.credits == Market.ResultRecord.charge(tokens: rec.outputTokenCount, pricePer1k: rec.pricePer1k) else {
+            return reject(.invalidField, "result record claims \(rec.outputTokenCount) tokens for \(rec.credits) credits", from: from)
+        }
+        if let bad = checkEntry(r.entryProof, owner: r.provider, kind: .result, body: r.recordBytes) { return reject(bad, from: from) }
+        let output: Market.OutputPayload
+        do {
+            let plain = try Box.open(r.sealedOutput, from: r.provider, with: identity)
+            output = try Market.OutputPayload(wireBytes: plain)
+        } catch {
+            return reject(.undecryptable, "result output does not open or decode: \(error)", from: from)
+        }
+        guard output.tokens.count == Int(rec.outputTokenCount),
+              Market.Commitment.commit(output.text, salt: output.outputSalt) == rec.outputCommitment,
+              Market.Commitment.tokens(output.tokens, salt: output.outputSalt) == rec.outputTokensHash else {
+            return reject(.hashMismatch, "output does not match the record's commitments", from: from)
+        }
+        job.result = m
+        job.output = output
+        var out: [Directive] = []
+        if req.verificationLevel == 0 {
+            out += pay(&job, now: now)
+            if state.random.chance(settings.spotCheckRate) {
+                job.spotChecked = true
+                out += askValidators(&job, count: 1, now: now)
+            }
+        } else {
+            job.phase = .verifying
+            out += askValidators(&job, count: Int(req.verificationLevel), now: now)
+        }
+        state.requests[r.jobID] = job
+        return out
+    }
+
+    /// A provider giving its award back: the next bid gets the job.
+    mutating func onDecline(_ m: Signed<Market.Decline>, from: PublicKey, now: Millis) -> [Directive] {
+        let d = m.body
+        guard d.provider == from else { return reject(.wrongParty, "decline by \(d.provider.short) arrived from \(from.short)", from: from) }
+        guard d.requester == nodeID, var job = state.requests[d.jobID] else {
+            return reject(.unknownJob, "decline for unknown job \(d.jobID)", from: from)
+        }
+        guard job.phase.isOpen else { return reject(.jobClosed, "decline for closed job \(d.jobID)", from: from) }
+        guard job.phase == .awarded, let award = job.award, award.body.provider == d.provider else {
+            return reject(.notCurrentWinner, "\(d.provider.short) does not hold the award of \(d.jobID)", from: from)
+        }
+        guard d.awardHash == award.digest else { return reject(.hashMismatch, "decline names another award", from: from) }
+        job.tried.append(d.provider)
+        let out = awardNext(&job, now: now)
+        state.requests[d.jobID] = job
+        return out
+    }
+
+    /// Pays the accepted result once: receipt to the ledger, output to the user.
+    mutating func pay(_ job: inout Market.RequesterJob, now: Millis) -> [Directive] {
+        guard let result = job.result, let output = job.output else { return [] }
+        let rec = result.body.record
+        var out = receipt(for: job, provider: rec.provider, outcome: .paid, recordHash: SHA256.hash(result.body.recordBytes),
+                          credits: rec.credits, now: now)
+        job.phase = .completed
+        release(&job)
+        stats.completed += 1
+        stats.paid += 1
+        stats.creditsPaid += rec.credits
+        out.append(.notify(.jobCompleted(job.request.body.jobID, provider: rec.provider, output: output, credits: rec.credits,
+                                         verifiedBy: job.passes.sorted())))
+        return out
+    }
+
+    /// Sends the accepted result to `count` validators serving the model (not the
+    /// provider, not ones asked before). With none available, schedules a retry (a
+    /// validation timer naming this node itself).
+    mutating func askValidators(_ job: inout Market.RequesterJob, count: Int, now: Millis) -> [Directive] {
+        guard let result = job.result, let output = job.output else { return [] }
+        let req = job.request.body
+        let candidates = peers(serving: req.modelID, excluding: [result.body.provider] + job.validatorsAsked)
+        let chosen = Array(state.random.shuffled(candidates).prefix(count))
+        var out: [Directive] = []
+        let payload = Market.VerifyPayload(promptSalt: job.promptSalt, prompt: job.prompt, sampling: job.sampling,
+                                           outputSalt: output.outputSalt, tokens: output.tokens, text: output.text,
+                                           maxTokens: req.maxTokens)
+        for v in chosen {
+            job.validatorsAsked.append(v)
+            guard let sealed = try? SealedBox.seal(payload.wireBytes, to: v.x25519(), ephemeralSeed: state.random.bytes(32)) else { continue }
+            let vr = Market.VerifyRequest(jobID: req.jobID, requester: nodeID, validator: v, record: result.body.record,
+                                          entryProof: result.body.entryProof, sealedPayload: sealed, issuedAt: now)
+            out.append(Self.send(Signed(signing: vr, with: identity), to: v))
+            out.append(.schedule(.validationTimeout(req.jobID, validator: v), at: now + settings.validationTimeout))
+        }
+        if chosen.count < count, job.phase == .verifying {
+            out.append(.schedule(.validationTimeout(req.jobID, validator: nodeID), at: now + settings.validationTimeout))
+        }
+        return out
+    }
+
+    mutating func onValidationTimeout(_ id: JobID, validator: PublicKey, now: Millis) -> [Directive] {
+        guard var job = state.requests[id], job.phase == .verifying else { return [] }
+        guard validator == nodeID || !job.validatorsAnswered.contains(validator) else { return [] }
+        let out = askValidators(&job, count: 1, now: now)
+        state.requests[id] = job
+        return out
+    }
+
+    /// An attestation (sent to us as requester, or gossiped): verified against the
+    /// validator's ledger and counted once in reputation; if it concerns a result this
+    /// node is waiting on, a pass counts towards payment and a failure re-awards the job.
+    mutating func onAttestation(_ m: Signed<Market.AttestationMessage>, from: PublicKey, now: Millis) -> [Directive] {
+        let a = m.body.attestation
+        let hash = SHA256.hash(m.body.attestationBytes)
+        if state.seenAttestations.contains(hash) { return [] }  // the same attestation by another path (gossip)
+        if let bad = checkEntry(m.body.entryProof, owner: a.validator, kind: .attestation, body: m.body.attestationBytes) {
+            return reject(bad, from: from)
+        }
+        state.seenAttestations.insert(hash)
+        state.reputation.count(attestation: a, bodyHash: hash)
+        var out: [Directive] = []
+        if !a.verdict.passed {
+            out.append(.notify(.providerCaught(a.provider, job: Market.JobKey(requester: a.requester, jobID: a.jobID), validator: a.validator)))
+        }
+        guard a.requester == nodeID, var job = state.requests[a.jobID], let result = job.result,
+              SHA256.hash(result.body.recordBytes) == a.resultRecordHash, result.body.provider == a.provider,
+              job.validatorsAsked.contains(a.validator), !job.validatorsAnswered.contains(a.validator) else { return out }
+        job.validatorsAnswered.append(a.validator)
+        if job.phase == .verifying {
+            if a.verdict.passed {
+                job.passes.append(a.validator)
+                if job.passes.count >= Int(job.request.body.verificationLevel) { out += pay(&job, now: now) }
+            } else {
+                out += receipt(for: job, provider: a.provider, outcome: .failedVerification, recordHash: a.resultRecordHash,
+                               credits: 0, validators: [a.validator], now: now)
+                job.tried.append(a.provider)
+                job.result = nil
+                job.output = nil
+                job.passes = []
+                job.validatorsAsked = []
+                job.validatorsAnswered = []
+                out += awardNext(&job, now: now)
+            }
+        }
+        state.requests[a.jobID] = job
+        return out
+    }
+}

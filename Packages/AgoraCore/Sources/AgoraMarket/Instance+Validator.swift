@@ -1,0 +1,70 @@
+import AgoraCrypto
+
+extension Market.Instance {
+    // MARK: validator
+
+    /// Re-checks a result for its requester: the provider's ledger entry and proof must
+    /// verify, and the prompt and output the requester shows must match the provider's
+    /// commitments (otherwise the requester, not the provider, is lying, and nothing is
+    /// attested). Then the executor checks the tokens by teacher forcing.
+    mutating func onVerifyRequest(_ m: Signed<Market.VerifyRequest>, from: PublicKey, now: Millis) -> [Directive] {
+        let v = m.body
+        let rec = v.record
+        guard v.requester == from else { return reject(.notRequester, "verify request by \(v.requester.short) arrived from \(from.short)", from: from) }
+        guard v.validator == nodeID else { return reject(.wrongParty, "verify request names \(v.validator.short)", from: from) }
+        guard let profile = settings.provider, profile.models.contains(rec.modelID) else {
+            return reject(.invalidField, "model \(rec.modelID.hex.prefix(8)) not validated here", from: from)
+        }
+        let hash = SHA256.hash(v.recordBytes)
+        guard state.validations[hash] == nil else { return reject(.replay, "result \(hash.hex.prefix(8)) already checked", from: from) }
+        guard rec.requester == v.requester, rec.jobID == v.jobID else {
+            return reject(.hashMismatch, "verify request and result record name different jobs", from: from)
+        }
+        guard rec.provider != nodeID else { return reject(.wrongParty, "asked to validate this node's own result", from: from) }
+        if let bad = checkEntry(v.entryProof, owner: rec.provider, kind: .result, body: v.recordBytes) { return reject(bad, from: from) }
+        let p: Market.VerifyPayload
+        do {
+            p = try Market.VerifyPayload(wireBytes: SealedBox.open(v.sealedPayload, with: identity))
+        } catch {
+            return reject(.undecryptable, "verify payload does not open or decode: \(error)", from: from)
+        }
+        guard Market.Commitment.commit(p.prompt, salt: p.promptSalt) == rec.promptCommitment,
+              Market.Commitment.commit(p.text, salt: p.outputSalt) == rec.outputCommitment,
+              Market.Commitment.tokens(p.tokens, salt: p.outputSalt) == rec.outputTokensHash,
+              p.tokens.count == Int(rec.outputTokenCount) else {
+            return reject(.hashMismatch, "prompt or output does not match the provider's commitments", from: from)
+        }
+        state.validations[hash] = Market.ValidationJob(request: m, phase: .checking)
+        return [.verify(Market.VerificationSpec(ticket: hash, modelID: rec.modelID, prompt: p.prompt, sampling: p.sampling,
+                                                tokens: p.tokens, text: p.text))]
+    }
+
+    mutating func onVerificationFinished(_ ticket: Digest, _ verdict: Market.Attestation.Verdict, now: Millis) -> [Directive] {
+        guard var job = state.validations[ticket], job.phase == .checking else { return [] }
+        let rec = job.request.body.record
+        let att = Market.Attestation(jobID: rec.jobID, requester: rec.requester, provider: rec.provider, validator: nodeID,
+                                     resultRecordHash: ticket, modelID: rec.modelID, verdict: verdict, issuedAt: now)
+        job.attestation = att
+        job.phase = .appending
+        state.validations[ticket] = job
+        return [.appendLedger(Market.LedgerAppend(kind: .attestation, body: att.wireBytes, ticket: .attestation(ticket)))]
+    }
+
+    /// Sends the appended attestation to the requester; a failing one is also gossiped.
+    mutating func attest(_ ticket: Digest, proof: Market.EntryProof) -> [Directive] {
+        guard var job = state.validations[ticket], job.phase == .appending, let att = job.attestation else { return [] }
+        let msg = Signed(signing: Market.AttestationMessage(attestation: att, entryProof: proof), with: identity)
+        job.phase = .done
+        state.validations[ticket] = job
+        let hash = SHA256.hash(msg.body.attestationBytes)
+        state.seenAttestations.insert(hash)
+        state.reputation.count(attestation: att, bodyHash: hash)
+        stats.attestations += 1
+        var out = [Self.send(msg, to: att.requester)]
+        if !att.verdict.passed {
+            out.append(.gossip(type: Market.AttestationMessage.messageType, envelope: msg.envelope))
+            out.append(.notify(.providerCaught(att.provider, job: Market.JobKey(requester: att.requester, jobID: att.jobID), validator: nodeID)))
+        }
+        return out
+    }
+}

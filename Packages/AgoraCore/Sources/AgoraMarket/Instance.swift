@@ -1,0 +1,210 @@
+import AgoraCrypto
+import AgoraWire
+
+extension Market {
+    /// The market protocol for one node in all three roles (requester, provider,
+    /// validator), as a pure value: every handler takes the current time, mutates the
+    /// instance and returns `Directive`s for the shell. No I/O, clock or unseeded randomness.
+    ///
+    /// Inputs: `submit`/`cancel` (the node's user), `receive` (market envelopes from peers),
+    /// `timerFired` (timers it scheduled), `handle` (executor, ledger and evidence results),
+    /// `updatePeers` (from gossip). Rejected input is counted in `stats` and leaves `state`
+    /// unchanged.
+    public struct Instance: Sendable {
+        /// This node's identity (signs messages, opens sealed payloads).
+        public let identity: Identity
+        /// Configuration.
+        public let settings: Settings
+        /// Checks ledger entries with their checkpoints and inclusion proofs.
+        public let verifier: any LedgerProofVerifier
+        /// All protocol state (equatable, so tests can show a rejection changed nothing).
+        public internal(set) var state: State
+        /// Counters (not protocol state).
+        public internal(set) var stats = Stats()
+
+        /// The instance's protocol state.
+        public struct State: Equatable, Sendable {
+            var random: Random
+            var peers: [PeerInfo] = []
+            var requests: [JobID: RequesterJob] = [:]
+            var provided: [JobKey: ProviderJob] = [:]
+            var validations: [Digest: ValidationJob] = [:]
+            var seenAttestations: Set<Digest> = []
+            var reserved: UInt64 = 0
+            /// Reputation and credits from verified ledger facts.
+            public internal(set) var reputation: Reputation
+        }
+
+        /// Counters for metrics and tests.
+        public struct Stats: Equatable, Sendable {
+            /// Rejected inputs by reason.
+            public var rejections: [Rejection.Reason: Int] = [:]
+            /// Jobs submitted here.
+            public var submitted = 0
+            /// Jobs requested here that completed.
+            public var completed = 0
+            /// Receipts with outcome `paid` written here.
+            public var paid = 0
+            /// Credits paid by this node.
+            public var creditsPaid: UInt64 = 0
+            /// Awards this node made (including re-awards).
+            public var awards = 0
+            /// Awards that timed out here.
+            public var timeouts = 0
+            /// Bids this node sent.
+            public var bids = 0
+            /// Results this node delivered as a provider.
+            public var delivered = 0
+            /// Attestations this node issued as a validator.
+            public var attestations = 0
+
+            /// Rejections counted for `reason`.
+            public func rejections(_ reason: Rejection.Reason) -> Int { rejections[reason] ?? 0 }
+            /// All rejections.
+            public var totalRejections: Int { rejections.values.reduce(0, +) }
+        }
+
+        /// Creates an instance. `randomSeed` seeds every salt, job id and sealing key: a
+        /// node passes `SecureRandom.bytes(32)`, a simulation a seed derived from its run seed.
+        public init(identity: Identity, settings: Settings, verifier: any LedgerProofVerifier, randomSeed: [UInt8]) {
+            self.identity = identity
+            self.settings = settings
+            self.verifier = verifier
+            self.state = State(random: Random(seed: randomSeed),
+                               reputation: Reputation(policy: settings.reputation, grant: settings.initialGrant))
+        }
+
+        /// This node's id.
+        public var nodeID: PublicKey { identity.publicKey }
+
+        /// Replaces the view of peers (from gossip peer records); order is normalised.
+        public mutating func updatePeers(_ peers: [PeerInfo]) {
+            state.peers = peers.filter { $0.nodeID != nodeID }.sorted { $0.nodeID < $1.nodeID }
+        }
+
+        /// Handles one market envelope received from the authenticated peer `from`.
+        public mutating func receive(_ envelope: [UInt8], from: PublicKey, now: Millis) -> [Directive] {
+            let env: Envelope
+            do { env = try Envelope(decoding: envelope) } catch {
+                return reject(Rejection(.malformed, "\(error)"), from: from)
+            }
+            switch env.type {
+            case .jobRequest:
+                return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<JobRequest>) in i.onJobRequest(m, from: from, now: now) }
+            case .bid:
+                return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<Bid>) in i.onBid(m, from: from, now: now) }
+            case .award:
+                return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<Award>) in i.onAward(m, from: from, now: now) }
+            case .result:
+                return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<ResultMessage>) in i.onResult(m, from: from, now: now) }
+            case .cancel:
+                return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<Cancel>) in i.onCancel(m, from: from, now: now) }
+            case .decline:
+                return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<Decline>) in i.onDecline(m, from: from, now: now) }
+            case .verifyRequest:
+                return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<VerifyRequest>) in i.onVerifyRequest(m, from: from, now: now) }
+            case .attestation:
+                return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<AttestationMessage>) in i.onAttestation(m, from: from, now: now) }
+            default:
+                return reject(Rejection(.malformed, "message type \(env.type) is not a market message"), from: from)
+            }
+        }
+
+        /// Handles a timer this instance scheduled.
+        public mutating func timerFired(_ timer: Timer, now: Millis) -> [Directive] {
+            switch timer {
+            case .bidWindow(let job, let round): return onBidWindow(job, round: round, now: now)
+            case .awardTimeout(let job, let provider): return onAwardTimeout(job, provider: provider, now: now)
+            case .validationTimeout(let job, let validator): return onValidationTimeout(job, validator: validator, now: now)
+            case .jobDeadline(let job): return onJobDeadline(job, now: now)
+            case .bidExpiry(let key): return onBidExpiry(key, now: now)
+            }
+        }
+
+        /// Handles a result of a directive (executor, ledger) or a verified fact.
+        public mutating func handle(_ event: Event, now: Millis) -> [Directive] {
+            switch event {
+            case .executionFinished(let key, let output): return onExecutionFinished(key, output, now: now)
+            case .executionFailed(let key): return onExecutionFailed(key, now: now)
+            case .ledgerAppended(let ticket, let proof): return onLedgerAppended(ticket, proof, now: now)
+            case .verificationFinished(let ticket, let verdict): return onVerificationFinished(ticket, verdict, now: now)
+            case .evidence(let node):
+                state.reputation.exclude(node)
+                return []
+            case .observedEntry(let proof): return onObservedEntry(proof)
+            }
+        }
+
+        // MARK: helpers
+
+        private mutating func dispatch<B: MarketSignedBody>(
+            _ payload: [UInt8], from: PublicKey, _ handler: (inout Instance, Signed<B>) -> [Directive]
+        ) -> [Directive] {
+            let message: Signed<B>
+            do { message = try Signed<B>(payload: payload) } catch {
+                return reject(Rejection(.malformed, "\(error)"), from: from)
+            }
+            guard message.isValid else {
+                return reject(Rejection(.badSignature, "\(B.self) signature does not verify under \(message.body.signer.short)"), from: from)
+            }
+            return handler(&self, message)
+        }
+
+        /// Counts a rejection and reports it.
+        mutating func reject(_ r: Rejection, from: PublicKey?) -> [Directive] {
+            stats.rejections[r.reason, default: 0] += 1
+            return [.rejected(r, from: from)]
+        }
+
+        /// Counts a rejection built from its parts.
+        mutating func reject(_ reason: Rejection.Reason, _ context: String, from: PublicKey?) -> [Directive] {
+            reject(Rejection(reason, context), from: from)
+        }
+
+        /// Checks an entry proof and that it holds `body` of `kind` in `owner`'s ledger.
+        func checkEntry(_ proof: EntryProof, owner: PublicKey, kind: LedgerKind, body: [UInt8]) -> Rejection? {
+            switch verifier.verify(proof) {
+            case .rejected(let why): return Rejection(.badProof, why)
+            case .verified(let e):
+                guard e.ledger == owner else { return Rejection(.hashMismatch, "entry is in \(e.ledger.short)'s ledger, not \(owner.short)'s") }
+                guard e.kind == kind.rawValue else { return Rejection(.hashMismatch, "entry kind \(e.kind), expected \(kind.rawValue)") }
+                guard e.body == body else { return Rejection(.hashMismatch, "entry body differs from the \(kind) carried") }
+                return nil
+            }
+        }
+
+        /// Peers (sorted) serving `model`, minus `excluding` and excluded nodes.
+        func peers(serving model: Digest, excluding: [PublicKey]) -> [PublicKey] {
+            state.peers.filter { p in
+                p.models.contains(model) && !excluding.contains(p.nodeID) && !state.reputation.isExcluded(p.nodeID)
+            }.map(\.nodeID)
+        }
+
+        /// A signed envelope to `to`.
+        static func send<B: MarketSignedBody>(_ m: Signed<B>, to: PublicKey) -> Directive {
+            .send(to: to, type: B.messageType, envelope: m.envelope)
+        }
+
+        /// Facts of other nodes' ledgers: receipts and attestations count once each.
+        private mutating func onObservedEntry(_ proof: EntryProof) -> [Directive] {
+            guard case .verified(let e) = verifier.verify(proof) else {
+                return reject(.badProof, "observed entry does not verify", from: nil)
+            }
+            switch LedgerKind(rawValue: e.kind) {
+            case .receipt:
+                guard let r = try? Receipt(wireBytes: e.body), r.requester == e.ledger else {
+                    return reject(.malformed, "observed receipt does not decode or is not the ledger owner's", from: nil)
+                }
+                state.reputation.count(receipt: r, bodyHash: SHA256.hash(e.body))
+            case .attestation:
+                guard let a = try? Attestation(wireBytes: e.body), a.validator == e.ledger else {
+                    return reject(.malformed, "observed attestation does not decode or is not the ledger owner's", from: nil)
+                }
+                state.reputation.count(attestation: a, bodyHash: SHA256.hash(e.body))
+            case .result, .evidence, nil:
+                break
+            }
+            return []
+        }
+    }
+}

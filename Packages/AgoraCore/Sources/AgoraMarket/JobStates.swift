@@ -1,0 +1,118 @@
+import AgoraCrypto
+
+extension Market {
+    /// What a requester asks for (the node's user input to `Instance.submit`).
+    public struct JobSubmission: Equatable, Sendable {
+        /// Model to run.
+        public var modelID: Digest
+        /// Prompt text (secret: sealed to the winner only).
+        public var prompt: [UInt8]
+        /// Approximate prompt length in tokens (for providers' estimates).
+        public var promptTokens: UInt32
+        /// Sampling parameters.
+        public var sampling: Sampling
+        /// Most tokens to generate.
+        public var maxTokens: UInt32
+        /// Highest price per 1,000 tokens.
+        public var maxPrice: UInt64
+        /// Absolute deadline.
+        public var deadline: Millis
+        /// Passing attestations required before payment (0: spot checks only).
+        public var verificationLevel: UInt8
+
+        /// Creates a submission.
+        public init(modelID: Digest, prompt: [UInt8], promptTokens: UInt32, sampling: Sampling = .greedy,
+                    maxTokens: UInt32, maxPrice: UInt64, deadline: Millis, verificationLevel: UInt8 = 0) {
+            self.modelID = modelID; self.prompt = prompt; self.promptTokens = promptTokens; self.sampling = sampling
+            self.maxTokens = maxTokens; self.maxPrice = maxPrice; self.deadline = deadline
+            self.verificationLevel = verificationLevel
+        }
+    }
+
+    /// A requester's job.
+    struct RequesterJob: Equatable, Sendable {
+        enum Phase: Equatable, Sendable {
+            /// Asking peers for bids (round `RequesterJob.round`).
+            case soliciting
+            /// Waiting for the current award's result.
+            case awarded
+            /// Result accepted; waiting for passing attestations before payment.
+            case verifying
+            /// Paid (once) and delivered to the user.
+            case completed
+            /// Cancelled by the user; nothing paid.
+            case cancelled
+            /// Failed; nothing paid.
+            case failed(FailureReason)
+
+            var isOpen: Bool {
+                switch self {
+                case .soliciting, .awarded, .verifying: return true
+                case .completed, .cancelled, .failed: return false
+                }
+            }
+        }
+
+        var request: Signed<JobRequest>
+        var prompt: [UInt8]
+        var promptSalt: [UInt8]
+        var sampling: Sampling
+        var phase: Phase
+        var round = 1
+        var askedThisRound = 0
+        var asked: [PublicKey] = []
+        var bids: [Signed<Bid>] = []
+        var tried: [PublicKey] = []
+        var award: Signed<Award>?
+        var awardedBid: Signed<Bid>?
+        var result: Signed<ResultMessage>?
+        var output: OutputPayload?
+        var validatorsAsked: [PublicKey] = []
+        var validatorsAnswered: [PublicKey] = []
+        var passes: [PublicKey] = []
+        var reserved: UInt64
+        var spotChecked = false
+    }
+
+    /// A provider's view of a job it bid on.
+    struct ProviderJob: Equatable, Sendable {
+        enum Phase: Equatable, Sendable {
+            /// Bid sent, no award yet.
+            case bid
+            /// Awarded; the executor is running it.
+            case running
+            /// Finished; the result entry is being appended.
+            case appending
+            /// Result sent.
+            case delivered
+            /// Cancelled by the requester.
+            case cancelled
+            /// Given back (decline sent) or the bid expired.
+            case closed
+        }
+
+        var request: Signed<JobRequest>
+        var bid: Signed<Bid>
+        var phase: Phase
+        var award: Signed<Award>?
+        var payload: AwardPayload?
+        var record: ResultRecord?
+        var output: OutputPayload?
+    }
+
+    /// A validator's view of one result it was asked to check.
+    struct ValidationJob: Equatable, Sendable {
+        enum Phase: Equatable, Sendable {
+            /// The executor is re-checking.
+            case checking
+            /// The attestation entry is being appended.
+            case appending
+            /// Attestation sent.
+            case done
+        }
+
+        var request: Signed<VerifyRequest>
+        var phase: Phase
+        var attestation: Attestation?
+    }
+}

@@ -1,0 +1,98 @@
+import AgoraCrypto
+
+extension Market {
+    /// What this node knows about one provider, from verified ledger entries only.
+    public struct Standing: Equatable, Sendable {
+        /// Jobs completed and paid (receipts with outcome `paid`).
+        public var completed = 0
+        /// Deadlines missed (receipts with outcome `timedOut`).
+        public var timeouts = 0
+        /// Passing attestations.
+        public var passes = 0
+        /// Failing attestations.
+        public var fails = 0
+        /// Equivocation evidence seen: the node is excluded.
+        public var evidence = false
+
+        /// A blank standing.
+        public init() {}
+    }
+
+    /// Reputation and credit balances computed from verified ledger facts (own receipts
+    /// and attestations, and other nodes' verified entries). Local to each node: there is
+    /// no consensus, and two nodes that saw different entries disagree.
+    public struct Reputation: Equatable, Sendable {
+        /// Weights.
+        public var policy: ReputationPolicy
+        /// Starting balance of every node.
+        public var grant: UInt64
+        private var standings: [PublicKey: Standing] = [:]
+        private var balances: [PublicKey: Int64] = [:]
+        private var countedReceipts: Set<Digest> = []
+        private var countedAttestations: Set<Digest> = []
+
+        /// An empty book.
+        public init(policy: ReputationPolicy, grant: UInt64) {
+            self.policy = policy
+            self.grant = grant
+        }
+
+        /// The standing of `node`.
+        public func standing(of node: PublicKey) -> Standing { standings[node] ?? Standing() }
+
+        /// Reputation in [0, 1]; 0 for an excluded node.
+        public func score(of node: PublicKey) -> Double {
+            let s = standing(of: node)
+            if s.evidence { return 0 }
+            let good = Double(s.completed) + policy.passWeight * Double(s.passes)
+            let bad = policy.timeoutWeight * Double(s.timeouts) + policy.failWeight * Double(s.fails)
+            return (policy.prior + good) / (policy.prior + good + policy.priorBad + bad)
+        }
+
+        /// Whether `node` has evidence against it.
+        public func isExcluded(_ node: PublicKey) -> Bool { standing(of: node).evidence }
+
+        /// Credit balance of `node`: the grant plus credits earned minus credits paid, by
+        /// the receipts counted here.
+        public func balance(of node: PublicKey) -> Int64 {
+            Int64(clamping: grant) &+ (balances[node] ?? 0)
+        }
+
+        /// Counts a verified receipt once (by the hash of its body). Returns false if it was
+        /// already counted.
+        @discardableResult
+        public mutating func count(receipt: Receipt, bodyHash: Digest) -> Bool {
+            guard countedReceipts.insert(bodyHash).inserted else { return false }
+            switch receipt.outcome {
+            case .paid:
+                standings[receipt.provider, default: Standing()].completed += 1
+                let c = Int64(clamping: receipt.credits)
+                balances[receipt.provider, default: 0] &+= c
+                balances[receipt.requester, default: 0] &-= c
+            case .timedOut:
+                standings[receipt.provider, default: Standing()].timeouts += 1
+            case .failedVerification:
+                break  // the failing attestation itself is the fact that counts
+            }
+            return true
+        }
+
+        /// Counts a verified attestation once (by the hash of its body). Returns false if
+        /// it was already counted.
+        @discardableResult
+        public mutating func count(attestation: Attestation, bodyHash: Digest) -> Bool {
+            guard countedAttestations.insert(bodyHash).inserted else { return false }
+            if attestation.verdict.passed {
+                standings[attestation.provider, default: Standing()].passes += 1
+            } else {
+                standings[attestation.provider, default: Standing()].fails += 1
+            }
+            return true
+        }
+
+        /// Records verified equivocation evidence against `node`.
+        public mutating func exclude(_ node: PublicKey) {
+            standings[node, default: Standing()].evidence = true
+        }
+    }
+}

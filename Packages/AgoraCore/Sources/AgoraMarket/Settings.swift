@@ -1,0 +1,118 @@
+import AgoraCrypto
+
+extension Market {
+    /// What a member advertises that the market uses (from its signed peer record).
+    public struct PeerInfo: Equatable, Sendable {
+        /// Node id.
+        public var nodeID: PublicKey
+        /// Models served.
+        public var models: [Digest]
+        /// Advertised price per 1,000 tokens.
+        public var pricePer1k: UInt64
+
+        /// Creates peer info.
+        public init(nodeID: PublicKey, models: [Digest], pricePer1k: UInt64) {
+            self.nodeID = nodeID; self.models = models; self.pricePer1k = pricePer1k
+        }
+    }
+
+    /// This node's offer as a provider (and the models it can validate).
+    public struct ProviderProfile: Equatable, Sendable {
+        /// Models served (and validated).
+        public var models: [Digest]
+        /// Price per 1,000 generated tokens.
+        public var pricePer1k: UInt64
+        /// Measured prompt-processing speed, tokens per second.
+        public var prefillTokensPerSecond: Double
+        /// Measured generation speed, tokens per second.
+        public var decodeTokensPerSecond: Double
+        /// Most jobs accepted at once (running or waiting).
+        public var maxQueue: Int
+        /// How long a bid holds.
+        public var bidTTL: Millis
+        /// What results say about this runtime.
+        public var fingerprint: [UInt8]
+
+        /// Creates a profile.
+        public init(models: [Digest], pricePer1k: UInt64, prefillTokensPerSecond: Double, decodeTokensPerSecond: Double,
+                    maxQueue: Int = 4, bidTTL: Millis = 5_000, fingerprint: [UInt8] = []) {
+            self.models = models; self.pricePer1k = pricePer1k
+            self.prefillTokensPerSecond = prefillTokensPerSecond; self.decodeTokensPerSecond = decodeTokensPerSecond
+            self.maxQueue = maxQueue; self.bidTTL = bidTTL; self.fingerprint = fingerprint
+        }
+    }
+
+    /// How a requester ranks bids: lower cost wins. `cost = priceWeight·price/maxPrice +
+    /// timeWeight·eta/(deadline − now) + reputationWeight·(1 − reputation)`; bids from
+    /// providers below `minReputation` are never awarded.
+    public struct ScoringPolicy: Equatable, Sendable {
+        /// Weight of the normalised price.
+        public var priceWeight: Double = 1
+        /// Weight of the normalised completion estimate.
+        public var timeWeight: Double = 1
+        /// Weight of the reputation shortfall.
+        public var reputationWeight: Double = 3
+        /// Providers below this reputation get no award.
+        public var minReputation: Double = 0.3
+
+        /// The default policy.
+        public init() {}
+    }
+
+    /// Weights of ledger facts in a provider's reputation: `(prior + good) / (prior + good
+    /// + bad + priorBad)` with `good = completed + passWeight·passes` and `bad =
+    /// timeoutWeight·timeouts + failWeight·fails`. Evidence excludes a node outright.
+    public struct ReputationPolicy: Equatable, Sendable {
+        /// Pseudo-count of good outcomes a new node starts with.
+        public var prior: Double = 2
+        /// Pseudo-count of bad outcomes a new node starts with.
+        public var priorBad: Double = 1
+        /// Weight of a passing attestation.
+        public var passWeight: Double = 2
+        /// Weight of a missed deadline.
+        public var timeoutWeight: Double = 3
+        /// Weight of a failed attestation (heavy).
+        public var failWeight: Double = 100
+
+        /// The default policy.
+        public init() {}
+    }
+
+    /// Everything configurable about an instance. Defaults suit a LAN testnet.
+    public struct Settings: Equatable, Sendable {
+        /// Peers asked per solicitation round.
+        public var bidFanout = 4
+        /// How long a round collects bids at most.
+        public var bidWindow: Millis = 250
+        /// Award before the window ends once this many acceptable bids are in, or once every
+        /// peer asked in the round has bid (0: always wait for the window). Keeps the market's
+        /// latency near one round trip when providers are quick to bid.
+        public var earlyAwardBids = 3
+        /// Solicitation rounds before a job fails for lack of bids.
+        public var maxSolicitRounds = 6
+        /// An award's `completeBy` is `now + max(minAwardTimeout, eta × awardTimeoutFactor)`
+        /// (capped at the job deadline).
+        public var awardTimeoutFactor = 2.0
+        /// Lower bound of an award's time allowance.
+        public var minAwardTimeout: Millis = 2_000
+        /// How long a validator has to attest.
+        public var validationTimeout: Millis = 5_000
+        /// Share of results (at verification level 0) sent to a validator at random.
+        public var spotCheckRate = 0.05
+        /// Bid ranking.
+        public var scoring = ScoringPolicy()
+        /// Reputation weights.
+        public var reputation = ReputationPolicy()
+        /// Credits every node starts with (testnet grant; accounting, not a currency).
+        public var initialGrant: UInt64 = 1_000_000
+        /// This node's provider offer (nil: it neither bids nor validates).
+        public var provider: ProviderProfile?
+        /// How long closed jobs are remembered after their deadline (for replay detection);
+        /// `Instance.prune(now:)` forgets older ones. Requests past their deadline are refused
+        /// anyway, so a forgotten job cannot be replayed into a new one.
+        public var retention: Millis = 3_600_000
+
+        /// Default settings.
+        public init() {}
+    }
+}

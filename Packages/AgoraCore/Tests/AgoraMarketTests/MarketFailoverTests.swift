@@ -1,0 +1,186 @@
+import AgoraCrypto
+import AgoraWire
+import Testing
+@testable import AgoraMarket
+
+/// Failover, cancel and deadlines: a job completes once and is paid once, or not at all.
+@Suite struct MarketFailoverTests {
+    /// A winner silent past `completeBy` is replaced by the next bid; its late result is refused.
+    @Test func silentWinnerIsReplacedAndLateResultRefused() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.add("P2", seed: 3, price: 20)
+        w.meshPeers()
+        let job = w.submit(from: "R")
+        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        #expect(w.runs.first?.node == w["P1"])
+        let crashedRun = w.runs.removeFirst()          // P1 goes silent
+        w.advance(to: w.now + 2_100)                  // past completeBy (award + 2 s)
+        #expect(w.receipts(of: "R").map(\.outcome) == [.timedOut])
+        #expect(w.inbox.contains { $0.type == .cancel && $0.to == w["P1"] })
+        #expect(w.inbox.contains { $0.type == .award && $0.to == w["P2"] })
+        w.deliver()
+        #expect(w.cancelledRuns.contains { $0.node == w["P1"] })
+        // P1's executor finishes anyway; it was cancelled, so nothing is appended or sent.
+        let out = Market.ExecutionOutput(tokens: [1, 2], text: FakeEngine.text([1, 2]), fingerprint: [], startedAt: w.now, finishedAt: w.now)
+        w.apply(w.instances[w["P1"]]!.handle(.executionFinished(crashedRun.spec.key, out), now: w.now), at: w["P1"])
+        #expect(w.ledgers[w["P1"]]!.entries.isEmpty && w.inbox.isEmpty)
+        w.finishRuns(); w.deliver()
+        #expect(w.instances[w["R"]]!.jobPhase(job) == "completed")
+        #expect(w.receipts(of: "R").filter { $0.outcome == .paid }.map(\.provider) == [w["P2"]])
+        #expect(w.instances[w["R"]]!.state.reputation.standing(of: w["P1"]).timeouts == 1)
+    }
+
+    /// A late result from the replaced winner is rejected as not the current winner.
+    @Test func resultFromReplacedWinnerIsRejected() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.add("P2", seed: 3, price: 20)
+        w.meshPeers()
+        _ = w.submit(from: "R")
+        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.finishRuns()                                // P1 finished, but its result is delayed
+        let late = w.take { $0.type == .result }
+        w.advance(to: w.now + 2_100)                  // award times out, P2 awarded
+        w.take { $0.type == .cancel }
+        let before = w.instances[w["R"]]!.state
+        w.inbox.append(contentsOf: late)
+        w.deliver { $0.type == .result }
+        #expect(w.rejections.last?.rejection.reason == .notCurrentWinner)
+        #expect(w.instances[w["R"]]!.state == before)
+        #expect(w.receipts(of: "R").filter { $0.outcome == .paid }.isEmpty)
+    }
+
+    /// No bid in a round → more peers are asked; after the last round the job fails unpaid.
+    @Test func noBidsAsksMorePeersThenFails() {
+        let w = MarketWorld()
+        var s = MarketWorld.windowSettings
+        s.bidFanout = 1
+        s.maxSolicitRounds = 3
+        w.add("R", seed: 1, price: nil, settings: s)
+        w.add("P1", seed: 2, price: 500)              // too expensive: stays silent
+        w.add("P2", seed: 3, price: 500)
+        w.meshPeers()
+        let job = w.submit(from: "R", maxPrice: 100)
+        let first = w.inbox.filter { $0.type == .jobRequest }.map(\.to)
+        w.deliver(); w.advance(to: w.now + 250)
+        let second = w.inbox.filter { $0.type == .jobRequest }.map(\.to)
+        #expect(first.count == 1 && second.count == 1 && first != second)
+        w.deliver(); w.advance(to: w.now + 250); w.deliver(); w.advance(to: w.now + 250)
+        #expect(w.notes(of: "R").contains(.jobFailed(job, .noBids)))
+        #expect(w.instances[w["R"]]!.jobPhase(job) == "failed")
+        #expect(w.receipts(of: "R").isEmpty)
+    }
+
+    /// A decline hands the job to the next bid.
+    @Test func declineGoesToNextBid() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.add("P2", seed: 3, price: 20)
+        w.meshPeers()
+        let job = w.submit(from: "R")
+        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        let run = w.runs.removeFirst()
+        w.apply(w.instances[run.node]!.handle(.executionFailed(run.spec.key), now: w.now), at: run.node)
+        #expect(w.inbox.first?.type == .decline)
+        w.deliver()
+        #expect(w.runs.first?.node == w["P2"])
+        w.finishRuns(); w.deliver()
+        #expect(w.instances[w["R"]]!.jobPhase(job) == "completed")
+    }
+
+    /// Cancel while awarded: the provider stops, its result (if any) is refused, nothing paid.
+    @Test func cancelStopsProviderAndPaysNothing() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.meshPeers()
+        let job = w.submit(from: "R")
+        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.apply(w.instances[w["R"]]!.cancel(job, now: w.now), at: w["R"])
+        #expect(w.notes(of: "R").contains(.jobCancelled(job)))
+        w.deliver()
+        #expect(w.cancelledRuns.count == 1)
+        w.finishRuns()                                // the executor's late answer is ignored
+        #expect(w.inbox.isEmpty && w.ledgers[w["P1"]]!.entries.isEmpty)
+        // Cancelling again, or an unknown job, is refused.
+        w.apply(w.instances[w["R"]]!.cancel(job, now: w.now), at: w["R"])
+        #expect(w.rejections.last?.rejection.reason == .jobClosed)
+        #expect(w.receipts(of: "R").isEmpty)
+    }
+
+    /// The job deadline closes an open job unpaid and cancels its award.
+    @Test func deadlineFailsJobUnpaid() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.meshPeers()
+        let job = w.submit(from: "R", deadline: w.now + 1_500)
+        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runs.removeAll()
+        w.advance(to: w.now + 2_000)
+        #expect(w.notes(of: "R").contains(.jobFailed(job, .deadlinePassed)))
+        #expect(w.receipts(of: "R").filter { $0.outcome == .paid }.isEmpty)
+        #expect(w.instances[w["R"]]!.state.reserved == 0)
+    }
+
+    /// Evidence excludes a node: its bids are refused.
+    @Test func evidenceExcludesProvider() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.meshPeers()
+        w.apply(w.instances[w["R"]]!.handle(.evidence(against: w["P1"]), now: w.now), at: w["R"])
+        _ = w.submit(from: "R")
+        #expect(w.inbox.isEmpty)                      // excluded peers are not even asked
+        #expect(w.instances[w["R"]]!.state.reputation.score(of: w["P1"]) == 0)
+    }
+}
+
+/// Forgetting old jobs keeps memory bounded without reopening anything.
+@Suite struct MarketPruneTests {
+    @Test func pruneForgetsOldClosedJobsOnly() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.meshPeers()
+        let done = w.submit(from: "R", deadline: w.now + 10_000)
+        w.deliver(); w.advance(to: w.now + 250); w.deliver(); w.finishRuns()
+        let result = w.take { $0.type == .result }
+        w.inbox.append(contentsOf: result)
+        w.deliver()
+        #expect(w.instances[w["R"]]!.jobPhase(done) == "completed")
+        let open = w.submit(from: "R", deadline: w.now + 8_000_000)
+        let r = w["R"], p = w["P1"]
+        w.instances[r]!.prune(now: w.now + 3_600_000 + 20_000)
+        w.instances[p]!.prune(now: w.now + 3_600_000 + 20_000)
+        #expect(w.instances[r]!.jobPhase(done) == nil)
+        #expect(w.instances[r]!.jobPhase(open) == "soliciting")
+        #expect(w.instances[r]!.rememberedJobs.requested == 1)
+        #expect(w.instances[p]!.rememberedJobs.provided == 0)   // the open job's request is still in the inbox
+        // The old result replayed after pruning is refused, and pays nothing.
+        let before = w.instances[r]!.state
+        let ds = w.instances[r]!.receive(result[0].envelope, from: p, now: w.now + 3_700_000)
+        guard case .rejected(let why, _)? = ds.first else { Issue.record("expected a rejection"); return }
+        #expect(why.reason == .unknownJob)
+        #expect(w.instances[r]!.state == before)
+        #expect(w.receipts(of: "R").count == 1)
+    }
+
+    /// A bid arriving after the job's deadline closed it is refused.
+    @Test func bidForExpiredJobIsRefused() throws {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.meshPeers()
+        let job = w.submit(from: "R", deadline: w.now + 1_000)
+        w.deliver { $0.type == .jobRequest }
+        let bid = w.take { $0.type == .bid }[0]
+        w.advance(to: w.now + 1_500)
+        #expect(w.instances[w["R"]]!.jobPhase(job) == "failed")
+        MarketBadInputTests.expectRejected(w, bid.envelope, from: w["P1"], to: w["R"], .jobClosed)
+    }
+}

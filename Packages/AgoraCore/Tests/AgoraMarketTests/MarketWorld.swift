@@ -1,0 +1,178 @@
+import AgoraCrypto
+import AgoraWire
+@testable import AgoraMarket
+
+/// A hand-driven little network of market instances for unit tests: messages wait in an
+/// inbox until a test delivers them, timers until it fires them, executor jobs until it
+/// finishes them. Ledger appends happen at once (in-memory ledgers).
+final class MarketWorld {
+    struct Message { var from: PublicKey; var to: PublicKey; var type: MessageType; var envelope: [UInt8] }
+
+    static let model = SHA256.hash(Array("model-a".utf8))
+
+    /// Default settings, except that awards wait for the bid window (tests step through it).
+    static var windowSettings: Market.Settings {
+        var s = Market.Settings()
+        s.earlyAwardBids = 0
+        return s
+    }
+    static let otherModel = SHA256.hash(Array("model-b".utf8))
+
+    var instances: [PublicKey: Market.Instance] = [:]
+    var ledgers: [PublicKey: Market.MemoryLedger] = [:]
+    var names: [String: PublicKey] = [:]
+    var now: Market.Millis = 1_000_000
+    var inbox: [Message] = []
+    var timers: [(node: PublicKey, timer: Market.Timer, at: Market.Millis)] = []
+    var runs: [(node: PublicKey, spec: Market.JobSpec)] = []
+    var verifies: [(node: PublicKey, spec: Market.VerificationSpec)] = []
+    var notes: [(node: PublicKey, note: Market.Notification)] = []
+    var rejections: [(node: PublicKey, rejection: Market.Rejection)] = []
+    var cancelledRuns: [(node: PublicKey, key: Market.JobKey)] = []
+    var gossiped: [[UInt8]] = []
+
+    static func identity(_ n: UInt8) -> Identity {
+        // Seeds are fixed bytes: keys are the same in every run.
+        try! Identity(seed: [UInt8](repeating: n, count: 32))
+    }
+
+    /// Adds a node; `price` nil makes it a requester only.
+    @discardableResult
+    func add(_ name: String, seed: UInt8, price: UInt64?, settings: Market.Settings = MarketWorld.windowSettings) -> PublicKey {
+        let id = Self.identity(seed)
+        var s = settings
+        if let price {
+            s.provider = Market.ProviderProfile(models: [Self.model], pricePer1k: price, prefillTokensPerSecond: 400,
+                                                decodeTokensPerSecond: 100, maxQueue: 4, bidTTL: 5_000, fingerprint: Array("test".utf8))
+        }
+        instances[id.publicKey] = Market.Instance(identity: id, settings: s, verifier: Market.MemoryLedgerVerifier(),
+                                                  randomSeed: [seed, 0xAA])
+        ledgers[id.publicKey] = Market.MemoryLedger(identity: id)
+        names[name] = id.publicKey
+        return id.publicKey
+    }
+
+    subscript(_ name: String) -> PublicKey { names[name]! }
+
+    /// Everyone sees every provider.
+    func meshPeers() {
+        let peers = instances.values.compactMap { i -> Market.PeerInfo? in
+            guard let p = i.settings.provider else { return nil }
+            return Market.PeerInfo(nodeID: i.nodeID, models: p.models, pricePer1k: p.pricePer1k)
+        }
+        for k in instances.keys { instances[k]!.updatePeers(peers) }
+    }
+
+    func apply(_ ds: [Market.Directive], at node: PublicKey) {
+        for d in ds {
+            switch d {
+            case .send(let to, let type, let env): inbox.append(Message(from: node, to: to, type: type, envelope: env))
+            case .gossip(_, let env):
+                gossiped.append(env)
+                for k in instances.keys.sorted() where k != node {
+                    inbox.append(Message(from: node, to: k, type: .attestation, envelope: env))
+                }
+            case .schedule(let t, let at): timers.append((node, t, at))
+            case .runJob(let spec): runs.append((node, spec))
+            case .cancelJob(let key): cancelledRuns.append((node, key))
+            case .verify(let spec): verifies.append((node, spec))
+            case .appendLedger(let a):
+                let proof = ledgers[node]!.append(kind: a.kind.rawValue, body: a.body)
+                apply(instances[node]!.handle(.ledgerAppended(a.ticket, proof), now: now), at: node)
+            case .notify(let n): notes.append((node, n))
+            case .rejected(let r, _): rejections.append((node, r))
+            }
+        }
+    }
+
+    func submit(from name: String, level: UInt8 = 0, maxPrice: UInt64 = 100, maxTokens: UInt32 = 16,
+                deadline: Market.Millis? = nil, prompt: String = "why is the sky blue?") -> Market.JobID {
+        let s = Market.JobSubmission(modelID: Self.model, prompt: Array(prompt.utf8), promptTokens: 8, maxTokens: maxTokens,
+                                     maxPrice: maxPrice, deadline: deadline ?? now + 60_000, verificationLevel: level)
+        guard case .success(let sub) = instances[self[name]]!.submit(s, now: now) else { fatalError("submit refused") }
+        apply(sub.directives, at: self[name])
+        return sub.jobID
+    }
+
+    /// Delivers every queued message matching `filter` (in order), including ones queued meanwhile.
+    func deliver(where filter: (Message) -> Bool = { _ in true }) {
+        while let i = inbox.firstIndex(where: filter) {
+            let m = inbox.remove(at: i)
+            guard instances[m.to] != nil else { continue }
+            apply(instances[m.to]!.receive(m.envelope, from: m.from, now: now), at: m.to)
+        }
+    }
+
+    /// Drops queued messages matching `filter`, returning them.
+    @discardableResult
+    func take(where filter: (Message) -> Bool) -> [Message] {
+        let taken = inbox.filter(filter)
+        inbox.removeAll(where: filter)
+        return taken
+    }
+
+    /// Advances time to `t`, firing due timers in time order.
+    func advance(to t: Market.Millis) {
+        while let i = timers.indices.filter({ timers[$0].at <= t }).min(by: { timers[$0].at < timers[$1].at }) {
+            let tm = timers.remove(at: i)
+            now = max(now, tm.at)
+            apply(instances[tm.node]!.timerFired(tm.timer, now: now), at: tm.node)
+        }
+        now = t
+    }
+
+    /// Finishes pending executor runs with the fake engine (`cheat` alters output of a node).
+    func finishRuns(cheat: PublicKey? = nil) {
+        let pending = runs
+        runs = []
+        for r in pending {
+            var tokens = FakeEngine.generate(model: r.spec.modelID, prompt: r.spec.prompt, maxTokens: r.spec.maxTokens)
+            if r.node == cheat { tokens[tokens.count / 2] ^= 1 }
+            let out = Market.ExecutionOutput(tokens: tokens, text: FakeEngine.text(tokens), fingerprint: Array("fake".utf8),
+                                             startedAt: now, finishedAt: now + 10)
+            apply(instances[r.node]!.handle(.executionFinished(r.spec.key, out), now: now), at: r.node)
+        }
+    }
+
+    /// Finishes pending verifications with the fake engine's teacher-forced check.
+    func finishVerifies() {
+        let pending = verifies
+        verifies = []
+        for v in pending {
+            let verdict = FakeEngine.check(v.spec)
+            apply(instances[v.node]!.handle(.verificationFinished(ticket: v.spec.ticket, verdict), now: now), at: v.node)
+        }
+    }
+
+    func notes(of name: String) -> [Market.Notification] { notes.filter { $0.node == self[name] }.map(\.note) }
+
+    func receipts(of name: String) -> [Market.Receipt] {
+        ledgers[self[name]]!.bodies.filter { $0.kind == Market.LedgerKind.receipt.rawValue }.compactMap { try? Market.Receipt(wireBytes: $0.body) }
+    }
+}
+
+/// A deterministic stand-in for the executor: the "model" is a hash stream.
+enum FakeEngine {
+    static func generate(model: Digest, prompt: [UInt8], maxTokens: UInt32) -> [UInt32] {
+        var out: [UInt32] = []
+        var i: UInt32 = 0
+        while out.count < Int(maxTokens) {
+            let h = SHA256.hash(parts: [model.bytes, prompt, [UInt8(i & 0xff), UInt8(i >> 8)]]).bytes
+            for k in stride(from: 0, to: 32, by: 4) where out.count < Int(maxTokens) {
+                out.append((UInt32(h[k]) << 8 | UInt32(h[k + 1])) % 49_152)
+            }
+            i += 1
+        }
+        return out
+    }
+
+    static func text(_ tokens: [UInt32]) -> [UInt8] { Array(tokens.map { "t\($0)" }.joined(separator: " ").utf8) }
+
+    static func check(_ spec: Market.VerificationSpec) -> Market.Attestation.Verdict {
+        let expected = generate(model: spec.modelID, prompt: spec.prompt, maxTokens: UInt32(spec.tokens.count))
+        if let i = zip(expected, spec.tokens).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+            return .fail(.tokenMismatch, position: UInt32(i))
+        }
+        return text(spec.tokens) == spec.text ? .pass : .fail(.invalidResult, position: 0)
+    }
+}

@@ -1,2 +1,0 @@
-/// The local executor over llama.cpp.
-public enum Executor {}

@@ -1,0 +1,15 @@
+/// What a node's executor offers: generation, streaming, and teacher-forced verification
+/// on one loaded model. `LlamaEngine` is the implementation over llama.cpp.
+public protocol InferenceEngine: Sendable {
+    /// The loaded model.
+    var model: ModelInfo { get }
+    /// Measured prefill and decode speed (nil if not measured).
+    var speed: SpeedProfile? { get }
+    /// Runs one job to completion. Throws `queueFull` at once when the queue is full and
+    /// `cancelled` if the calling task is cancelled.
+    func generate(_ request: GenerationRequest) async throws(ExecutorError) -> GenerationResult
+    /// Streams one job's tokens, then its result. Ending the iteration cancels the job.
+    func stream(_ request: GenerationRequest) throws(ExecutorError) -> AsyncThrowingStream<GenerationEvent, any Error>
+    /// Re-checks claimed output tokens for `request` in one batched prefill.
+    func verify(request: GenerationRequest, claimedTokens: [Int32]) async throws(ExecutorError) -> VerificationOutcome
+}

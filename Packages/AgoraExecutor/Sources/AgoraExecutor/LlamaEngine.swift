@@ -1,0 +1,177 @@
+import Foundation
+
+/// `InferenceEngine` over llama.cpp: one loaded GGUF model, one `LlamaWorker` thread that
+/// owns the llama context, a bounded queue in front of it, and concurrent jobs decoded
+/// together as sequences of one batch.
+public final class LlamaEngine: InferenceEngine {
+    /// The loaded model.
+    public let model: ModelInfo
+    /// Speed measured at start-up (nil when `measureSpeedAtStart` is false).
+    public let speed: SpeedProfile?
+    /// The configuration the engine runs with.
+    public let configuration: EngineConfiguration
+    let llama: LlamaModel
+    let worker: LlamaWorker
+
+    /// False for the short-lived probe that measures speed before the engine exists.
+    private let ownsWorker: Bool
+
+    private init(llama: LlamaModel, worker: LlamaWorker, configuration: EngineConfiguration, speed: SpeedProfile?,
+                 ownsWorker: Bool = true) {
+        self.ownsWorker = ownsWorker
+        self.llama = llama
+        self.worker = worker
+        self.configuration = configuration
+        self.model = llama.info
+        self.speed = speed
+    }
+
+    deinit { if ownsWorker { worker.stop() } }
+
+    /// Loads the model (hashing it on first use), creates the context and, if configured,
+    /// measures its own speed. Blocking llama.cpp work runs on a dedicated thread.
+    public static func load(_ configuration: EngineConfiguration = EngineConfiguration()) async throws(ExecutorError) -> LlamaEngine {
+        try configuration.validate()
+        let loaded: Result<(LlamaModel, LlamaWorker), ExecutorError> = await withCheckedContinuation { cont in
+            let t = Thread {
+                do throws(ExecutorError) {
+                    let m = try LlamaModel(path: configuration.modelPath, contextLength: configuration.contextPerSlot)
+                    cont.resume(returning: .success((m, try LlamaWorker(model: m, configuration: configuration))))
+                } catch {
+                    cont.resume(returning: .failure(error))
+                }
+            }
+            t.stackSize = 8 << 20
+            t.start()
+        }
+        let (llama, worker) = try loaded.get()
+        var speed: SpeedProfile?
+        if configuration.measureSpeedAtStart {
+            let probe = LlamaEngine(llama: llama, worker: worker, configuration: configuration, speed: nil, ownsWorker: false)
+            do throws(ExecutorError) {
+                speed = try await probe.measureSpeed(promptTokens: 64, generatedTokens: 16)
+            } catch {
+                worker.stop()
+                throw error
+            }
+        }
+        return LlamaEngine(llama: llama, worker: worker, configuration: configuration, speed: speed)
+    }
+
+    /// Stops the worker; queued and running jobs fail with `engineClosed`.
+    public func shutdown() { worker.stop() }
+
+    // MARK: text
+
+    /// Tokenizes `text` (adding BOS if the model wants one; special tokens parsed when `parseSpecial`).
+    public func tokenize(_ text: String, parseSpecial: Bool = false) throws(ExecutorError) -> [Int32] {
+        try llama.tokenize(text, addSpecial: true, parseSpecial: parseSpecial)
+    }
+
+    /// The text of `tokens` (control and end-of-generation tokens left out).
+    public func detokenize(_ tokens: [Int32]) -> String { llama.detokenize(tokens) }
+
+    /// `messages` rendered with the model's chat template, ending with the assistant opener.
+    public func applyChatTemplate(_ messages: [ChatMessage]) throws(ExecutorError) -> String {
+        try llama.applyChatTemplate(messages)
+    }
+
+    /// The prompt tokens `request` evaluates.
+    public func promptTokens(_ prompt: Prompt) throws(ExecutorError) -> [Int32] { try llama.promptTokens(prompt) }
+
+    /// Whether `token` ends generation.
+    public func isEndOfGeneration(_ token: Int32) -> Bool { llama.isEndOfGeneration(token) }
+
+    // MARK: jobs
+
+    private func prepare(_ request: GenerationRequest, outputTokens: Int) throws(ExecutorError) -> [Int32] {
+        try request.parameters.validate()
+        let prompt = try llama.promptTokens(request.prompt)
+        let limit = configuration.contextPerSlot
+        guard prompt.count + outputTokens <= limit else {
+            throw ExecutorError(.contextExceeded, "the prompt has \(prompt.count) tokens and \(outputTokens) output tokens were asked for; together they exceed the context of \(limit) tokens per job (shorten the prompt or lower max tokens)")
+        }
+        return prompt
+    }
+
+    func run(_ kind: Job.Kind, prompt: [Int32], parameters: SamplingParameters) async throws(ExecutorError) -> Job.Output {
+        let box = OneShot<Result<Job.Output, ExecutorError>>()
+        let job = Job(kind: kind, prompt: prompt, parameters: parameters) { box.deliver($0) }
+        try worker.submit(job)
+        let outcome = await withTaskCancellationHandler {
+            await box.value()
+        } onCancel: {
+            job.cancel()
+        }
+        guard let outcome else { throw ExecutorError(.engineClosed, "the engine stopped before the job finished") }
+        return try outcome.get()
+    }
+
+    public func generate(_ request: GenerationRequest) async throws(ExecutorError) -> GenerationResult {
+        let prompt = try prepare(request, outputTokens: request.parameters.maxTokens)
+        let out = try await run(.generate(onToken: nil, ignoreEndOfGeneration: false), prompt: prompt, parameters: request.parameters)
+        guard case .generated(let r) = out else { throw ExecutorError(.decodeFailed, "internal: a generation job returned no result") }
+        if r.finishReason == .cancelled { throw ExecutorError(.cancelled, "the generation was cancelled after \(r.tokens.count) tokens") }
+        return r
+    }
+
+    /// Starts a generation job and returns at once; `onToken` (called on the engine's
+    /// thread; keep it short) receives each token. Throws `queueFull` when the queue is full.
+    public func start(_ request: GenerationRequest,
+                      onToken: (@Sendable (GeneratedToken) -> Void)? = nil) throws(ExecutorError) -> GenerationHandle {
+        let box = OneShot<Result<GenerationResult, ExecutorError>>()
+        let job = try submitGeneration(request, onToken: onToken) { box.deliver($0) }
+        return GenerationHandle(job: job, box: box)
+    }
+
+    public func stream(_ request: GenerationRequest) throws(ExecutorError) -> AsyncThrowingStream<GenerationEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<GenerationEvent, any Error>.makeStream()
+        let job = try submitGeneration(request, onToken: { continuation.yield(.token($0)) }) { r in
+            switch r {
+            case .success(let result):
+                continuation.yield(.finished(result))
+                continuation.finish()
+            case .failure(let e):
+                continuation.finish(throwing: e)
+            }
+        }
+        continuation.onTermination = { _ in job.cancel() }
+        return stream
+    }
+
+    private func submitGeneration(_ request: GenerationRequest, onToken: (@Sendable (GeneratedToken) -> Void)?,
+                                  onFinish: @escaping @Sendable (Result<GenerationResult, ExecutorError>) -> Void) throws(ExecutorError) -> Job {
+        let prompt = try prepare(request, outputTokens: request.parameters.maxTokens)
+        let job = Job(kind: .generate(onToken: onToken, ignoreEndOfGeneration: false), prompt: prompt,
+                      parameters: request.parameters) { r in
+            switch r {
+            case .success(.generated(let result)): onFinish(.success(result))
+            case .success(.verified): onFinish(.failure(ExecutorError(.decodeFailed, "internal: a generation job returned a verdict")))
+            case .failure(let e): onFinish(.failure(e))
+            }
+        }
+        try worker.submit(job)
+        return job
+    }
+
+    public func verify(request: GenerationRequest, claimedTokens: [Int32]) async throws(ExecutorError) -> VerificationOutcome {
+        try request.parameters.validate()
+        let p = request.parameters
+        let empty = VerificationReport(evaluatedTokens: 0, largestMargin: 0, inexactPositions: 0, tolerance: configuration.tolerance, seconds: 0)
+        guard !claimedTokens.isEmpty else { return .fail(position: 0, reason: "the claimed output is empty", report: empty) }
+        guard claimedTokens.count <= p.maxTokens else {
+            return .fail(position: p.maxTokens, reason: "the claimed output has \(claimedTokens.count) tokens, more than max tokens \(p.maxTokens)", report: empty)
+        }
+        var claimed = claimedTokens
+        var forced: (Int, String)?
+        if let bad = claimed.firstIndex(where: { $0 < 0 || Int($0) >= model.vocabularySize }) {
+            forced = (bad, "token \(claimed[bad]) at output position \(bad) is outside the vocabulary (0..<\(model.vocabularySize))")
+            claimed = Array(claimed.prefix(bad))
+        }
+        let prompt = try prepare(request, outputTokens: claimed.count)
+        if claimed.isEmpty, let forced { return .fail(position: forced.0, reason: forced.1, report: empty) }
+        let out = try await run(.verify(claimed: claimed, forcedFailure: forced), prompt: prompt, parameters: p)
+        guard case .verified(let v) = out else { throw ExecutorError(.decodeFailed, "internal: a verification job returned no verdict") }
+        return v
+    }
+}

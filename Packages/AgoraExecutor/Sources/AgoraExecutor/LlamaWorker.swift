@@ -1,0 +1,200 @@
+import CLlama
+import Foundation
+
+/// The one owner of a `llama_context`: a dedicated thread (off Swift's cooperative pool)
+/// that admits jobs from a bounded queue into slots and decodes all active slots together,
+/// each as its own sequence of one batch, as llama.cpp's server does with parallel slots.
+final class LlamaWorker: @unchecked Sendable {
+    // Safety: `context`, `batch` and `slots` are used only on `thread`; `pending`,
+    // `stopping` and `running` are guarded by `condition`.
+    let model: LlamaModel
+    let configuration: EngineConfiguration
+    let fingerprintBase: RuntimeFingerprint
+    private let context: OpaquePointer
+    private var batch: llama_batch
+    private let batchCapacity: Int32
+    private var slots: [Slot?]
+    private let condition = NSCondition()
+    private var pending: [Job] = []
+    private var stopping = false
+    private var thread: Thread?
+
+    /// Creates the context (blocking; call off the cooperative pool) and starts the thread.
+    init(model: LlamaModel, configuration c: EngineConfiguration) throws(ExecutorError) {
+        self.model = model
+        configuration = c
+        var params = llama_context_default_params()
+        let nCtx = UInt32(c.slots * c.contextPerSlot)
+        params.n_ctx = nCtx
+        params.n_batch = nCtx
+        params.n_ubatch = 512
+        params.n_seq_max = UInt32(c.slots)
+        params.n_threads = Int32(c.threads)
+        params.n_threads_batch = Int32(c.threads)
+        params.no_perf = true
+        params.kv_unified = false
+        guard let ctx = llama_init_from_model(model.pointer, params) else {
+            throw ExecutorError(.contextCreateFailed, "llama.cpp could not create a context of \(nCtx) tokens for \(model.info.path) (out of memory? lower slots or context per slot)")
+        }
+        context = ctx
+        batchCapacity = Int32(nCtx)
+        batch = llama_batch_init(Int32(nCtx), 0, 1)
+        slots = Array(repeating: nil, count: c.slots)
+        fingerprintBase = RuntimeFingerprint(
+            llamaBuild: LlamaBackend.build, modelID: model.info.id, sampling: "", seed: 0,
+            arithmetic: "\(LlamaBackend.systemInfo) | n_threads=\(c.threads) | flash_attn=auto | kv=f16 | n_ubatch=512")
+        let t = Thread { [self] in self.run() }
+        t.name = "agora-llama-worker"
+        t.stackSize = 8 << 20
+        thread = t
+        t.start()
+    }
+
+    deinit {
+        llama_batch_free(batch)
+        llama_free(context)
+    }
+
+    /// Queues `job`; throws `queueFull` at once when the queue is at capacity.
+    func submit(_ job: Job) throws(ExecutorError) { try submit([job]) }
+
+    /// Queues `jobs` together (the worker admits them in one step if slots are free), or
+    /// none of them when the queue cannot take them all.
+    func submit(_ jobs: [Job]) throws(ExecutorError) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping else { throw ExecutorError(.engineClosed, "the engine for \(model.info.name) has been shut down") }
+        // Cancelled jobs no longer count against the capacity; the worker reports them.
+        if pending.contains(where: { $0.isCancelled }) { condition.signal() }
+        let live = pending.filter { !$0.isCancelled }.count
+        guard live + jobs.count <= configuration.queueCapacity + freeSlotEstimate else {
+            throw ExecutorError(.queueFull, "\(live) jobs are already waiting for \(configuration.slots) busy slots (queue capacity \(configuration.queueCapacity)); retry later")
+        }
+        pending.append(contentsOf: jobs)
+        condition.signal()
+    }
+
+    /// Slots not yet holding a job, as last published by the worker thread (guarded by `condition`).
+    private var freeSlotEstimate = 0
+
+    /// Stops the thread after failing every waiting and running job with `engineClosed`.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    // MARK: the thread
+
+    private func run() {
+        condition.lock()
+        freeSlotEstimate = slots.count
+        condition.unlock()
+        while true {
+            guard let admitted = admit() else { break }
+            for job in admitted { start(job) }
+            reapCancelled()
+            if slots.allSatisfy({ $0 == nil }) { continue }
+            step()
+        }
+        let closed = ExecutorError(.engineClosed, "the engine for \(model.info.name) was shut down")
+        for i in slots.indices { if let s = slots[i] { finish(i, .failure(closed), s) } }
+        condition.lock()
+        let left = pending
+        pending.removeAll()
+        condition.unlock()
+        for job in left { job.onFinish(.failure(closed)) }
+    }
+
+    /// Moves waiting jobs into free slots; blocks while there is nothing to do. Returns nil
+    /// when the engine stops.
+    private func admit() -> [Job]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while !stopping && pending.isEmpty && slots.allSatisfy({ $0 == nil }) { condition.wait() }
+        if stopping { return nil }
+        var taken: [Job] = []
+        var free = slots.filter { $0 == nil }.count
+        while free > 0, !pending.isEmpty {
+            taken.append(pending.removeFirst())
+            free -= 1
+        }
+        freeSlotEstimate = free
+        return taken
+    }
+
+    private func start(_ job: Job) {
+        guard let i = slots.firstIndex(where: { $0 == nil }) else { return }
+        if job.isCancelled {
+            job.onFinish(.failure(ExecutorError(.cancelled, "the job was cancelled before it started")))
+            return
+        }
+        _ = llama_memory_seq_rm(llama_get_memory(context), Int32(i), -1, -1)
+        slots[i] = Slot(job: job, seq: Int32(i), fingerprint: fingerprintBase)
+    }
+
+    private func reapCancelled() {
+        for i in slots.indices {
+            guard let s = slots[i], s.job.isCancelled else { continue }
+            finish(i, s.cancelledResult(model: model), s)
+        }
+        condition.lock()
+        let cancelled = pending.filter { $0.isCancelled }
+        pending.removeAll { $0.isCancelled }
+        condition.unlock()
+        for job in cancelled { job.onFinish(.failure(ExecutorError(.cancelled, "the job was cancelled while queued"))) }
+    }
+
+    /// One `llama_decode` over every active slot, then sampling or checking per slot.
+    private func step() {
+        batch.n_tokens = 0
+        var rows: [[(row: Int32, position: Int)]] = Array(repeating: [], count: slots.count)
+        for i in slots.indices {
+            guard var s = slots[i] else { continue }
+            let items = s.nextInputs(budget: Int(batchCapacity - batch.n_tokens))
+            slots[i] = s
+            for item in items {
+                let k = Int(batch.n_tokens)
+                batch.token[k] = item.token
+                batch.pos[k] = Int32(item.position)
+                batch.n_seq_id[k] = 1
+                batch.seq_id[k]![0] = s.seq
+                batch.logits[k] = item.wantsLogits ? 1 : 0
+                if item.wantsLogits { rows[i].append((Int32(k), item.position)) }
+                batch.n_tokens += 1
+            }
+        }
+        guard batch.n_tokens > 0 else { return }
+        let status = llama_decode(context, batch)
+        if status != 0 {
+            let err = ExecutorError(.decodeFailed, "llama_decode returned \(status) for a batch of \(batch.n_tokens) tokens (1 = no room in the KV cache)")
+            for i in slots.indices { if let s = slots[i] { finish(i, .failure(err), s) } }
+            return
+        }
+        let vocabSize = model.info.vocabularySize
+        for i in slots.indices {
+            guard var s = slots[i] else { continue }
+            s.consumeInputs()
+            for r in rows[i] {
+                guard let ptr = llama_get_logits_ith(context, r.row) else { continue }
+                s.receive(logits: UnsafeBufferPointer(start: ptr, count: vocabSize), position: r.position,
+                          model: model, tolerance: configuration.tolerance)
+            }
+            if let result = s.finishedResult(model: model, tolerance: configuration.tolerance) {
+                finish(i, result, s)
+            } else {
+                slots[i] = s
+            }
+        }
+    }
+
+    private func finish(_ i: Int, _ result: Result<Job.Output, ExecutorError>, _ s: Slot) {
+        slots[i] = nil
+        _ = llama_memory_seq_rm(llama_get_memory(context), Int32(i), -1, -1)
+        condition.lock()
+        freeSlotEstimate = slots.filter { $0 == nil }.count
+        condition.unlock()
+        s.job.onFinish(result)
+    }
+}

@@ -1,0 +1,176 @@
+/// One job inside `LlamaWorker`: its sequence in the batch, its progress and its output.
+/// Owned by the worker thread.
+struct Slot {
+    let job: Job
+    let seq: Int32
+    let fingerprint: RuntimeFingerprint
+    /// Prompt tokens (plus the claimed output, for a verification).
+    private let inputs: [Int32]
+    private let promptCount: Int
+    private let claimedCount: Int
+    /// Tokens in the KV cache so far, and tokens handed to the current batch.
+    private var fed = 0
+    private var scheduled = 0
+    private(set) var output: [Int32] = []
+    private var text: TextAccumulator
+    private var finishReason: FinishReason?
+    private var checks: [Sampler.TokenCheck?]
+    private var topPOK: [Bool]
+    private let admitted = Clock.seconds()
+    private var firstTokenAt: Double?
+    private var lastTokenAt: Double?
+
+    /// One token for the next batch.
+    struct Input {
+        var token: Int32
+        var position: Int
+        var wantsLogits: Bool
+    }
+
+    init(job: Job, seq: Int32, fingerprint: RuntimeFingerprint) {
+        self.job = job
+        self.seq = seq
+        var f = fingerprint
+        f.sampling = job.parameters.canonicalDescription
+        f.seed = job.parameters.seed
+        self.fingerprint = f
+        promptCount = job.prompt.count
+        text = TextAccumulator(stop: job.parameters.stop)
+        switch job.kind {
+        case .generate:
+            inputs = job.prompt
+            claimedCount = 0
+        case .verify(let claimed, _):
+            inputs = job.prompt + claimed
+            claimedCount = claimed.count
+        }
+        checks = Array(repeating: nil, count: claimedCount)
+        topPOK = Array(repeating: true, count: claimedCount)
+    }
+
+    private var isVerification: Bool {
+        if case .verify = job.kind { return true }
+        return false
+    }
+
+    /// The tokens this slot adds to the next batch (at most `budget`).
+    mutating func nextInputs(budget: Int) -> [Input] {
+        guard budget > 0 else { return [] }
+        if fed < inputs.count {
+            let n = min(inputs.count - fed, budget)
+            scheduled = n
+            let lastLogit = isVerification ? inputs.count - 2 : promptCount - 1
+            return (fed..<(fed + n)).map { k in
+                Input(token: inputs[k], position: k, wantsLogits: k >= promptCount - 1 && k <= lastLogit)
+            }
+        }
+        guard !isVerification, finishReason == nil, let last = output.last else { return [] }
+        scheduled = 1
+        return [Input(token: last, position: fed, wantsLogits: true)]
+    }
+
+    /// The batch holding the scheduled tokens was decoded.
+    mutating func consumeInputs() {
+        fed += scheduled
+        scheduled = 0
+    }
+
+    /// Logits for `position` arrived: sample the next token, or check a claimed one.
+    mutating func receive(logits: UnsafeBufferPointer<Float>, position: Int, model: LlamaModel, tolerance: Double) {
+        let index = position - (promptCount - 1)
+        let p = job.parameters
+        switch job.kind {
+        case .verify:
+            let claimed = inputs[position + 1]
+            checks[index] = Sampler.check(logits, p, position: index, claimed: claimed)
+            topPOK[index] = Sampler.topPAllows(logits, p, claimed: claimed, delta: tolerance)
+        case .generate(let onToken, let ignoreEOG):
+            let token = Sampler.choose(logits, p, position: index)
+            let now = Clock.seconds()
+            if firstTokenAt == nil { firstTokenAt = now }
+            lastTokenAt = now
+            output.append(token)
+            let eog = model.isEndOfGeneration(token)
+            let piece = eog ? "" : text.append(model.piece(token))
+            if eog && !ignoreEOG {
+                finishReason = .endOfGeneration
+            } else if text.stopAt != nil {
+                finishReason = .stopSequence
+            } else if output.count >= p.maxTokens {
+                finishReason = .maxTokens
+            }
+            let tail = finishReason != nil ? text.flush() : ""
+            onToken?(GeneratedToken(index: index, id: token, text: piece + tail))
+        }
+    }
+
+    private func timings() -> GenerationTimings {
+        let first = firstTokenAt ?? Clock.seconds()
+        return GenerationTimings(
+            promptTokens: promptCount, generatedTokens: output.count,
+            promptSeconds: first - admitted, generationSeconds: (lastTokenAt ?? first) - first,
+            queueSeconds: admitted - job.submitted)
+    }
+
+    private func result(_ reason: FinishReason) -> GenerationResult {
+        GenerationResult(promptTokens: job.prompt, tokens: output, text: text.text, finishReason: reason,
+                         fingerprint: fingerprint, timings: timings())
+    }
+
+    /// The outcome of a job stopped by its caller.
+    func cancelledResult(model: LlamaModel) -> Result<Job.Output, ExecutorError> {
+        if isVerification { return .failure(ExecutorError(.cancelled, "the verification was cancelled")) }
+        return .success(.generated(result(.cancelled)))
+    }
+
+    /// The job's outcome once it is complete, else nil.
+    func finishedResult(model: LlamaModel, tolerance: Double) -> Result<Job.Output, ExecutorError>? {
+        switch job.kind {
+        case .generate:
+            guard let reason = finishReason else { return nil }
+            return .success(.generated(result(reason)))
+        case .verify(let claimed, let forced):
+            guard fed == inputs.count else { return nil }
+            return .success(.verified(verdict(claimed: claimed, forced: forced, model: model, tolerance: tolerance)))
+        }
+    }
+
+    private func verdict(claimed: [Int32], forced: (position: Int, reason: String)?, model: LlamaModel,
+                         tolerance: Double) -> VerificationOutcome {
+        let done = checks.compactMap { $0 }
+        let report = VerificationReport(
+            evaluatedTokens: inputs.count,
+            largestMargin: done.map(\.neededMargin).max() ?? 0,
+            inexactPositions: done.filter { !$0.exact }.count,
+            tolerance: tolerance, seconds: Clock.seconds() - admitted)
+        var failures: [(Int, String)] = []
+        if let forced { failures.append(forced) }
+        for (i, c) in checks.enumerated() {
+            guard let c else { continue }
+            if c.neededMargin > tolerance {
+                let margin = c.neededMargin.isFinite ? String(format: "%.3f", c.neededMargin) : "∞"
+                failures.append((i, "token \(claimed[i]) at output position \(i) is not explained by the model: it needs a margin of \(margin) logits, the tolerance is \(tolerance)"))
+                break
+            }
+            if !topPOK[i] {
+                failures.append((i, "token \(claimed[i]) at output position \(i) lies outside top-p \(job.parameters.topP)"))
+                break
+            }
+        }
+        var acc = TextAccumulator(stop: job.parameters.stop)
+        var endedAt: Int?
+        for (i, t) in claimed.enumerated() {
+            if model.isEndOfGeneration(t) { endedAt = i; break }
+            _ = acc.append(model.piece(t))
+            if acc.stopAt != nil { endedAt = i; break }
+        }
+        if let e = endedAt, e < claimed.count - 1 {
+            failures.append((e + 1, "the output continues after it ended (end-of-generation or stop sequence at position \(e))"))
+        }
+        if endedAt == nil, forced == nil, claimed.count < job.parameters.maxTokens {
+            failures.append((claimed.count, "the output stops after \(claimed.count) tokens without an end-of-generation token, a stop sequence or reaching max tokens \(job.parameters.maxTokens) (truncated?)"))
+        }
+        guard let first = failures.min(by: { $0.0 < $1.0 }) else { return .pass(report) }
+        return .fail(position: first.0, reason: first.1, report: report)
+    }
+}

@@ -1,0 +1,126 @@
+import AgoraExecutor
+import Foundation
+
+/// False rejections over many honest results, and detection rates of tampered ones.
+enum CalibrationBenchmark {
+    static let prompts = [
+        "Why is the sky blue?", "Name three fruits.", "What is the capital of France?", "Give me a tip for sleeping well.",
+        "Write one sentence about cats.", "What is 2 plus 2?", "Describe the sea in a few words.", "How do plants grow?",
+        "What is a computer?", "Tell me a joke.", "How do I boil an egg?", "What is the moon made of?",
+        "Why do birds sing?", "Explain rain to a child.", "What is music?", "Suggest a name for a dog.",
+        "What is the largest ocean?", "How does a bicycle work?", "Write a short poem about snow.", "What is gravity?",
+        "Give me a synonym for happy.", "What do bees make?", "How many legs does a spider have?", "What is a volcano?",
+        "Describe a sunset.", "Why is exercise good?", "What is the speed of light?", "Name a famous painter.",
+        "How do fish breathe?", "What is democracy?", "Write a haiku about autumn.", "What are clouds?",
+    ]
+
+    static func requests(count: Int, maxTokens: Int) -> [GenerationRequest] {
+        (0..<count).map { i in
+            let prompt = prompts[i % prompts.count]
+            let variant = (i / prompts.count) % 6
+            if variant == 0 { return .chat(prompt, parameters: .greedy(maxTokens: maxTokens)) }
+            let temps = [0.5, 0.8, 1.0, 1.2, 1.5], ks = [40, 0, 100, 20, 0], ps = [0.95, 1, 0.9, 0.8, 0.98]
+            let v = variant - 1
+            return .chat(prompt, parameters: SamplingParameters(temperature: temps[v], topK: ks[v], topP: ps[v],
+                                                                 seed: UInt64(i) &* 2_654_435_761, maxTokens: maxTokens))
+        }
+    }
+
+    static func generateAll(_ engine: LlamaEngine, _ rs: [GenerationRequest]) async throws -> [GenerationResult] {
+        try await withThrowingTaskGroup(of: (Int, GenerationResult).self) { group in
+            for (i, r) in rs.enumerated() { group.addTask { (i, try await engine.generate(r)) } }
+            var out = [GenerationResult?](repeating: nil, count: rs.count)
+            for try await (i, r) in group { out[i] = r }
+            return out.compactMap { $0 }
+        }
+    }
+
+    static func verifyAll(_ engine: LlamaEngine, _ items: [(GenerationRequest, [Int32])]) async throws -> [VerificationOutcome] {
+        try await withThrowingTaskGroup(of: (Int, VerificationOutcome).self) { group in
+            for (i, item) in items.enumerated() { group.addTask { (i, try await engine.verify(request: item.0, claimedTokens: item.1)) } }
+            var out = [VerificationOutcome?](repeating: nil, count: items.count)
+            for try await (i, v) in group { out[i] = v }
+            return out.compactMap { $0 }
+        }
+    }
+
+    static func run(model: String, count: Int, detectionCount: Int, maxTokens: Int) async throws {
+        say("## calibration: \(count) honest results of \(maxTokens) tokens, load average at start \(loadAverage())")
+        let started = Date()
+        let big = 4 * count + 64
+        let batched = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: 1, slots: 4, contextPerSlot: 512,
+                                                                     queueCapacity: big, measureSpeedAtStart: false))
+        let solo = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: 2, slots: 1, contextPerSlot: 512,
+                                                                  queueCapacity: big, measureSpeedAtStart: false))
+        let tolerance = batched.configuration.tolerance
+        let rs = requests(count: count, maxTokens: maxTokens)
+        let half = count / 2
+        // Half produced batched (4 slots, 1 thread), checked alone on 2 threads; the other
+        // half produced alone on 2 threads, checked batched on 1 thread.
+        let producedBatched = try await generateAll(batched, Array(rs[..<half]))
+        var producedSolo: [GenerationResult] = []
+        for r in rs[half...] { producedSolo.append(try await solo.generate(r)) }
+        say("generated \(count) honest results in \(f(Date().timeIntervalSince(started), 1)) s")
+        var verdicts: [VerificationOutcome] = []
+        for (i, r) in producedBatched.enumerated() { verdicts.append(try await solo.verify(request: rs[i], claimedTokens: r.tokens)) }
+        verdicts += try await verifyAll(batched, producedSolo.enumerated().map { (rs[half + $0.offset], $0.element.tokens) })
+        let honest = producedBatched + producedSolo
+        let rejected = verdicts.filter { !$0.passed }
+        let margins = verdicts.map(\.report.largestMargin).sorted()
+        let inexact = verdicts.map(\.report.inexactPositions).reduce(0, +)
+        let positions = honest.map(\.tokens.count).reduce(0, +)
+        let greedyMargins = zip(rs, verdicts).filter { $0.0.parameters.isGreedy }.map(\.1.report.largestMargin)
+        say("RESULT honest: \(verdicts.count) checked, \(rejected.count) rejected at tolerance \(tolerance); inexact positions \(inexact) of \(positions); needed margin: max \(f(margins.last ?? 0, 4)), 99.9th pct \(f(margins[min(margins.count - 1, margins.count * 999 / 1000)], 4)), 99th pct \(f(margins[min(margins.count - 1, margins.count * 99 / 100)], 4)), nonzero \(margins.filter { $0 > 0 }.count); greedy max \(f(greedyMargins.max() ?? 0, 4))")
+        for v in rejected.prefix(5) { print("  rejected: \(v)") }
+
+        // Detection of tampering, on the first `detectionCount` honest results.
+        var rng = SystemRandomNumberGenerator()
+        let n = min(detectionCount, honest.count)
+        let vocab = Int32(batched.model.vocabularySize)
+        var cases: [(String, [(GenerationRequest, [Int32])])] = [("one token replaced by a random token", []),
+            ("output truncated (1..3 tokens dropped)", []), ("output extended by one token", []),
+            ("prompt replaced by another prompt", []), ("prompt altered slightly (\" Answer briefly.\" appended)", [])]
+        for i in 0..<n {
+            let r = rs[i], t = honest[i].tokens
+            var replaced = t
+            let at = Int.random(in: 0..<t.count, using: &rng)
+            repeat { replaced[at] = Int32.random(in: 0..<vocab, using: &rng) } while replaced[at] == t[at]
+            cases[0].1.append((r, replaced))
+            if t.count > 1 { cases[1].1.append((r, Array(t.dropLast(Int.random(in: 1...min(3, t.count - 1), using: &rng))))) }
+            cases[2].1.append((r, t + [Int32.random(in: 0..<vocab, using: &rng)]))
+            var other = r
+            other.prompt = .chat([ChatMessage(role: "user", content: prompts[(i + 7) % prompts.count])])
+            cases[3].1.append((other, t))
+            var altered = r
+            if case .chat(let m) = r.prompt {
+                altered.prompt = .chat([ChatMessage(role: "user", content: m[0].content + " Answer briefly.")])
+            }
+            cases[4].1.append((altered, t))
+        }
+        for (name, items) in cases {
+            let vs = try await verifyAll(batched, items)
+            let caught = vs.filter { !$0.passed }.count
+            say("RESULT detection \(name): \(caught) / \(vs.count) = \(f(100 * Double(caught) / Double(max(1, vs.count)), 1)) %")
+        }
+
+        // Another quantisation of the same model, derived with llama.cpp's quantiser.
+        let dir = NSTemporaryDirectory() + "agora-requant-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (name, q) in [("Q8_0", ModelFile.Quantisation.q8_0), ("Q4_0", .q4_0), ("Q5_1", .q5_1)] {
+            let path = dir + "/model-\(name).gguf"
+            try ModelFile.requantize(model, to: path, as: q, threads: 2)
+            let other = try await LlamaEngine.load(EngineConfiguration(modelPath: path, threads: 2, slots: 4, contextPerSlot: 512,
+                                                                       queueCapacity: big, measureSpeedAtStart: false))
+            let theirs = try await generateAll(other, Array(rs[..<n]))
+            let vs = try await verifyAll(batched, (0..<n).map { (rs[$0], theirs[$0].tokens) })
+            let differing = (0..<n).filter { theirs[$0].tokens != honest[$0].tokens }
+            let caught = vs.filter { !$0.passed }.count
+            let caughtDiffering = differing.filter { !vs[$0].passed }.count
+            say("RESULT detection another quantisation (\(name) re-quantised from Q4_1): \(caught) / \(n) = \(f(100 * Double(caught) / Double(max(1, n)), 1)) %; outputs differing from the Q4_1 output: \(differing.count), of which caught \(caughtDiffering) = \(f(100 * Double(caughtDiffering) / Double(max(1, differing.count)), 1)) %")
+            other.shutdown()
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        say("calibration took \(f(Date().timeIntervalSince(started), 1)) s; load average at end \(loadAverage())")
+    }
+}

@@ -1,0 +1,54 @@
+import AgoraExecutor
+import Foundation
+
+/// Engine vs llama.cpp's tools, alternating in one invocation, as ratios.
+enum SpeedBenchmark {
+    static func run(model: String, threads: Int, rounds: Int) async throws {
+        say("## speed (threads \(threads), \(rounds) alternating rounds, load average at start \(loadAverage()))")
+        let engine = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: threads, slots: 4,
+                                                                    contextPerSlot: 1024, measureSpeedAtStart: true))
+        if let s = engine.speed {
+            say("self-measurement at start-up: prefill \(f(s.prefillTokensPerSecond)) tok/s, decode \(f(s.decodeTokensPerSecond)) tok/s, took \(f(s.measurementSeconds)) s")
+        }
+        var pp: [Double] = [], tg: [Double] = [], ppRatio: [Double] = [], tgRatio: [Double] = []
+        for round in 0..<rounds {
+            let basePP = try BaselineTools.llamaBench(model: model, threads: threads, prompt: 512, gen: 0, repetitions: 2)
+            let mine = try await engine.measureSpeed(promptTokens: 512, generatedTokens: 1)
+            let baseTG = try BaselineTools.llamaBench(model: model, threads: threads, prompt: 0, gen: 128, repetitions: 2)
+            let mineTG = try await engine.measureSpeed(promptTokens: 1, generatedTokens: 129)
+            pp.append(mine.prefillTokensPerSecond); tg.append(mineTG.decodeTokensPerSecond)
+            ppRatio.append(mine.prefillTokensPerSecond / basePP); tgRatio.append(mineTG.decodeTokensPerSecond / baseTG)
+            say("round \(round): prefill 512: engine \(f(mine.prefillTokensPerSecond)) vs llama-bench \(f(basePP)) tok/s (ratio \(f(ppRatio.last!, 3))); decode 128: engine \(f(mineTG.decodeTokensPerSecond)) vs llama-bench \(f(baseTG)) tok/s (ratio \(f(tgRatio.last!, 3)))")
+        }
+        say("RESULT prefill ratio (median) \(f(median(ppRatio), 3)), decode ratio (median) \(f(median(tgRatio), 3))")
+
+        var concRatio: [Double] = [], totalRatio: [Double] = [], overSingle: [Double] = []
+        for round in 0..<rounds {
+            let base4 = try BaselineTools.batchedBench(model: model, threads: threads, prompt: 128, gen: 128, parallel: 4)
+            let four = try await engine.measureConcurrent(jobs: 4, promptTokens: 128, generatedTokens: 128)
+            let one = try await engine.measureConcurrent(jobs: 1, promptTokens: 128, generatedTokens: 128)
+            concRatio.append(four.generationTokensPerSecond / base4.tg)
+            totalRatio.append(four.totalTokensPerSecond / base4.total)
+            overSingle.append(four.generationTokensPerSecond / one.generationTokensPerSecond)
+            say("round \(round): 4 jobs: engine generation \(f(four.generationTokensPerSecond)) tok/s vs llama-batched-bench S_TG \(f(base4.tg)) (ratio \(f(concRatio.last!, 3))); all tokens \(f(four.totalTokensPerSecond)) vs S \(f(base4.total)) (ratio \(f(totalRatio.last!, 3))); 1 job \(f(one.generationTokensPerSecond)) tok/s, 4 jobs / 1 job \(f(overSingle.last!, 2))")
+        }
+        say("RESULT 4 jobs vs batched-bench npl=4: generation ratio \(f(median(concRatio), 3)), total ratio \(f(median(totalRatio), 3)); 4 jobs over 1 job \(f(median(overSingle), 2))x")
+
+        var verifyOverPP: [Double] = [], verifyOverGen: [Double] = []
+        let request = GenerationRequest(prompt: .text("Once upon a time, in a small village by the sea, there lived"),
+                                        parameters: .greedy(maxTokens: 128))
+        for round in 0..<rounds {
+            let r = try await engine.generate(request)
+            let n = r.promptTokens.count + r.tokens.count
+            let v = try await engine.verify(request: request, claimedTokens: r.tokens)
+            let base = try BaselineTools.llamaBench(model: model, threads: threads, prompt: n, gen: 0, repetitions: 2)
+            let floor = Double(n) / base
+            let gen = r.timings.promptSeconds + r.timings.generationSeconds
+            verifyOverPP.append(v.report.seconds / floor)
+            verifyOverGen.append(v.report.seconds / gen)
+            say("round \(round): verify \(n) tokens (\(r.tokens.count) output, passed \(v.passed)): \(f(v.report.seconds, 4)) s; llama-bench pp\(n): \(f(floor, 4)) s (ratio \(f(verifyOverPP.last!, 3))); generation of those \(r.tokens.count) tokens: \(f(gen, 3)) s (ratio \(f(verifyOverGen.last!, 3)))")
+        }
+        say("RESULT verification / llama-bench prefill of the same tokens \(f(median(verifyOverPP), 3)); verification / generation \(f(median(verifyOverGen), 3))")
+        say("RESULT peak memory (VmHWM, one engine of 4 slots x 1024 tokens) \(f(peakMemoryMiB(), 1)) MiB; load average at end \(loadAverage())")
+    }
+}

@@ -1,2 +1,0 @@
-/// The HTTP API (OpenAI-compatible, node API, metrics, dashboard).
-public enum API {}

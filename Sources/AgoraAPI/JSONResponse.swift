@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Building JSON responses and reading bounded JSON bodies.
+enum JSONResponse {
+    /// Largest request body accepted (bytes).
+    static let maxBody = 1 << 20
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    /// A JSON response with `status`.
+    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The OpenAI-shaped error response for `error`.
+    static func error(_ error: OpenAIError) -> Response {
+        make(error, status: HTTPResponse.Status(code: error.status))
+    }
+
+    /// Reads the body (at most `maxBody` bytes) and decodes `T`, mapping every failure to
+    /// an `OpenAIError` a client can act on.
+    static func decode<T: Decodable>(_ type: T.Type, from request: inout Request) async throws(OpenAIError) -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maxBody)
+        } catch {
+            throw OpenAIError.tooLarge("request body exceeds \(maxBody) bytes")
+        }
+        let data = Data(buffer.readableBytesView)
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let e as RequestKeys.UnknownField {
+            throw OpenAIError.invalid("unknown field \"\(e.name)\"", param: e.name, code: "unknown_field")
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw OpenAIError.invalid("missing required field \"\(key.stringValue)\"", param: key.stringValue)
+        } catch let DecodingError.typeMismatch(_, ctx) {
+            let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+            throw OpenAIError.invalid("field \"\(path)\" has the wrong type", param: path)
+        } catch let DecodingError.dataCorrupted(ctx) {
+            let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+            throw OpenAIError.invalid(path.isEmpty ? "request body is not valid JSON" : "invalid value for \"\(path)\": \(ctx.debugDescription)",
+                                      param: path.isEmpty ? nil : path)
+        } catch {
+            throw OpenAIError.invalid("request body is not valid JSON")
+        }
+    }
+}

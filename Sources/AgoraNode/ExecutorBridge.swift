@@ -1,0 +1,70 @@
+import AgoraCrypto
+import AgoraExecutor
+import AgoraMarket
+import Foundation
+
+/// Maps market jobs to the llama.cpp executor and back. The prompt bytes a job carries
+/// (sealed to the provider, committed to in the ledger) are the JSON of the executor's
+/// `Prompt`, so chat messages reach the provider's chat template unchanged.
+enum ExecutorBridge {
+    /// The bytes a job carries for `prompt`.
+    static func promptBytes(_ prompt: Prompt) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array((try? encoder.encode(prompt)) ?? Data())
+    }
+
+    /// The executor prompt in a job's bytes.
+    static func prompt(from bytes: [UInt8]) throws -> Prompt {
+        try JSONDecoder().decode(Prompt.self, from: Data(bytes))
+    }
+
+    /// Market sampling parameters for executor ones.
+    static func sampling(_ p: SamplingParameters) -> Market.Sampling {
+        Market.Sampling(temperatureMilli: UInt32((p.temperature * 1000).rounded()), topK: UInt32(max(0, p.topK)),
+                        topPMicro: UInt32((p.topP * 1_000_000).rounded()), seed: p.seed)
+    }
+
+    /// Executor sampling parameters for a market job.
+    static func parameters(_ s: Market.Sampling, maxTokens: Int) -> SamplingParameters {
+        SamplingParameters(temperature: Double(s.temperatureMilli) / 1000, topK: Int(s.topK),
+                           topP: Double(s.topPMicro) / 1_000_000, seed: s.seed, maxTokens: maxTokens)
+    }
+
+    /// The canonical bytes of a runtime fingerprint, as results carry it.
+    static func fingerprintBytes(_ f: RuntimeFingerprint) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(((try? encoder.encode(f)) ?? Data()).prefix(Market.Limits.maxFingerprintBytes))
+    }
+
+    /// Runs a job on `engine`.
+    static func run(_ spec: Market.JobSpec, on engine: LlamaEngine) async throws -> Market.ExecutionOutput {
+        let started = NodeClock.unixMillis()
+        let request = GenerationRequest(prompt: try prompt(from: spec.prompt),
+                                        parameters: parameters(spec.sampling, maxTokens: Int(spec.maxTokens)))
+        let result = try await engine.generate(request)
+        return Market.ExecutionOutput(tokens: result.tokens.map { UInt32(bitPattern: $0) }, text: Array(result.text.utf8),
+                                      fingerprint: fingerprintBytes(result.fingerprint), startedAt: started,
+                                      finishedAt: NodeClock.unixMillis())
+    }
+
+    /// Re-checks a claimed result by teacher forcing.
+    static func verify(_ spec: Market.VerificationSpec, on engine: LlamaEngine) async -> Market.Attestation.Verdict {
+        guard let prompt = try? prompt(from: spec.prompt) else { return .fail(.invalidResult, position: 0) }
+        let tokens = spec.tokens.map { Int32(bitPattern: $0) }
+        // The claimed text must be what the claimed tokens spell.
+        guard engine.detokenize(tokens) == String(decoding: spec.text, as: UTF8.self) else {
+            return .fail(.invalidResult, position: 0)
+        }
+        let request = GenerationRequest(prompt: prompt, parameters: parameters(spec.sampling, maxTokens: max(1, tokens.count)))
+        do {
+            switch try await engine.verify(request: request, claimedTokens: tokens) {
+            case .pass: return .pass
+            case .fail(let position, _, _): return .fail(.tokenMismatch, position: UInt32(max(0, position)))
+            }
+        } catch {
+            return .fail(.invalidResult, position: 0)
+        }
+    }
+}

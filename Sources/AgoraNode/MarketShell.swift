@@ -1,0 +1,320 @@
+import AgoraCrypto
+import AgoraExecutor
+import AgoraGossip
+import AgoraLedger
+import AgoraLedgerStore
+import AgoraMarket
+import AgoraWire
+import Logging
+
+/// The market shell: owns this node's `Market.Instance` and carries out its directives with
+/// the real parts — encrypted sessions to peers, the llama.cpp engine, the SQLite ledger —
+/// feeding every outcome back as an event. Requesters wait on `submit`.
+actor MarketShell {
+    private var instance: Market.Instance
+    let identity: Identity
+    private let engine: LlamaEngine?
+    private let ledger: LedgerStore
+    private let sessions: SessionPool
+    private let logger: Logger
+    private var addresses: [NodeID: Gossip.Address] = [:]
+    private var modelNames: [Digest: String] = [:]
+    private var waiting: [Market.JobID: CheckedContinuation<CompletedJob, any Error>] = [:]
+    private var submittedAt: [Market.JobID: UInt64] = [:]
+    private var pendingJobs: [Market.JobID: (model: String, promptTokens: Int, maxTokens: Int, level: UInt8)] = [:]
+    private var resultEntries: [Market.JobID: [NodeID: Ledger.Entry]] = [:]
+    private var running: [Market.JobKey: Task<Void, Never>] = [:]
+    private(set) var journal = JobJournal()
+
+    init(identity: Identity, engine: LlamaEngine?, ledger: LedgerStore, sessions: SessionPool, settings: Market.Settings,
+         logger: Logger) {
+        self.identity = identity
+        self.engine = engine
+        self.ledger = ledger
+        self.sessions = sessions
+        self.logger = logger
+        instance = Market.Instance(identity: identity, settings: settings, verifier: LedgerProofChecker(),
+                                   randomSeed: SecureRandom.bytes(32))
+        if let engine, let id = try? Digest(bytes: Hex.decode(engine.model.id)) { modelNames[id] = engine.model.name }
+    }
+
+    // MARK: inputs
+
+    /// Takes the live members (and their records) as the market's peer table.
+    func updateMembers(_ members: [Gossip.Member], selfRecord: Gossip.PeerRecord) {
+        var peers: [Market.PeerInfo] = []
+        var addrs: [NodeID: Gossip.Address] = [:]
+        for m in members where m.status.isLive {
+            addrs[m.nodeID] = m.address
+            for offer in m.record.capabilities.models { modelNames[offer.modelID] = offer.name }
+            let models = m.record.capabilities.models
+            guard !models.isEmpty else { continue }
+            peers.append(Market.PeerInfo(nodeID: m.nodeID, models: models.map(\.modelID),
+                                         pricePer1k: models.map(\.pricePer1kTokens).min() ?? 0))
+        }
+        // This node may win its own job.
+        if !selfRecord.capabilities.models.isEmpty {
+            peers.append(Market.PeerInfo(nodeID: identity.publicKey, models: selfRecord.capabilities.models.map(\.modelID),
+                                         pricePer1k: selfRecord.capabilities.models.map(\.pricePer1kTokens).min() ?? 0))
+        }
+        addresses = addrs
+        instance.updatePeers(peers.sorted { $0.nodeID < $1.nodeID })
+    }
+
+    /// An envelope from a peer's session (or from this node to itself).
+    func receive(_ envelope: Envelope, from peer: NodeID) async {
+        let bytes = envelope.encoded(compress: false)
+        if envelope.type == .result, let m = try? Market.Signed<Market.ResultMessage>(payload: envelope.payload),
+           m.body.requester == identity.publicKey, let entry = try? Ledger.Entry(bytes: m.body.entryProof.entry) {
+            resultEntries[m.body.jobID, default: [:]][m.body.provider] = entry
+        }
+        await perform(instance.receive(bytes, from: peer, now: NodeClock.unixMillis()))
+    }
+
+    /// Submits a job as requester and waits for its verified, paid result.
+    func submit(_ job: NodeJob, promptTokens: Int, maxPricePer1k: UInt64) async throws -> CompletedJob {
+        guard let modelID = chooseModel(job.model) else {
+            throw NodeError(.job, job.model.map { "no peer serves the model \"\($0)\"" } ?? "no peer serves any model yet")
+        }
+        let now = NodeClock.unixMillis()
+        let maxTokens = job.parameters.maxTokens
+        let deadline = now + 60_000 + UInt64(maxTokens) * 200
+        let submission = Market.JobSubmission(
+            modelID: modelID, prompt: ExecutorBridge.promptBytes(job.prompt), promptTokens: UInt32(promptTokens),
+            sampling: ExecutorBridge.sampling(job.parameters), maxTokens: UInt32(maxTokens), maxPrice: maxPricePer1k,
+            deadline: deadline, verificationLevel: job.verificationLevel)
+        switch instance.submit(submission, now: now) {
+        case .failure(let rejection):
+            throw NodeError(.job, "the market refused the job: \(rejection)")
+        case .success(let submitted):
+            NodeMetrics.jobsSubmitted.increment()
+            let id = submitted.jobID
+            submittedAt[id] = now
+            pendingJobs[id] = (modelNames[modelID] ?? modelID.hex, promptTokens, maxTokens, job.verificationLevel)
+            journal.record(JobRecord(jobID: id.hex, role: "requester", state: "bidding", requester: identity.publicKey.hex,
+                                     provider: nil, price: nil, latencyMs: nil, verification: "pending", attempts: 0,
+                                     createdUnixMs: Int64(now)))
+            return try await withCheckedThrowingContinuation { c in
+                waiting[id] = c
+                Task { await self.perform(submitted.directives) }
+            }
+        }
+    }
+
+    private func chooseModel(_ requested: String?) -> Digest? {
+        let served = instance.peers.flatMap(\.models)
+        if let requested, requested != "default", !requested.isEmpty {
+            if let id = try? Digest(bytes: Hex.decode(requested)), served.contains(id) { return id }
+            return served.first { modelNames[$0] == requested || modelNames[$0]?.lowercased() == requested.lowercased() }
+        }
+        if let engine, let id = try? Digest(bytes: Hex.decode(engine.model.id)), served.contains(id) { return id }
+        // the model most peers serve
+        var counts: [Digest: Int] = [:]
+        for m in served { counts[m, default: 0] += 1 }
+        return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.first?.key
+    }
+
+    // MARK: reading
+
+    /// Reputation score of a node (0…1).
+    func reputation(of node: NodeID) -> Double { instance.state.reputation.score(of: node) }
+    /// Credit balance of this node, derived from receipts seen.
+    var balance: Int64 { instance.state.reputation.balance(of: identity.publicKey) }
+    /// Market counters.
+    var stats: Market.Instance.Stats { instance.stats }
+    /// Jobs running on the executor now.
+    var queueDepth: Int { running.count }
+    /// Names of known models by id.
+    func modelName(_ id: Digest) -> String? { modelNames[id] }
+    /// Models the network serves: (id, name, providers).
+    var servedModels: [(id: Digest, name: String, providers: Int)] {
+        var counts: [Digest: Int] = [:]
+        for p in instance.peers { for m in p.models { counts[m, default: 0] += 1 } }
+        return counts.keys.sorted().map { ($0, modelNames[$0] ?? $0.hex, counts[$0] ?? 0) }
+    }
+
+    // MARK: directives
+
+    private func perform(_ directives: [Market.Directive]) async {
+        for d in directives {
+            switch d {
+            case .send(let to, _, let bytes):
+                await send(bytes, to: to)
+            case .gossip(_, let bytes):
+                for peer in addresses.keys.sorted() { await send(bytes, to: peer) }
+            case .schedule(let timer, let at):
+                let delay = at > NodeClock.unixMillis() ? at - NodeClock.unixMillis() : 0
+                Task {
+                    try? await Task.sleep(for: .milliseconds(Int64(delay)))
+                    await self.fire(timer)
+                }
+            case .runJob(let spec):
+                runJob(spec)
+            case .cancelJob(let key):
+                running[key]?.cancel()
+                running[key] = nil
+            case .verify(let spec):
+                verify(spec)
+            case .appendLedger(let append):
+                appendLedger(append)
+            case .notify(let n):
+                notify(n)
+            case .rejected(let rejection, let from):
+                NodeMetrics.marketRejections.increment()
+                logger.info("market input rejected", metadata: ["from": "\(from?.short ?? "self")", "reason": "\(rejection)"])
+            }
+        }
+    }
+
+    private func fire(_ timer: Market.Timer) async {
+        await perform(instance.timerFired(timer, now: NodeClock.unixMillis()))
+    }
+
+    private func send(_ bytes: [UInt8], to peer: NodeID) async {
+        guard let envelope = try? Envelope(decoding: bytes) else {
+            logger.error("market produced an undecodable envelope")
+            return
+        }
+        if peer == identity.publicKey {
+            Task { await self.receive(envelope, from: peer) }
+            return
+        }
+        guard let address = addresses[peer] else {
+            logger.info("no address for peer", metadata: ["peer": "\(peer.short)"])
+            return
+        }
+        do {
+            try await sessions.send(envelope, to: peer, host: address.host, port: Int(address.port))
+        } catch {
+            logger.info("send failed", metadata: ["peer": "\(peer.short)", "type": "\(envelope.type)", "error": "\(error)"])
+        }
+    }
+
+    private func runJob(_ spec: Market.JobSpec) {
+        journal.record(JobRecord(jobID: spec.key.jobID.hex, role: "provider", state: "running", requester: spec.key.requester.hex,
+                                 provider: identity.publicKey.hex, price: nil, latencyMs: nil, verification: "-", attempts: 0,
+                                 createdUnixMs: Int64(NodeClock.unixMillis())))
+        guard let engine else {
+            Task { await self.handle(.executionFailed(spec.key)) }
+            return
+        }
+        running[spec.key] = Task {
+            let started = NodeClock.unixMillis()
+            do {
+                let output = try await ExecutorBridge.run(spec, on: engine)
+                NodeMetrics.jobsServed.increment()
+                self.finishedRunning(spec.key, state: "completed", started: started)
+                await self.handle(.executionFinished(spec.key, output))
+            } catch {
+                self.finishedRunning(spec.key, state: "failed", started: started)
+                self.logger.warning("job failed on the executor", metadata: ["job": "\(spec.key)", "error": "\(error)"])
+                await self.handle(.executionFailed(spec.key))
+            }
+        }
+    }
+
+    private func finishedRunning(_ key: Market.JobKey, state: String, started: UInt64) {
+        running[key] = nil
+        journal.update(key.jobID.hex, role: "provider") {
+            $0.state = state
+            $0.latencyMs = Double(NodeClock.unixMillis() - started)
+        }
+    }
+
+    private func verify(_ spec: Market.VerificationSpec) {
+        journal.record(JobRecord(jobID: spec.ticket.hex, role: "validator", state: "checking", requester: "-", provider: nil,
+                                 price: nil, latencyMs: nil, verification: "pending", attempts: 0,
+                                 createdUnixMs: Int64(NodeClock.unixMillis())))
+        guard let engine else {
+            Task { await self.handle(.verificationFinished(ticket: spec.ticket, .fail(.invalidResult, position: 0))) }
+            return
+        }
+        Task {
+            let started = NodeClock.unixMillis()
+            let verdict = await ExecutorBridge.verify(spec, on: engine)
+            NodeMetrics.verifications.increment()
+            self.journalValidation(spec.ticket.hex, verdict: verdict, started: started)
+            await self.handle(.verificationFinished(ticket: spec.ticket, verdict))
+        }
+    }
+
+    private func journalValidation(_ id: String, verdict: Market.Attestation.Verdict, started: UInt64) {
+        journal.update(id, role: "validator") {
+            $0.state = "attested"
+            $0.verification = verdict.passed ? "pass" : "fail"
+            $0.latencyMs = Double(NodeClock.unixMillis() - started)
+        }
+    }
+
+    private func appendLedger(_ append: Market.LedgerAppend) {
+        guard let kind = Ledger.Kind(rawValue: append.kind.rawValue) else {
+            logger.error("market asked for an unknown ledger kind \(append.kind.rawValue)")
+            return
+        }
+        let ledger = self.ledger
+        Task {
+            do {
+                let entry = try await ledger.append(kind: kind, body: append.body)
+                NodeMetrics.ledgerAppends.increment()
+                let checkpoint = try await ledger.checkpoint()
+                let proof = try ledger.database.inclusionProof(seq: entry.seq, treeSize: checkpoint.checkpoint.size)
+                let entryProof = Market.EntryProof(entry: entry.encoded, checkpoint: checkpoint.note, proof: proof.wireBytes)
+                await self.handle(.ledgerAppended(append.ticket, entryProof))
+            } catch {
+                self.logger.error("ledger append failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func handle(_ event: Market.Event) async {
+        await perform(instance.handle(event, now: NodeClock.unixMillis()))
+    }
+
+    private func notify(_ n: Market.Notification) {
+        switch n {
+        case .jobCompleted(let id, let provider, let output, let credits, let verifiedBy):
+            NodeMetrics.jobsCompleted.increment()
+            let started = submittedAt.removeValue(forKey: id) ?? NodeClock.unixMillis()
+            let latency = Double(NodeClock.unixMillis() - started)
+            NodeMetrics.jobLatency.recordMilliseconds(Int64(latency))
+            let info = pendingJobs.removeValue(forKey: id)
+            let entry = resultEntries.removeValue(forKey: id)?[provider]
+            let verification = verifiedBy.isEmpty ? "proof-verified" : "attested-pass"
+            let attempts = instance.jobAttempts(id)
+            journal.update(id.hex, role: "requester") {
+                $0.state = "paid"; $0.provider = provider.hex; $0.price = credits; $0.latencyMs = latency
+                $0.verification = verification; $0.attempts = attempts
+            }
+            let tokens = output.tokens.count
+            waiting.removeValue(forKey: id)?.resume(returning: CompletedJob(
+                jobID: id.hex, text: String(decoding: output.text, as: UTF8.self), completionTokens: tokens,
+                promptTokens: info?.promptTokens ?? 0, finishReason: tokens >= (info?.maxTokens ?? .max) ? "length" : "stop",
+                model: info?.model ?? "", provider: provider.hex, price: credits, ledgerEntry: entry?.hash.hex ?? "",
+                ledgerSeq: entry?.seq ?? 0, verification: verification, attempts: attempts))
+        case .jobFailed(let id, let reason):
+            NodeMetrics.jobsFailed.increment()
+            cleanUp(id, state: "failed: \(reason.rawValue)")
+            waiting.removeValue(forKey: id)?.resume(throwing: NodeError(.job, "job \(id) failed: \(reason.rawValue)"))
+        case .jobCancelled(let id):
+            cleanUp(id, state: "cancelled")
+            waiting.removeValue(forKey: id)?.resume(throwing: NodeError(.job, "job \(id) was cancelled"))
+        case .providerCaught(let provider, let job, let validator):
+            logger.warning("a validator caught a provider returning a wrong result",
+                           metadata: ["provider": "\(provider.short)", "job": "\(job)", "validator": "\(validator.short)"])
+        }
+    }
+
+    private func cleanUp(_ id: Market.JobID, state: String) {
+        submittedAt[id] = nil
+        pendingJobs[id] = nil
+        resultEntries[id] = nil
+        journal.update(id.hex, role: "requester") { $0.state = state }
+    }
+
+    /// Cancels every job this node is waiting for (shutdown).
+    func cancelAll() async {
+        for id in waiting.keys.sorted() {
+            await perform(instance.cancel(id, now: NodeClock.unixMillis()))
+        }
+    }
+}

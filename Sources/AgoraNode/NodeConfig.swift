@@ -1,0 +1,118 @@
+import Foundation
+
+/// A node's configuration. Every field has a default; the config file in the data
+/// directory (`config.json`) overrides the defaults, and command-line flags override the file.
+public struct NodeConfig: Codable, Sendable, Equatable {
+    /// Address to bind and to advertise to peers.
+    public var host: String = "127.0.0.1"
+    /// Port for gossip datagrams (UDP) and peer sessions (TCP); the same number serves both, as in memberlist.
+    public var port: Int = 7700
+    /// Port of the HTTP API (OpenAI-compatible, node API, metrics, dashboard); 0 disables it.
+    public var httpPort: Int = 8700
+    /// Addresses (`host:port`) of nodes to join through.
+    public var bootstrap: [String] = []
+    /// GGUF model to serve; empty means the bootstrap's default model (`$AGORA_MODEL`).
+    public var modelPath: String = ""
+    /// Threads llama.cpp uses (0: one per core).
+    public var threads: Int = 0
+    /// Parallel job slots that decode together in one batch.
+    public var slots: Int = 4
+    /// Jobs that may wait for a slot before new ones are refused.
+    public var queueLimit: Int = 16
+    /// Asking price, in credits per 1,000 tokens.
+    public var pricePer1kTokens: UInt64 = 10
+    /// Share of results this node re-checks as a validator when it is asked to spot-check (0…1).
+    public var spotCheckRate: Double = 0.1
+    /// Whether this node serves jobs (false: requester and validator only).
+    public var serve: Bool = true
+    /// Validators that re-check each job this node requests before it is paid (0: the
+    /// ledger proof only).
+    public var verificationLevel: UInt8 = 1
+
+    /// The defaults.
+    public init() {}
+
+    /// Reads `config.json` from `dataDirectory` if present; defaults otherwise.
+    public static func load(from dataDirectory: DataDirectory) throws(NodeError) -> NodeConfig {
+        let path = dataDirectory.configPath
+        guard FileManager.default.fileExists(atPath: path) else { return NodeConfig() }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw NodeError(.configuration, "cannot read \(path)")
+        }
+        do {
+            return try JSONDecoder().decode(NodeConfig.self, from: data)
+        } catch {
+            throw NodeError(.configuration, "invalid configuration file \(path): \(error)")
+        }
+    }
+
+    /// Writes this configuration to `config.json` in `dataDirectory`.
+    public func save(to dataDirectory: DataDirectory) throws(NodeError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            try encoder.encode(self).write(to: URL(fileURLWithPath: dataDirectory.configPath), options: .atomic)
+        } catch {
+            throw NodeError(.configuration, "cannot write \(dataDirectory.configPath): \(error)")
+        }
+    }
+
+    /// Checks ranges; throws `configuration` naming the bad field.
+    public func validate() throws(NodeError) {
+        guard (1...65535).contains(port) else { throw NodeError(.configuration, "port \(port) is out of range 1…65535") }
+        guard (0...65535).contains(httpPort) else { throw NodeError(.configuration, "http port \(httpPort) is out of range") }
+        guard (0...256).contains(threads) else { throw NodeError(.configuration, "threads \(threads) is out of range 0…256") }
+        guard (1...64).contains(slots) else { throw NodeError(.configuration, "slots \(slots) is out of range 1…64") }
+        guard (0...10_000).contains(queueLimit) else { throw NodeError(.configuration, "queue limit \(queueLimit) is out of range") }
+        guard (0...1).contains(spotCheckRate) else { throw NodeError(.configuration, "spot-check rate \(spotCheckRate) is not in 0…1") }
+        guard verificationLevel <= 4 else { throw NodeError(.configuration, "verification level \(verificationLevel) is out of range 0…4") }
+        for b in bootstrap where Self.parseAddress(b) == nil {
+            throw NodeError(.configuration, "bootstrap address \"\(b)\" is not host:port")
+        }
+    }
+
+    /// Splits `host:port`.
+    public static func parseAddress(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (1...65535).contains(port) else { return nil }
+        let host = String(text[..<colon])
+        guard !host.isEmpty else { return nil }
+        return (host, port)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case host, port, httpPort, bootstrap, modelPath, threads, slots, queueLimit, pricePer1kTokens, spotCheckRate, serve
+        case verificationLevel
+    }
+
+    /// Decodes leniently: missing keys keep their defaults; unknown keys are an error.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+            .filter { CodingKeys(stringValue: $0) == nil }
+        if let first = unknown.sorted().first {
+            throw DecodingError.dataCorruptedError(forKey: AnyKey(stringValue: first), in: try decoder.container(keyedBy: AnyKey.self),
+                                                   debugDescription: "unknown configuration key \"\(first)\"")
+        }
+        let d = NodeConfig()
+        host = try c.decodeIfPresent(String.self, forKey: .host) ?? d.host
+        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? d.port
+        httpPort = try c.decodeIfPresent(Int.self, forKey: .httpPort) ?? d.httpPort
+        bootstrap = try c.decodeIfPresent([String].self, forKey: .bootstrap) ?? d.bootstrap
+        modelPath = try c.decodeIfPresent(String.self, forKey: .modelPath) ?? d.modelPath
+        threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
+        slots = try c.decodeIfPresent(Int.self, forKey: .slots) ?? d.slots
+        queueLimit = try c.decodeIfPresent(Int.self, forKey: .queueLimit) ?? d.queueLimit
+        pricePer1kTokens = try c.decodeIfPresent(UInt64.self, forKey: .pricePer1kTokens) ?? d.pricePer1kTokens
+        spotCheckRate = try c.decodeIfPresent(Double.self, forKey: .spotCheckRate) ?? d.spotCheckRate
+        serve = try c.decodeIfPresent(Bool.self, forKey: .serve) ?? d.serve
+        verificationLevel = try c.decodeIfPresent(UInt8.self, forKey: .verificationLevel) ?? d.verificationLevel
+    }
+}
+
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

@@ -1,0 +1,31 @@
+/// An error starting or running a node: what failed and what to do about it.
+public struct NodeError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is.
+    public enum Code: String, Sendable {
+        /// The data directory cannot be created, read or locked.
+        case dataDirectory
+        /// Another node already uses this data directory.
+        case dataDirectoryInUse
+        /// The configuration file or a flag is invalid.
+        case configuration
+        /// A port is already in use or cannot be bound.
+        case portInUse
+        /// The model cannot be loaded.
+        case model
+        /// A job could not be served.
+        case job
+    }
+
+    /// What kind of failure this is.
+    public let code: Code
+    /// The file, port or value involved, and the fix.
+    public let context: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ context: String) {
+        self.code = code
+        self.context = context
+    }
+
+    public var description: String { context }
+}

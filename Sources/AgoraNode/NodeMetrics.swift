@@ -1,0 +1,15 @@
+import Metrics
+
+/// The node's own metrics (swift-metrics; `/metrics` exports them in Prometheus format).
+enum NodeMetrics {
+    static let gossipDropped = Counter(label: "agora_gossip_dropped_total")
+    static let sessionErrors = Counter(label: "agora_session_errors_total")
+    static let jobsSubmitted = Counter(label: "agora_jobs_submitted_total")
+    static let jobsCompleted = Counter(label: "agora_jobs_completed_total")
+    static let jobsFailed = Counter(label: "agora_jobs_failed_total")
+    static let jobsServed = Counter(label: "agora_jobs_served_total")
+    static let marketRejections = Counter(label: "agora_market_rejections_total")
+    static let verifications = Counter(label: "agora_verifications_total")
+    static let ledgerAppends = Counter(label: "agora_ledger_appends_total")
+    static let jobLatency = Timer(label: "agora_job_latency_seconds")
+}

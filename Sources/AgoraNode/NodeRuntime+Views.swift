@@ -1,0 +1,79 @@
+import AgoraCrypto
+import AgoraGossip
+import AgoraLedger
+import AgoraLedgerStore
+
+/// A member as the node API shows it.
+public struct PeerSummary: Sendable {
+    public struct Model: Sendable { public var name: String; public var id: String; public var contextLength: Int }
+    public var nodeID: String
+    public var address: String
+    public var state: String
+    public var incarnation: UInt64
+    public var models: [Model]
+    public var prefill: Double
+    public var decode: Double
+    public var price: UInt64
+    public var queueDepth: Int
+    public var reputation: Double
+    public var isSelf: Bool
+}
+
+extension NodeRuntime {
+    /// Names of the models this node serves.
+    public var modelNames: [String] { engine.map { [$0.model.name] } ?? [] }
+
+    /// This node and every member it knows, with their records.
+    public func peerViews() async -> [PeerSummary] {
+        let selfRecord = await gossip.record
+        let members = await gossip.members
+        var out = [summary(selfRecord, state: "alive", incarnation: selfRecord.incarnation, isSelf: true,
+                           reputation: await market.reputation(of: nodeID))]
+        for m in members {
+            out.append(summary(m.record, state: "\(m.status)", incarnation: m.incarnation, isSelf: false,
+                               reputation: await market.reputation(of: m.nodeID)))
+        }
+        return out
+    }
+
+    private func summary(_ r: Gossip.PeerRecord, state: String, incarnation: UInt64, isSelf: Bool, reputation: Double) -> PeerSummary {
+        let models = r.capabilities.models
+        return PeerSummary(
+            nodeID: r.nodeID.hex, address: "\(r.address)", state: state, incarnation: incarnation,
+            models: models.map { .init(name: $0.name, id: $0.modelID.hex, contextLength: Int($0.contextLength)) },
+            prefill: Double(models.first?.prefillMilliTokensPerSecond ?? 0) / 1000,
+            decode: Double(models.first?.decodeMilliTokensPerSecond ?? 0) / 1000,
+            price: models.map(\.pricePer1kTokens).min() ?? 0, queueDepth: Int(r.capabilities.queueDepth),
+            reputation: reputation, isSelf: isSelf)
+    }
+
+    /// Models the network serves.
+    public func servedModels() async -> [(id: String, name: String, contextLength: Int, providers: Int)] {
+        let peers = await peerViews().filter { $0.state == "alive" }
+        var seen: [String: (name: String, ctx: Int, n: Int)] = [:]
+        for p in peers { for m in p.models { seen[m.id, default: (m.name, m.contextLength, 0)].n += 1 } }
+        return seen.keys.sorted().compactMap { id in seen[id].map { (id, $0.name, $0.ctx, $0.n) } }
+    }
+
+    /// Jobs this node took part in, newest first.
+    public func jobRecords() async -> [JobRecord] { await market.journal.records }
+
+    /// Entries acknowledged in this node's ledger.
+    public func ledgerSize() async -> UInt64 { await ledger.count }
+
+    /// This node's credit balance.
+    public func balance() async -> Int64 { await market.balance }
+
+    /// The latest signed checkpoint.
+    public func latestCheckpoint() async -> Ledger.SignedCheckpoint? { await ledger.latestCheckpoint }
+
+    /// Entries from the ledger.
+    public func ledgerEntries(from: UInt64, limit: Int) throws -> [Ledger.Entry] {
+        try ledger.database.entries(from: from, limit: limit)
+    }
+
+    /// An inclusion proof of entry `seq` in the tree of size `treeSize`.
+    public func inclusionProof(seq: UInt64, treeSize: UInt64) throws -> Ledger.InclusionProof {
+        try ledger.database.inclusionProof(seq: seq, treeSize: treeSize)
+    }
+}

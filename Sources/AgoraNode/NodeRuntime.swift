@@ -1,0 +1,178 @@
+import AgoraCrypto
+import AgoraExecutor
+import AgoraGossip
+import AgoraLedger
+import AgoraLedgerStore
+import AgoraMarket
+import AgoraNet
+import AgoraWire
+import Foundation
+import Logging
+
+/// One running node: identity, ledger, executor, gossip and market shells over real
+/// sockets. `start` brings it up; `shutdown` leaves the cluster and closes everything in
+/// reverse order, with every acknowledged ledger entry already durable.
+public final class NodeRuntime: Sendable {
+    /// The node's identity (its public key is the node id).
+    public let identity: Identity
+    /// Its configuration.
+    public let config: NodeConfig
+    /// When it started.
+    public let startedAt: Date
+    let ledger: LedgerStore
+    let engine: LlamaEngine?
+    let sessions: SessionPool
+    let transport: DatagramTransport
+    let gossip: GossipShell
+    let market: MarketShell
+    let logger: Logger
+
+    /// The node id.
+    public var nodeID: NodeID { identity.publicKey }
+    /// The advertised address.
+    public var address: String { "\(config.host):\(config.port)" }
+
+    private init(identity: Identity, config: NodeConfig, ledger: LedgerStore, engine: LlamaEngine?, sessions: SessionPool,
+                 transport: DatagramTransport, gossip: GossipShell, market: MarketShell, logger: Logger) {
+        self.identity = identity
+        self.config = config
+        self.startedAt = Date()
+        self.ledger = ledger
+        self.engine = engine
+        self.sessions = sessions
+        self.transport = transport
+        self.gossip = gossip
+        self.market = market
+        self.logger = logger
+    }
+
+    /// Opens the data directory's identity and ledger, loads the model (if serving), binds
+    /// the gossip and session ports and joins the bootstrap peers.
+    public static func start(dataDirectory: DataDirectory, config: NodeConfig, logger: Logger) async throws -> NodeRuntime {
+        let identity: Identity
+        do { identity = try IdentityFile.load(from: dataDirectory.identityPath) } catch {
+            throw NodeError(.dataDirectory, "\(error). Run `agora init --data-dir \(dataDirectory.path)` first.")
+        }
+        let ledger: LedgerStore
+        do { ledger = try LedgerStore.open(path: dataDirectory.ledgerPath, identity: identity) } catch {
+            throw NodeError(.dataDirectory, "cannot open the ledger: \(error)")
+        }
+        let sessions = SessionPool(identity: identity, logger: logger)
+        let transport: DatagramTransport
+        do { transport = try await DatagramTransport.bind(host: config.host, port: config.port) } catch {
+            await ledger.close()
+            throw NodeError(.portInUse, "port \(config.host):\(config.port) (UDP, gossip) is in use or cannot be bound: \(error)")
+        }
+        do {
+            _ = try await sessions.listen(host: config.host, port: config.port)
+        } catch {
+            await transport.close()
+            await ledger.close()
+            throw error
+        }
+        var engine: LlamaEngine?
+        if config.serve {
+            var ec = EngineConfiguration()
+            if !config.modelPath.isEmpty { ec.modelPath = config.modelPath }
+            if config.threads > 0 { ec.threads = config.threads }
+            ec.slots = config.slots
+            ec.queueCapacity = config.queueLimit
+            do { engine = try await LlamaEngine.load(ec) } catch {
+                await sessions.close()
+                await transport.close()
+                await ledger.close()
+                throw NodeError(.model, "cannot load the model \(ec.modelPath): \(error)")
+            }
+            if let e = engine {
+                logger.info("model loaded", metadata: [
+                    "model": "\(e.model.name)", "id": "\(e.model.id.prefix(16))",
+                    "prefill_tps": "\(Int(e.speed?.prefillTokensPerSecond ?? 0))",
+                    "decode_tps": "\(Int(e.speed?.decodeTokensPerSecond ?? 0))"])
+            }
+        }
+        let selfAddress = Gossip.Address(host: config.host, port: UInt16(config.port))
+        let gossip = try GossipShell(identity: identity, address: selfAddress,
+                                     capabilities: capabilities(engine: engine, config: config, queue: 0),
+                                     transport: transport, sessions: sessions, logger: logger)
+        var settings = Market.Settings()
+        settings.spotCheckRate = config.spotCheckRate
+        if let engine, let id = try? Digest(bytes: Hex.decode(engine.model.id)) {
+            settings.provider = Market.ProviderProfile(
+                models: [id], pricePer1k: config.pricePer1kTokens,
+                prefillTokensPerSecond: engine.speed?.prefillTokensPerSecond ?? 100,
+                decodeTokensPerSecond: engine.speed?.decodeTokensPerSecond ?? 20,
+                maxQueue: config.slots + config.queueLimit)
+        }
+        let market = MarketShell(identity: identity, engine: engine, ledger: ledger, sessions: sessions, settings: settings,
+                                 logger: logger)
+        let node = NodeRuntime(identity: identity, config: config, ledger: ledger, engine: engine, sessions: sessions,
+                               transport: transport, gossip: gossip, market: market, logger: logger)
+        await sessions.setRouter { envelope, session in await node.route(envelope, session: session) }
+        await gossip.onMembershipChange { [market, gossip] members in
+            await market.updateMembers(members, selfRecord: await gossip.record)
+        }
+        await market.updateMembers([], selfRecord: await gossip.record)
+        Task { await gossip.receiveDatagrams() }
+        let bootstrap = config.bootstrap.compactMap(NodeConfig.parseAddress).map {
+            Gossip.Address(host: $0.host, port: UInt16($0.port))
+        }
+        await gossip.join(bootstrap)
+        logger.info("node started", metadata: ["node": "\(identity.publicKey.hex)", "address": "\(selfAddress)",
+                                                "bootstrap": "\(config.bootstrap)"])
+        return node
+    }
+
+    static func capabilities(engine: LlamaEngine?, config: NodeConfig, queue: Int) -> Gossip.Capabilities {
+        guard let engine, let id = try? Digest(bytes: Hex.decode(engine.model.id)) else {
+            return Gossip.Capabilities(models: [], queueDepth: UInt32(queue))
+        }
+        let offer = Gossip.ModelOffer(
+            modelID: id, name: engine.model.name, contextLength: UInt32(engine.model.contextLength),
+            prefillMilliTokensPerSecond: UInt64((engine.speed?.prefillTokensPerSecond ?? 0) * 1000),
+            decodeMilliTokensPerSecond: UInt64((engine.speed?.decodeTokensPerSecond ?? 0) * 1000),
+            pricePer1kTokens: config.pricePer1kTokens)
+        return Gossip.Capabilities(models: [offer], queueDepth: UInt32(queue))
+    }
+
+    /// Dispatches an envelope from a session: push-pull to gossip, the rest to the market.
+    func route(_ envelope: Envelope, session: Session) async {
+        switch envelope.type {
+        case .pushPull:
+            let from = session.remoteAddress.map { Gossip.Address(host: $0.host, port: UInt16(clamping: $0.port)) }
+                ?? Gossip.Address(host: "0.0.0.0", port: 0)
+            if let reply = await gossip.receivePushPull(envelope.payload, from: from) {
+                try? await session.send(Envelope(type: .pushPull, payload: reply))
+            }
+        case .jobRequest, .bid, .award, .result, .cancel, .verifyRequest, .attestation, .decline:
+            await market.receive(envelope, from: session.remoteNodeID)
+        default:
+            NodeMetrics.sessionErrors.increment()
+            logger.debug("unexpected message type on a session", metadata: ["type": "\(envelope.type)",
+                                                                           "peer": "\(session.remoteNodeID.short)"])
+        }
+    }
+
+    /// Submits a job to the network and waits for its verified result.
+    public func submit(_ job: NodeJob) async throws -> CompletedJob {
+        var promptTokens = 0
+        if let engine, let tokens = try? engine.promptTokens(job.prompt) { promptTokens = tokens.count }
+        if promptTokens == 0 { promptTokens = max(1, ExecutorBridge.promptBytes(job.prompt).count / 4) }
+        if let engine, promptTokens + job.parameters.maxTokens > engine.model.contextLength {
+            throw NodeError(.job, "prompt (\(promptTokens) tokens) plus max_tokens (\(job.parameters.maxTokens)) exceed the context of \(engine.model.contextLength) tokens")
+        }
+        return try await market.submit(job, promptTokens: promptTokens, maxPricePer1k: 1_000)
+    }
+
+    /// Leaves the cluster, lets running jobs finish their ledger writes, then closes sessions,
+    /// sockets, the engine and the ledger (folding its WAL).
+    public func shutdown() async {
+        logger.info("shutting down")
+        await market.cancelAll()
+        await gossip.leave()
+        await sessions.close()
+        await transport.close()
+        engine?.shutdown()
+        await ledger.close()
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// Options shared by commands that talk to a running node's HTTP API.
+struct APIOptions: ParsableArguments {
+    @Option(name: .long, help: "The node's HTTP API address.")
+    var api: String = "http://127.0.0.1:8700"
+
+    @Flag(name: .long, help: "Print machine-readable JSON.")
+    var json = false
+
+    var client: NodeAPIClient { NodeAPIClient(base: api) }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Issue [5/5], bad input: malformed JSON, unknown model, oversize prompt, out-of-range
+/// parameters and unknown fields give OpenAI-shaped 4xx answers and the node keeps serving;
+/// a second node on a used port or data directory fails with a clear message.
+@Suite(.serialized) struct APIBadInputTests {
+    struct Case: Sendable, CustomStringConvertible {
+        let name: String
+        let body: Data
+        let status: Int
+        var description: String { name }
+    }
+
+    static func json(_ object: [String: Any]) -> Data { (try? JSONSerialization.data(withJSONObject: object)) ?? Data() }
+    static var user: [[String: Any]] { [["role": "user", "content": "hi"]] }
+
+    static let cases: [Case] = [
+        Case(name: "malformed JSON", body: Data("{\"messages\": [".utf8), status: 400),
+        Case(name: "not an object", body: Data("[1,2,3]".utf8), status: 400),
+        Case(name: "missing messages", body: json(["max_tokens": 4]), status: 400),
+        Case(name: "unknown field", body: json(["messages": user, "frobnicate": true]), status: 400),
+        Case(name: "max_tokens 0", body: json(["messages": user, "max_tokens": 0]), status: 400),
+        Case(name: "max_tokens huge", body: json(["messages": user, "max_tokens": 10_000_000]), status: 400),
+        Case(name: "temperature out of range", body: json(["messages": user, "temperature": 9.5]), status: 400),
+        Case(name: "bad role", body: json(["messages": [["role": "wizard", "content": "x"]]]), status: 400),
+        Case(name: "n = 3", body: json(["messages": user, "n": 3]), status: 400),
+        Case(name: "oversize prompt", body: json(["messages": [["role": "user", "content": String(repeating: "a", count: 70_000)]]]), status: 400),
+        Case(name: "body over 1 MiB", body: Data(repeating: 0x20, count: 1_100_000), status: 413),
+        Case(name: "unknown model", body: json(["messages": user, "model": "gpt-17-ultra", "max_tokens": 4]), status: 404),
+    ]
+
+    @Test func badRequestsGetOpenAIErrorsAndTheNodeKeepsServing() async throws {
+        let cluster = try TestCluster()
+        // Two nodes: a requester does not award its own job, so a valid request needs a peer.
+        try cluster.start(serving: [true, true], verificationLevel: 0)
+        try await cluster.waitConverged(expected: 2)
+        let node = cluster.nodes[0]
+        for c in Self.cases {
+            var r = URLRequest(url: URL(string: node.api + "/v1/chat/completions")!)
+            r.httpMethod = "POST"
+            r.httpBody = c.body
+            r.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            let (data, response) = try await URLSession.shared.data(for: r)
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            #expect(status == c.status, "\(c.name): got \(status) \(String(decoding: data.prefix(300), as: UTF8.self))")
+            let body = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            let error = body?["error"] as? [String: Any]
+            #expect(error?["message"] is String, "\(c.name): no OpenAI error object in \(String(decoding: data.prefix(300), as: UTF8.self))")
+            #expect(error?["type"] is String, "\(c.name)")
+        }
+        // Still serving: a valid request succeeds.
+        let (status, data) = try await cluster.post(node, "/v1/chat/completions", json: ["messages": Self.user, "max_tokens": 4])
+        #expect(status == 200, "\(String(decoding: data, as: UTF8.self))")
+
+        // A second node on the same data directory, and one on a used port, fail clearly.
+        let sameDir = try cluster.run([cluster.agora, "node", "--data-dir", node.dir, "--port", "\(node.port + 50)",
+                                       "--http-port", "0"])
+        #expect(sameDir.status != 0)
+        #expect(sameDir.output.contains("already running"), "\(sameDir.output)")
+        let other = cluster.root + "/other"
+        _ = try cluster.run([cluster.agora, "init", "--data-dir", other])
+        let usedPort = try cluster.run([cluster.agora, "node", "--data-dir", other, "--port", "\(node.port)", "--http-port", "0"])
+        #expect(usedPort.status != 0)
+        #expect(usedPort.output.contains("\(node.port)") && usedPort.output.lowercased().contains("in use"), "\(usedPort.output)")
+        _ = await cluster.stopAll()
+    }
+}

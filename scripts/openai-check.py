@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Exercise a node's API with the official `openai` client: models, chat, completions, streaming.
+
+Usage: openai-check.py [BASE_URL]   (default http://127.0.0.1:8710/v1)
+Exits non-zero on the first failure.
+"""
+import sys
+from openai import OpenAI
+
+base = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8710/v1"
+client = OpenAI(base_url=base, api_key="unused")
+
+models = client.models.list()
+names = [m.id for m in models.data]
+assert names, "no models listed"
+print("models:", names)
+
+chat = client.chat.completions.create(model=names[0], max_tokens=16,
+                                      messages=[{"role": "user", "content": "Say hello in one sentence."}])
+text = chat.choices[0].message.content
+assert text, "empty chat answer"
+agora = chat.model_extra["agora"]
+print("chat:", repr(text), "provider", agora["provider"][:8], agora["verification"])
+
+comp = client.completions.create(model=names[0], prompt="The capital of France is", max_tokens=8)
+assert comp.choices[0].text, "empty completion"
+print("completion:", repr(comp.choices[0].text))
+
+pieces = []
+for chunk in client.chat.completions.create(model=names[0], max_tokens=12, stream=True,
+                                            messages=[{"role": "user", "content": "Count to three."}]):
+    if chunk.choices and chunk.choices[0].delta.content:
+        pieces.append(chunk.choices[0].delta.content)
+assert "".join(pieces), "empty stream"
+print("stream:", repr("".join(pieces)))
+
+try:
+    client.chat.completions.create(model=names[0], max_tokens=0, messages=[{"role": "user", "content": "x"}])
+    raise SystemExit("max_tokens=0 was accepted")
+except Exception as e:  # openai.BadRequestError
+    assert getattr(e, "status_code", None) == 400, e
+    print("bad request rejected:", e.status_code)
+print("openai client: all checks passed")
