@@ -225,6 +225,10 @@ extension Gossip.Instance {
             out.append(.send(Gossip.Datagram(messages: [.pingRequest(seq: seq, target: target.nodeID, address: target.address,
                                                                        wantsNack: false)], updates: [claim]), to: h.address))
         }
+        if settings.streamPing {
+            counters.streamPings += 1
+            out.append(.streamPing(seq: seq, target: target.nodeID, to: target.address))
+        }
         out.append(.schedule(.suspicion(target.nodeID), at: now + settings.indirectWindow))
     }
 
