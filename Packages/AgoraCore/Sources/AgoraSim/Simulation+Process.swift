@@ -87,6 +87,7 @@ extension Sim.Simulation {
                 traffic[i].streamBytesSent += size
                 guard deliverable(from: i, to: to) else { continue }
                 traffic[to].streamBytesReceived += size
+                if config.network.streamPingLoss > 0, rng.unit() < config.network.streamPingLoss { continue }
                 let t = now + Int64(Double(latency()) * config.network.streamLatencyFactor)
                 push(Sim.Event(time: t, seq: 0, payload: .streamPing(seq: seq, target: target, fromAddress: addresses[i], to: to)))
             case .replyStreamPing(let seq, let address):
