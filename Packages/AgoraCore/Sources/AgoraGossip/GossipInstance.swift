@@ -23,7 +23,7 @@ extension Gossip {
     /// | input | reaction |
     /// |---|---|
     /// | `onTimeout(.probe)` | ping the round's target (ring schedule); schedule `.probeTimeout` |
-    /// | `onTimeout(.probeTimeout)` | no ack yet: ping-request through k helpers and a `.streamPing`; schedule `.indirectDeadline` |
+    /// | `onTimeout(.probeTimeout)` | no ack yet: ping-request through k helpers, a second direct ping and a `.streamPing`; schedule `.indirectDeadline` |
     /// | `onTimeout(.indirectDeadline)` | still no ack: suspect the target, adjust local health |
     /// | `onTimeout(.suspicion)` | last-chance probe (direct, k helpers, `.streamPing`), then `dead` |
     /// | `onTimeout(.gossip)` | send queued updates to 3 random members |

@@ -28,6 +28,9 @@ extension Gossip {
         /// dead only if that probe fails too. Catches members whose refutation this node
         /// missed. Not part of memberlist; off when `lifeguard` is off.
         public var finalProbe = true
+        /// When the direct ack is late, ping the target directly once more (same sequence
+        /// number) alongside the indirect probes: a second chance for a lost ping or ack.
+        public var directRetry = true
         /// When the direct ack is late, also ping the target over a stream (TCP) session in
         /// parallel with the indirect probes (`Directive.streamPing`; memberlist's TCP fallback
         /// ping), and do the same in the last-chance probe. A reliable transport survives

@@ -3,7 +3,7 @@
 //
 //   agora-sim <scenario> [--nodes N] [--seed S] [--seconds T] [--loss P] [--trials K]
 //                        [--cycles C] [--no-lifeguard] [--random-probes] [--ed25519] [--debug]
-//                        [--no-stream-ping] [--stream-loss P] [--no-stale-answers] [--helpers K]
+//                        [--no-stream-ping] [--stream-loss P] [--no-stale-answers] [--no-direct-retry] [--helpers K]
 //                        [--min-suspicion S] [--coverage C]
 //
 // scenarios: crash, disseminate, false-positives, traffic, partitions, speed, determinism
@@ -31,6 +31,7 @@ struct Options {
     var coverage = 0.9999
     var streamPing = true
     var staleAnswers = true
+    var directRetry = true
     var helpers: Int?
     var streamLoss = 0.0
     var minSuspicion: Double?
@@ -52,6 +53,7 @@ struct Options {
             case "--coverage": coverage = Double(value()) ?? coverage
             case "--no-stream-ping": streamPing = false
             case "--no-stale-answers": staleAnswers = false
+            case "--no-direct-retry": directRetry = false
             case "--helpers": helpers = Int(value())
             case "--stream-loss": streamLoss = Double(value()) ?? streamLoss
             case "--min-suspicion": minSuspicion = Double(value())
@@ -72,6 +74,7 @@ struct Options {
         settings.alignedProbeSchedule = aligned
         settings.streamPing = streamPing
         settings.answerStaleClaims = staleAnswers
+        settings.directRetry = directRetry
         if let helpers { settings.indirectProbes = helpers }
         if let minSuspicion { settings.suspicionTimeout = .milliseconds(Int64(minSuspicion * 1000)) }
         var network = Sim.Network()
@@ -84,7 +87,7 @@ struct Options {
 
     var describe: String {
         "nodes=\(nodes) seed=\(seed) lifeguard=\(lifeguard) aligned=\(aligned) signatures=\(ed25519 ? "ed25519" : "trusted")"
-            + " stream-ping=\(streamPing) stream-loss=\(streamLoss) stale-answers=\(staleAnswers) helpers=\(helpers ?? 3)"
+            + " stream-ping=\(streamPing) stream-loss=\(streamLoss) stale-answers=\(staleAnswers) direct-retry=\(directRetry) helpers=\(helpers ?? 3)"
             + (minSuspicion.map { " min-suspicion=\($0)s" } ?? "")
     }
 }
