@@ -25,7 +25,7 @@ extension Gossip {
     /// | `onTimeout(.probe)` | ping the round's target (ring schedule); schedule `.probeTimeout` |
     /// | `onTimeout(.probeTimeout)` | no ack yet: ping-request through k helpers, a second direct ping and a `.streamPing`; schedule `.indirectDeadline` |
     /// | `onTimeout(.indirectDeadline)` | still no ack: suspect the target, adjust local health |
-    /// | `onTimeout(.suspicion)` | last-chance probe (direct, k helpers, `.streamPing`), then `dead` |
+    /// | `onTimeout(.suspicion)` | last-chance probe (direct, k helpers, `.streamPing`; again after 1 s if unanswered), then `dead` |
     /// | `onTimeout(.gossip)` | send queued updates to 3 random members |
     /// | `onTimeout(.pushPull)` / `.reconnect` | `.pushPull` with a random live / dead member |
     /// | `onDatagram` ping / ack / ping-request / nack | ack / mark the probe / relay / count the nack |

@@ -41,6 +41,12 @@ extension Gossip {
         /// record straight back to the sender, so a node that missed a refutation learns it
         /// before its suspicion runs out (helpers of a last-chance probe do this too).
         public var answerStaleClaims = true
+        /// Last-chance probes before `dead` (with `finalProbe`): an unanswered one is repeated
+        /// after `lastChanceBackoff`, up to this many in all, so that a member stalled through
+        /// the first (e.g. two stalls back to back) can still answer.
+        public var lastChanceProbes = 2
+        /// Wait between an unanswered last-chance probe's end and the next one.
+        public var lastChanceBackoff: Duration = .seconds(1)
         /// Probe targets follow a permutation shared by all members for each round (each
         /// member is probed about once per period), instead of independent random choices.
         public var alignedProbeSchedule = true

@@ -4,6 +4,7 @@
 //   agora-sim <scenario> [--nodes N] [--seed S] [--seconds T] [--loss P] [--trials K]
 //                        [--cycles C] [--no-lifeguard] [--random-probes] [--ed25519] [--debug]
 //                        [--no-stream-ping] [--stream-loss P] [--no-stale-answers] [--no-direct-retry] [--helpers K]
+//                        [--last-chance N]
 //                        [--min-suspicion S] [--coverage C]
 //
 // scenarios: crash, disseminate, false-positives, traffic, partitions, speed, determinism
@@ -32,6 +33,7 @@ struct Options {
     var streamPing = true
     var staleAnswers = true
     var directRetry = true
+    var lastChance: Int?
     var helpers: Int?
     var streamLoss = 0.0
     var minSuspicion: Double?
@@ -54,6 +56,7 @@ struct Options {
             case "--no-stream-ping": streamPing = false
             case "--no-stale-answers": staleAnswers = false
             case "--no-direct-retry": directRetry = false
+            case "--last-chance": lastChance = Int(value())
             case "--helpers": helpers = Int(value())
             case "--stream-loss": streamLoss = Double(value()) ?? streamLoss
             case "--min-suspicion": minSuspicion = Double(value())
@@ -76,6 +79,7 @@ struct Options {
         settings.answerStaleClaims = staleAnswers
         settings.directRetry = directRetry
         if let helpers { settings.indirectProbes = helpers }
+        if let lastChance { settings.lastChanceProbes = lastChance }
         if let minSuspicion { settings.suspicionTimeout = .milliseconds(Int64(minSuspicion * 1000)) }
         var network = Sim.Network()
         network.loss = loss ?? defaultLoss
@@ -88,6 +92,7 @@ struct Options {
     var describe: String {
         "nodes=\(nodes) seed=\(seed) lifeguard=\(lifeguard) aligned=\(aligned) signatures=\(ed25519 ? "ed25519" : "trusted")"
             + " stream-ping=\(streamPing) stream-loss=\(streamLoss) stale-answers=\(staleAnswers) direct-retry=\(directRetry) helpers=\(helpers ?? 3)"
+            + " last-chance=\(lastChance ?? 2)"
             + (minSuspicion.map { " min-suspicion=\($0)s" } ?? "")
     }
 }

@@ -100,11 +100,42 @@ struct StreamPingTests {
         #expect(after.timers.contains { $0.0 == .suspicion(x) && $0.1 == ms(12_500) })
     }
 
-    @Test func lastChanceProbeUnansweredEndsInDead() throws {
+    @Test func twoUnansweredLastChanceProbesEndInDead() throws {
         var nodes = try cluster(6)
         let x = nodes[1].id
         _ = try lastChance(&nodes)
-        let after = nodes[0].instance.onTimeout(.suspicion(x), now: ms(6500))
+        // The first goes unanswered: back off 1 s, then probe again.
+        let wait = nodes[0].instance.onTimeout(.suspicion(x), now: ms(6500))
+        #expect(wait.events.isEmpty && wait.sends.isEmpty)
+        #expect(wait.timers.contains { $0.0 == .suspicion(x) && $0.1 == ms(7500) })
+        #expect(nodes[0].instance.onTimeout(.suspicion(x), now: ms(7000)).sends.isEmpty)   // early: still backing off
+        let second = nodes[0].instance.onTimeout(.suspicion(x), now: ms(7500))
+        #expect(second.sends(to: nodes[1].address).contains { $0.messages.contains { if case .ping = $0 { true } else { false } } })
+        #expect(streamPings(second).count == 1)
+        let after = nodes[0].instance.onTimeout(.suspicion(x), now: ms(8000))
         #expect(after.events == [.dead(x, incarnation: 1)])
+    }
+
+    @Test func secondLastChanceProbeAnsweredRestartsTheSuspicion() throws {
+        var nodes = try cluster(6)
+        let x = nodes[1].id
+        _ = try lastChance(&nodes)
+        _ = nodes[0].instance.onTimeout(.suspicion(x), now: ms(6500))
+        let second = nodes[0].instance.onTimeout(.suspicion(x), now: ms(7500))
+        let seq = try #require(streamPings(second).first?.0)
+        _ = nodes[0].instance.onStreamAck(seq: seq, now: ms(7600))
+        let after = nodes[0].instance.onTimeout(.suspicion(x), now: ms(8000))
+        #expect(after.events.isEmpty)
+        #expect(nodes[0].instance.member(x)?.status == .suspect)
+        #expect(after.timers.contains { $0.0 == .suspicion(x) && $0.1 == ms(14_000) })
+    }
+
+    @Test func oneLastChanceProbeWhenSoConfigured() throws {
+        var s = Gossip.Settings()
+        s.lastChanceProbes = 1
+        var nodes = try cluster(6, settings: s)
+        let x = nodes[1].id
+        _ = try lastChance(&nodes)
+        #expect(nodes[0].instance.onTimeout(.suspicion(x), now: ms(6500)).events == [.dead(x, incarnation: 1)])
     }
 }
