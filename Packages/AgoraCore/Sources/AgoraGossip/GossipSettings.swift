@@ -25,7 +25,7 @@ extension Gossip {
         public var suspicionConfirmations = 3
         /// When a suspicion runs out, probe the member once more directly (carrying the
         /// suspicion, so a live member refutes or re-sends its newer record) and declare it
-        /// dead only if that probe fails too. Catches members whose refutation this node
+        /// dead only if that probe fails too (`lastChanceProbes` times). Catches members whose refutation this node
         /// missed. Not part of memberlist; off when `lifeguard` is off.
         public var finalProbe = true
         /// When the direct ack is late, ping the target directly once more (same sequence
