@@ -11,6 +11,14 @@ extension Gossip {
         case pushPull(PushPull, to: Address)
         /// Answer a received push-pull with this state on the session it came on.
         case replyPushPull(PushPull, to: Address)
+        /// Stream ping (memberlist's TCP fallback probe, `Settings.streamPing`): open a stream
+        /// (TCP) session to `address`, send `Message.ping(seq:target:)` and read one reply; if it
+        /// is `Message.ack(seq)`, call `onStreamAck(seq:now:)`. On failure, or no reply within
+        /// the probe's indirect window, do nothing (the probe simply gets no ack this way).
+        /// The receiving shell hands the ping to `onStreamPing(seq:target:from:now:)`.
+        case streamPing(seq: UInt64, target: NodeID, to: Address)
+        /// Answer a ping received on a stream session with `Message.ack(seq)` on that session.
+        case replyStreamPing(seq: UInt64, to: Address)
         /// Call `onTimeout(timer, now:)` at `at` (or as soon as possible after). A timer may be
         /// scheduled again with another deadline; fire every one: the instance ignores stale ones.
         case schedule(Timer, at: Instant)
@@ -88,10 +96,16 @@ extension Gossip {
         public var probes = 0
         /// Probes that ended without an ack (the target became suspect).
         public var failedProbes = 0
+        /// Stream pings sent (probes and last-chance probes whose direct ack was late).
+        public var streamPings = 0
+        /// Probes and last-chance probes first acked by a stream ping.
+        public var streamAcks = 0
         /// Members this node declared dead when their suspicion ran out.
         public var declaredDead = 0
         /// Suspicions about this node that it refuted.
         public var refutations = 0
+        /// Datagrams sent to answer stale suspect/dead claims with the newer record.
+        public var staleClaimsAnswered = 0
         /// Datagrams built.
         public var datagramsSent = 0
         /// Update transmissions (piggybacked or gossiped).

@@ -76,6 +76,14 @@ extension Gossip.Instance {
         }
         p.expectedNacks = settings.lifeguard ? helpers.count : 0
         probe = p
+        if settings.streamPing {
+            counters.streamPings += 1
+            out.append(.streamPing(seq: seq, target: p.target, to: target.address))
+        }
+        if settings.directRetry {
+            send([.ping(seq: seq, target: p.target)], to: target.address,
+                 first: target.status == .suspect ? target.nodeID : nil, into: &out)
+        }
         let end = p.start.nanoseconds + scaled(settings.indirectWindow)
         out.append(.schedule(.indirectDeadline(seq: seq), at: Gossip.Instant(nanoseconds: max(end, now.nanoseconds))))
     }

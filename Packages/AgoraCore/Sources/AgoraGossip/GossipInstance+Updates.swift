@@ -166,25 +166,34 @@ extension Gossip.Instance {
         for r in records { _ = applyRecord(r, now: now, viaPushPull: true, into: &out) }
     }
 
-    /// A suspicion timer fired: declare the member dead if it is still suspect at its deadline.
+    /// A suspicion timer fired: at the deadline, a last-chance probe (repeated after a backoff
+    /// up to `lastChanceProbes` times while unanswered), then `dead` if the member is still suspect.
     mutating func suspicionEnded(_ id: NodeID, now: Gossip.Instant, into out: inout [Gossip.Directive]) {
         guard var s = suspicions[id], now >= s.deadline, let i = index(of: id), members[i].status == .suspect else { return }
         if settings.lifeguard, settings.finalProbe {
-            if s.finalProbe == nil {
+            guard let end = s.finalProbeEnd else {
+                // No last-chance probe out: send one, unless backing off after an unanswered one.
+                if let retry = s.retryAt, now < retry { return }
                 lastChanceProbe(i, &s, now: now, into: &out)
                 return
             }
-            guard now >= s.deadline + settings.indirectWindow else { return }
+            guard now >= end else { return }
+            finalProbes[s.finalProbe ?? 0] = nil
             if s.answered {
                 // It answered but we still lack a newer record: give it a full timer again.
-                finalProbes[s.finalProbe ?? 0] = nil
-                var again = Gossip.Suspicion(from: nodeID, start: now, min: s.min, max: s.max, k: s.k)
-                again.finalProbe = nil
+                let again = Gossip.Suspicion(from: nodeID, start: now, min: s.min, max: s.max, k: s.k)
                 suspicions[id] = again
                 out.append(.schedule(.suspicion(id), at: again.deadline))
                 return
             }
-            finalProbes[s.finalProbe ?? 0] = nil
+            if s.finalProbesSent < settings.lastChanceProbes {
+                s.finalProbe = nil
+                s.finalProbeEnd = nil
+                s.retryAt = now + settings.lastChanceBackoff
+                suspicions[id] = s
+                out.append(.schedule(.suspicion(id), at: now + settings.lastChanceBackoff))
+                return
+            }
         }
         counters.declaredDead += 1
         _ = apply(.dead(node: id, incarnation: members[i].incarnation, from: nodeID), now: now, viaPushPull: false, into: &out)
@@ -208,6 +217,9 @@ extension Gossip.Instance {
         let target = members[i]
         let seq = allocateSeq()
         s.finalProbe = seq
+        s.finalProbeEnd = now + settings.indirectWindow
+        s.finalProbesSent += 1
+        s.retryAt = nil
         suspicions[target.nodeID] = s
         finalProbes[seq] = target.nodeID
         let claim = Gossip.Update.suspect(node: target.nodeID, incarnation: target.incarnation, from: nodeID)
@@ -224,6 +236,10 @@ extension Gossip.Instance {
             counters.datagramsSent += 1
             out.append(.send(Gossip.Datagram(messages: [.pingRequest(seq: seq, target: target.nodeID, address: target.address,
                                                                        wantsNack: false)], updates: [claim]), to: h.address))
+        }
+        if settings.streamPing {
+            counters.streamPings += 1
+            out.append(.streamPing(seq: seq, target: target.nodeID, to: target.address))
         }
         out.append(.schedule(.suspicion(target.nodeID), at: now + settings.indirectWindow))
     }

@@ -23,13 +23,14 @@ extension Gossip {
     /// | input | reaction |
     /// |---|---|
     /// | `onTimeout(.probe)` | ping the round's target (ring schedule); schedule `.probeTimeout` |
-    /// | `onTimeout(.probeTimeout)` | no ack yet: ping-request through k helpers; schedule `.indirectDeadline` |
+    /// | `onTimeout(.probeTimeout)` | no ack yet: ping-request through k helpers, a second direct ping and a `.streamPing`; schedule `.indirectDeadline` |
     /// | `onTimeout(.indirectDeadline)` | still no ack: suspect the target, adjust local health |
-    /// | `onTimeout(.suspicion)` | last-chance probe, then `dead` |
+    /// | `onTimeout(.suspicion)` | last-chance probe (direct, k helpers, `.streamPing`; again after 1 s if unanswered), then `dead` |
     /// | `onTimeout(.gossip)` | send queued updates to 3 random members |
     /// | `onTimeout(.pushPull)` / `.reconnect` | `.pushPull` with a random live / dead member |
     /// | `onDatagram` ping / ack / ping-request / nack | ack / mark the probe / relay / count the nack |
-    /// | `onDatagram` updates | apply (§5.3 of Protocol.md); news triggers an eager gossip round |
+    /// | `onDatagram` updates | apply (§5.3 of Protocol.md); news triggers an eager gossip round; a stale suspect/dead claim is answered with the newer record, straight to the sender |
+    /// | `onStreamPing` / `onStreamAck` | `.replyStreamPing` / mark the probe (or last-chance probe) answered |
     /// | `onPushPull` | merge; answer a request with `.replyPushPull` |
     /// | `onCommand(.join / .leave / .updateRecord)` | start timers and push-pull / departing record / new record |
     public struct Instance: Sendable {
@@ -164,8 +165,16 @@ extension Gossip {
             guard phase != .created else { return [] }
             var out: [Directive] = []
             var news = false
-            for u in datagram.updates where apply(u, now: now, viaPushPull: false, into: &out) { news = true }
+            var stale: [NodeID] = []
+            for u in datagram.updates {
+                if apply(u, now: now, viaPushPull: false, into: &out) {
+                    news = true
+                } else if settings.answerStaleClaims, let id = staleClaimSubject(u), !stale.contains(id) {
+                    stale.append(id)
+                }
+            }
             for m in datagram.messages { handle(m, from: peer, now: now, into: &out) }
+            if !stale.isEmpty { answerStaleClaims(stale, to: peer.address, into: &out) }
             if news { eagerRound(now: now, into: &out) }
             return out
         }

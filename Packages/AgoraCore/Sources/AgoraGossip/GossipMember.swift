@@ -58,6 +58,12 @@ extension Gossip {
         private(set) var confirmers: [NodeID]
         /// The last-chance probe sent when the timer ran out, if any.
         var finalProbe: UInt64?
+        /// When the outstanding last-chance probe's window ends, if one is out.
+        var finalProbeEnd: Instant?
+        /// Last-chance probes sent for this suspicion.
+        var finalProbesSent = 0
+        /// When the next last-chance probe is due after an unanswered one (backoff).
+        var retryAt: Instant?
         /// Whether the member answered the last-chance probe.
         var answered = false
 

@@ -25,9 +25,28 @@ extension Gossip {
         public var suspicionConfirmations = 3
         /// When a suspicion runs out, probe the member once more directly (carrying the
         /// suspicion, so a live member refutes or re-sends its newer record) and declare it
-        /// dead only if that probe fails too. Catches members whose refutation this node
+        /// dead only if that probe fails too (`lastChanceProbes` times). Catches members whose refutation this node
         /// missed. Not part of memberlist; off when `lifeguard` is off.
         public var finalProbe = true
+        /// When the direct ack is late, ping the target directly once more (same sequence
+        /// number) alongside the indirect probes: a second chance for a lost ping or ack.
+        public var directRetry = true
+        /// When the direct ack is late, also ping the target over a stream (TCP) session in
+        /// parallel with the indirect probes (`Directive.streamPing`; memberlist's TCP fallback
+        /// ping), and do the same in the last-chance probe. A reliable transport survives
+        /// datagram loss that would fail every UDP path of a probe.
+        public var streamPing = true
+        /// Answer a datagram carrying a suspect or dead claim about a member at an incarnation
+        /// older than the live record this node holds (or about this node) by sending that
+        /// record straight back to the sender, so a node that missed a refutation learns it
+        /// before its suspicion runs out (helpers of a last-chance probe do this too).
+        public var answerStaleClaims = true
+        /// Last-chance probes before `dead` (with `finalProbe`): an unanswered one is repeated
+        /// after `lastChanceBackoff`, up to this many in all, so that a member stalled through
+        /// the first (e.g. two stalls back to back) can still answer.
+        public var lastChanceProbes = 2
+        /// Wait between an unanswered last-chance probe's end and the next one.
+        public var lastChanceBackoff: Duration = .seconds(1)
         /// Probe targets follow a permutation shared by all members for each round (each
         /// member is probed about once per period), instead of independent random choices.
         public var alignedProbeSchedule = true

@@ -17,6 +17,11 @@ extension Sim {
         public var maxLatencyMs = 500.0
         /// Probability that a datagram is lost.
         public var loss = 0.0
+        /// Probability that a stream ping (`Gossip.Directive.streamPing`) gets no answer in time
+        /// although both ends are up (0: streams are as reliable as push-pull). A pessimistic
+        /// model of TCP under datagram loss `p` is `1 − (1 − p)^4` (SYN, SYN-ACK, ping, ack:
+        /// any retransmission misses the probe window).
+        public var streamPingLoss = 0.0
         /// Push-pull (TCP) takes this many one-way latencies, and is not subject to `loss`.
         public var streamLatencyFactor = 3.0
 

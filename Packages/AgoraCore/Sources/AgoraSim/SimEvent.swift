@@ -1,3 +1,4 @@
+import AgoraCrypto
 import AgoraGossip
 
 extension Sim {
@@ -22,6 +23,8 @@ extension Sim {
         case datagram(Gossip.Datagram, from: Int, fromAddress: Gossip.Address, to: Int)
         case packet([UInt8], fromAddress: Gossip.Address, to: Int)
         case pushPull(Gossip.PushPull, fromAddress: Gossip.Address, to: Int, failTo: Int)
+        case streamPing(seq: UInt64, target: NodeID, fromAddress: Gossip.Address, to: Int)
+        case streamAck(seq: UInt64, to: Int)
         case timer(Int, Gossip.Timer, generation: Int)
         case action(Action)
     }
@@ -44,7 +47,8 @@ extension Sim {
         /// The node the event is delivered to, if any.
         var target: Int? {
             switch payload {
-            case .datagram(_, _, _, let to), .packet(_, _, let to), .pushPull(_, _, let to, _): to
+            case .datagram(_, _, _, let to), .packet(_, _, let to), .pushPull(_, _, let to, _),
+                 .streamPing(_, _, _, let to), .streamAck(_, let to): to
             case .timer(let n, _, _): n
             case .action: nil
             }
@@ -59,9 +63,9 @@ extension Sim {
         public var datagramBytesReceived = 0
         /// Datagrams sent.
         public var datagramsSent = 0
-        /// Push-pull bytes sent (envelope payload, both directions counted at the sender).
+        /// Push-pull and stream-ping bytes sent (envelope payload, both directions counted at the sender).
         public var streamBytesSent = 0
-        /// Push-pull bytes received.
+        /// Push-pull and stream-ping bytes received.
         public var streamBytesReceived = 0
     }
 }

@@ -10,6 +10,18 @@ extension Sim.Simulation {
         switch e.payload {
         case .action(let a):
             perform(a)
+        case .streamPing(let seq, let target, let fromAddress, let to):
+            guard !nodes[to].crashed, var inst = nodes[to].instance else { return }
+            hash(10, UInt64(e.time), UInt64(to), seq)
+            let ds = inst.onStreamPing(seq: seq, target: target, from: fromAddress, now: instant(to))
+            nodes[to].instance = inst
+            carryOut(ds, from: to)
+        case .streamAck(let seq, let to):
+            guard !nodes[to].crashed, var inst = nodes[to].instance else { return }
+            hash(11, UInt64(e.time), UInt64(to), seq)
+            let ds = inst.onStreamAck(seq: seq, now: instant(to))
+            nodes[to].instance = inst
+            carryOut(ds, from: to)
         case .timer(let i, let timer, let generation):
             guard !nodes[i].crashed, nodes[i].generation == generation, var inst = nodes[i].instance else { return }
             hash(1, UInt64(e.time), UInt64(i))
@@ -68,6 +80,24 @@ extension Sim.Simulation {
                 traffic[to].streamBytesReceived += size
                 let t = now + Int64(Double(latency()) * config.network.streamLatencyFactor)
                 push(Sim.Event(time: t, seq: 0, payload: .pushPull(state, fromAddress: addresses[i], to: to, failTo: i)))
+            case .streamPing(let seq, let target, let address):
+                // A stream session like push-pull's: not lost, `streamLatencyFactor` latencies each way.
+                guard let to = addressIndex[address] else { continue }
+                let size = Gossip.Message.ping(seq: seq, target: target).payload.count
+                traffic[i].streamBytesSent += size
+                guard deliverable(from: i, to: to) else { continue }
+                traffic[to].streamBytesReceived += size
+                if config.network.streamPingLoss > 0, rng.unit() < config.network.streamPingLoss { continue }
+                let t = now + Int64(Double(latency()) * config.network.streamLatencyFactor)
+                push(Sim.Event(time: t, seq: 0, payload: .streamPing(seq: seq, target: target, fromAddress: addresses[i], to: to)))
+            case .replyStreamPing(let seq, let address):
+                guard let to = addressIndex[address] else { continue }
+                let size = Gossip.Message.ack(seq: seq).payload.count
+                traffic[i].streamBytesSent += size
+                guard deliverable(from: i, to: to) else { continue }
+                traffic[to].streamBytesReceived += size
+                let t = now + Int64(Double(latency()) * config.network.streamLatencyFactor)
+                push(Sim.Event(time: t, seq: 0, payload: .streamAck(seq: seq, to: to)))
             case .schedule(let timer, let at):
                 let t = max(now, at.nanoseconds - nodes[i].skew)
                 push(Sim.Event(time: t, seq: 0, payload: .timer(i, timer, generation: nodes[i].generation)))

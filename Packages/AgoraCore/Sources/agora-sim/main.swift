@@ -3,6 +3,9 @@
 //
 //   agora-sim <scenario> [--nodes N] [--seed S] [--seconds T] [--loss P] [--trials K]
 //                        [--cycles C] [--no-lifeguard] [--random-probes] [--ed25519] [--debug]
+//                        [--no-stream-ping] [--stream-loss P] [--no-stale-answers] [--no-direct-retry] [--helpers K]
+//                        [--last-chance N]
+//                        [--min-suspicion S] [--coverage C]
 //
 // scenarios: crash, disseminate, false-positives, traffic, partitions, speed, determinism
 import AgoraGossip
@@ -27,6 +30,13 @@ struct Options {
     var cycles = 1000
     var debug = false
     var coverage = 0.9999
+    var streamPing = true
+    var staleAnswers = true
+    var directRetry = true
+    var lastChance: Int?
+    var helpers: Int?
+    var streamLoss = 0.0
+    var minSuspicion: Double?
 
     init(_ args: [String]) {
         var i = 0
@@ -43,6 +53,13 @@ struct Options {
             case "--trials": trials = Int(value()) ?? trials
             case "--cycles": cycles = Int(value()) ?? cycles
             case "--coverage": coverage = Double(value()) ?? coverage
+            case "--no-stream-ping": streamPing = false
+            case "--no-stale-answers": staleAnswers = false
+            case "--no-direct-retry": directRetry = false
+            case "--last-chance": lastChance = Int(value())
+            case "--helpers": helpers = Int(value())
+            case "--stream-loss": streamLoss = Double(value()) ?? streamLoss
+            case "--min-suspicion": minSuspicion = Double(value())
             case "--no-lifeguard": lifeguard = false
             case "--random-probes": aligned = false
             case "--ed25519": ed25519 = true
@@ -58,8 +75,15 @@ struct Options {
         var settings = Gossip.Settings()
         settings.lifeguard = lifeguard
         settings.alignedProbeSchedule = aligned
+        settings.streamPing = streamPing
+        settings.answerStaleClaims = staleAnswers
+        settings.directRetry = directRetry
+        if let helpers { settings.indirectProbes = helpers }
+        if let lastChance { settings.lastChanceProbes = lastChance }
+        if let minSuspicion { settings.suspicionTimeout = .milliseconds(Int64(minSuspicion * 1000)) }
         var network = Sim.Network()
         network.loss = loss ?? defaultLoss
+        network.streamPingLoss = streamLoss
         var c = Sim.Config(nodes: nodes, seed: seed, settings: settings, network: network)
         c.signatures = ed25519 ? .ed25519 : .trusted
         return c
@@ -67,6 +91,9 @@ struct Options {
 
     var describe: String {
         "nodes=\(nodes) seed=\(seed) lifeguard=\(lifeguard) aligned=\(aligned) signatures=\(ed25519 ? "ed25519" : "trusted")"
+            + " stream-ping=\(streamPing) stream-loss=\(streamLoss) stale-answers=\(staleAnswers) direct-retry=\(directRetry) helpers=\(helpers ?? 3)"
+            + " last-chance=\(lastChance ?? 2)"
+            + (minSuspicion.map { " min-suspicion=\($0)s" } ?? "")
     }
 }
 

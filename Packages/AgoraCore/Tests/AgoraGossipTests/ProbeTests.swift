@@ -44,7 +44,9 @@ struct ProbeTests {
         let seq = try #require(pingSeq(ds))
         // The direct ping is lost; at the probe timeout A asks k = 3 helpers.
         let asks = nodes[0].instance.onTimeout(.probeTimeout(seq: seq), now: ms(1200))
-        let requests = asks.sends
+        // Besides the helpers, A pings the target directly once more (`directRetry`).
+        #expect(asks.sends(to: nodes[target].address).first?.messages == [.ping(seq: seq, target: nodes[target].id)])
+        let requests = asks.sends.filter { $0.1 != nodes[target].address }
         #expect(requests.count == 3)
         for (d, _) in requests {
             guard case .pingRequest(let s, let t, let addr, let wantsNack) = d.messages.first else { Issue.record("no ping-request"); return }
@@ -63,6 +65,33 @@ struct ProbeTests {
         let end = nodes[0].instance.onTimeout(.indirectDeadline(seq: seq), now: ms(1500))
         #expect(end.events.isEmpty)
         #expect(nodes[0].instance.member(nodes[target].id)?.status == .alive)
+    }
+
+    @Test func retriedDirectPingAckCompletesTheProbe() throws {
+        var nodes = try (1...5).map { try TestNode(UInt8($0)) }
+        formCluster(&nodes)
+        let (ds, target) = try #require(probe(&nodes, from: 0, at: ms(1000)))
+        let seq = try #require(pingSeq(ds))
+        // The first ping is lost; the retry at the probe timeout reaches the target.
+        let asks = nodes[0].instance.onTimeout(.probeTimeout(seq: seq), now: ms(1200))
+        let retry = try #require(asks.sends(to: nodes[target].address).first)
+        let ack = nodes[target].instance.onDatagram(retry, from: nodes[0].peer, now: ms(1210))
+        _ = nodes[0].instance.onDatagram(try #require(ack.sends.first?.0), from: nodes[target].peer, now: ms(1220))
+        #expect(nodes[0].instance.onTimeout(.indirectDeadline(seq: seq), now: ms(1500)).events.isEmpty)
+        #expect(nodes[0].instance.member(nodes[target].id)?.status == .alive)
+        #expect(nodes[0].instance.counters.failedProbes == 0)
+    }
+
+    @Test func noDirectRetryWhenSwitchedOff() throws {
+        var s = Gossip.Settings()
+        s.directRetry = false
+        var nodes = try (1...5).map { try TestNode(UInt8($0), settings: s) }
+        formCluster(&nodes)
+        let (ds, target) = try #require(probe(&nodes, from: 0, at: ms(1000)))
+        let seq = try #require(pingSeq(ds))
+        let asks = nodes[0].instance.onTimeout(.probeTimeout(seq: seq), now: ms(1200))
+        #expect(asks.sends(to: nodes[target].address).isEmpty)
+        #expect(asks.sends.count == 3)
     }
 
     @Test func helperThatCannotReachTheTargetSendsANack() throws {

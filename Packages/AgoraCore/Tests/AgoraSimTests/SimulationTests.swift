@@ -59,6 +59,24 @@ struct SimulationTests {
         #expect(off.falseDeadEvents > 0, "seed \(seed): plain SWIM with a 1 s timeout should misfire on 1–2 s stalls")
     }
 
+    /// Suspect events in 10 s of N=10 where every datagram is lost (streams still work).
+    func suspicionsWithoutDatagrams(streamPing: Bool, seed: UInt64) throws -> Int {
+        var c = Sim.Config(nodes: 10, seed: seed)
+        c.network.loss = 1.0
+        c.settings.streamPing = streamPing
+        let sim = try Sim.Simulation(config: c)
+        var suspects = 0
+        sim.onEvent = { _, _, e in if case .suspect = e { suspects += 1 } }
+        sim.run(until: 10_000_000_000)
+        return suspects
+    }
+
+    @Test func streamPingKeepsMembersAliveWhenEveryDatagramIsLost() throws {
+        let seed: UInt64 = 15
+        #expect(try suspicionsWithoutDatagrams(streamPing: true, seed: seed) == 0, "seed \(seed)")
+        #expect(try suspicionsWithoutDatagrams(streamPing: false, seed: seed) > 0, "seed \(seed)")
+    }
+
     @Test func realPacketsAndSignaturesCarryTheProtocol() throws {
         // Every datagram sealed with Ed25519 and opened by a PacketGuard; records signed and verified.
         let seed: UInt64 = 15
