@@ -79,6 +79,7 @@ let package = Package(
             .product(name: "AgoraCrypto", package: "AgoraCore"),
             .product(name: "AgoraLedger", package: "AgoraCore"),
             .product(name: "AgoraMarket", package: "AgoraCore"),
+            .product(name: "AgoraGossip", package: "AgoraCore"),
             .product(name: "AgoraWire", package: "AgoraCore"),
             .product(name: "Logging", package: "swift-log"),
         ], linkerSettings: llamaRPath),

@@ -112,6 +112,12 @@ actor GossipShell {
             case .replyPushPull:
                 // Only produced by `onPushPull`, whose reply `receivePushPull` sends on the session.
                 break
+            case .streamPing(let seq, let target, let to):
+                guard !stopped else { continue }
+                Task { _ = await self.streamPing(seq: seq, target: target, to: to) }
+            case .replyStreamPing:
+                // Only produced by `onStreamPing`, whose answer `receiveStreamPing` writes on the session.
+                break
             case .schedule(let timer, let at):
                 Task {
                     try? await Task.sleep(for: NodeClock.delay(until: at))
@@ -127,6 +133,52 @@ actor GossipShell {
             for l in listeners { await l(members) }
         }
     }
+
+    /// Handles a ping that arrived on an inbound session (another node's stream ping, Protocol.md
+    /// §5.5.1); returns the `ack` envelope to write on that session, if the ping is for this node.
+    func receiveStreamPing(_ envelope: Envelope, from address: Gossip.Address) async -> Envelope? {
+        guard case .ping(let seq, let target)? = try? Gossip.Message(envelope: envelope.encoded(compress: false)) else {
+            NodeMetrics.gossipDropped.increment()
+            return nil
+        }
+        var answer: Envelope?
+        var rest: [Gossip.Directive] = []
+        for d in instance.onStreamPing(seq: seq, target: target, from: address, now: NodeClock.gossipNow()) {
+            if case .replyStreamPing(let s, _) = d {
+                answer = try? Envelope(decoding: Gossip.Message.ack(seq: s).envelope)
+            } else {
+                rest.append(d)
+            }
+        }
+        await perform(rest)
+        return answer
+    }
+
+    /// Sends a stream ping on a one-off session and feeds a matching ack back; gives up
+    /// silently after `streamPingTimeout` (the probe then simply has no answer this way).
+    /// Returns whether the ack came.
+    func streamPing(seq: UInt64, target: NodeID, to address: Gossip.Address) async -> Bool {
+        guard let envelope = try? Envelope(decoding: Gossip.Message.ping(seq: seq, target: target).envelope) else { return false }
+        let sessions = self.sessions
+        let reply: Envelope? = await withTaskGroup(of: Envelope?.self) { group in
+            group.addTask {
+                try? await sessions.request(envelope, host: address.host, port: Int(address.port), expecting: .ack)
+            }
+            group.addTask {
+                try? await Task.sleep(for: Self.streamPingTimeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let reply, case .ack(let s)? = try? Gossip.Message(envelope: reply.encoded(compress: false)), s == seq else { return false }
+        await perform(instance.onStreamAck(seq: seq, now: NodeClock.gossipNow()))
+        return true
+    }
+
+    /// How long a stream ping waits for its ack.
+    static let streamPingTimeout: Duration = .milliseconds(800)
 
     private func fire(_ timer: Gossip.Timer) async {
         guard !stopped || timer == .gossip else { return }

@@ -143,6 +143,12 @@ public final class NodeRuntime: Sendable {
             if let reply = await gossip.receivePushPull(envelope.payload, from: from) {
                 try? await session.send(Envelope(type: .pushPull, payload: reply))
             }
+        case .ping:
+            let from = session.remoteAddress.map { Gossip.Address(host: $0.host, port: UInt16(clamping: $0.port)) }
+                ?? Gossip.Address(host: "0.0.0.0", port: 0)
+            if let ack = await gossip.receiveStreamPing(envelope, from: from) {
+                try? await session.send(ack)
+            }
         case .jobRequest, .bid, .award, .result, .cancel, .verifyRequest, .attestation, .decline, .receipt, .streamPiece:
             await market.receive(envelope, from: session.remoteNodeID)
         case .evidence:

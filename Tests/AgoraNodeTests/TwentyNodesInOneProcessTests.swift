@@ -31,7 +31,8 @@ import Testing
         }
 
         let start = Date()
-        try await waitUntil(timeout: 60, "every node sees all \(Self.count) alive") {
+        // Joins settle within seconds: the first push-pull after joining comes 2–4 s later.
+        try await waitUntil(timeout: 30, "every node sees all \(Self.count) alive") {
             for n in nodes where await Self.alive(n).count < Self.count { return false }
             return true
         }

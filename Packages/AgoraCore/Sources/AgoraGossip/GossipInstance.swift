@@ -141,7 +141,7 @@ extension Gossip {
                     broadcasts.enqueue(.alive(record))
                     out.append(.schedule(.probe, at: nextProbeTime(after: now)))
                     out.append(.schedule(.gossip, at: now + settings.gossipInterval))
-                    out.append(.schedule(.pushPull, at: now + pushPullPeriod().scaled(0.5 + rng.unit())))
+                    out.append(.schedule(.pushPull, at: now + settings.settleSync.scaled(1 + rng.unit())))
                     out.append(.schedule(.reconnect, at: now + settings.reconnectInterval.scaled(0.5 + rng.unit())))
                 }
                 for a in addresses { out.append(.pushPull(state(isReply: false), to: a)) }

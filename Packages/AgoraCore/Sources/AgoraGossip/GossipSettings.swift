@@ -76,6 +76,11 @@ extension Gossip {
         public var maxTombstones = 100_000
         /// Retry period for joining while no member is known.
         public var joinRetry: Duration = .seconds(2)
+        /// The first periodic push-pull after joining comes this long (× 1–2, jittered) after
+        /// the join instead of a full period: nodes that join together learn of each other
+        /// through gossip, and one that missed an `alive` update in the burst would otherwise
+        /// wait a whole push-pull period (30 s or more) to learn of that member.
+        public var settleSync: Duration = .seconds(2)
         /// Largest packet built (Protocol.md §5.1 caps it at 1,400 bytes).
         public var maxPacketSize = Packet.maxSize
 
