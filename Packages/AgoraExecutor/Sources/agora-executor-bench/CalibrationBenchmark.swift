@@ -16,8 +16,10 @@ enum CalibrationBenchmark {
 
     static func requests(count: Int, maxTokens: Int) -> [GenerationRequest] {
         (0..<count).map { i in
+            // Every prompt meets every sampler within 6 × 32 results, and any 32 consecutive
+            // results cover all six samplers.
             let prompt = prompts[i % prompts.count]
-            let variant = (i / prompts.count) % 6
+            let variant = (i % prompts.count + i / prompts.count) % 6
             if variant == 0 { return .chat(prompt, parameters: .greedy(maxTokens: maxTokens)) }
             let temps = [0.5, 0.8, 1.0, 1.2, 1.5], ks = [40, 0, 100, 20, 0], ps = [0.95, 1, 0.9, 0.8, 0.98]
             let v = variant - 1
@@ -73,13 +75,22 @@ enum CalibrationBenchmark {
         say("RESULT honest: \(verdicts.count) checked, \(rejected.count) rejected at tolerance \(tolerance); inexact positions \(inexact) of \(positions); needed margin: max \(f(margins.last ?? 0, 4)), 99.9th pct \(f(margins[min(margins.count - 1, margins.count * 999 / 1000)], 4)), 99th pct \(f(margins[min(margins.count - 1, margins.count * 99 / 100)], 4)), nonzero \(margins.filter { $0 > 0 }.count); greedy max \(f(greedyMargins.max() ?? 0, 4))")
         for v in rejected.prefix(5) { print("  rejected: \(v)") }
 
-        // Detection of tampering, on the first `detectionCount` honest results.
-        var rng = SystemRandomNumberGenerator()
-        let n = min(detectionCount, honest.count)
+        guard detectionCount > 0 else {
+            say("calibration took \(f(Date().timeIntervalSince(started), 1)) s; load average at end \(loadAverage())")
+            return
+        }
+        try await detect(batched: batched, requests: rs, honest: honest, count: min(detectionCount, honest.count), model: model)
+        say("calibration took \(f(Date().timeIntervalSince(started), 1)) s; load average at end \(loadAverage())")
+    }
+
+    /// Detection of tampering, on the first `n` honest results (checked by `batched`).
+    static func detect(batched: LlamaEngine, requests rs: [GenerationRequest], honest: [GenerationResult], count n: Int,
+                       model: String) async throws {
+        var rng = BenchRandom(state: 0xA60_2A)
         let vocab = Int32(batched.model.vocabularySize)
         var cases: [(String, [(GenerationRequest, [Int32])])] = [("one token replaced by a random token", []),
-            ("output truncated (1..3 tokens dropped)", []), ("output extended by one token", []),
-            ("prompt replaced by another prompt", []), ("prompt altered slightly (\" Answer briefly.\" appended)", [])]
+            ("output truncated (1..3 tokens dropped)", []), ("output extended by one token", [])]
+        var replacedPrompt: [(GenerationRequest, [Int32])] = [], alteredPrompt: [(GenerationRequest, [Int32])] = []
         for i in 0..<n {
             let r = rs[i], t = honest[i].tokens
             var replaced = t
@@ -90,37 +101,68 @@ enum CalibrationBenchmark {
             cases[2].1.append((r, t + [Int32.random(in: 0..<vocab, using: &rng)]))
             var other = r
             other.prompt = .chat([ChatMessage(role: "user", content: prompts[(i + 7) % prompts.count])])
-            cases[3].1.append((other, t))
+            replacedPrompt.append((other, t))
             var altered = r
             if case .chat(let m) = r.prompt {
                 altered.prompt = .chat([ChatMessage(role: "user", content: m[0].content + " Answer briefly.")])
             }
-            cases[4].1.append((altered, t))
+            alteredPrompt.append((altered, t))
         }
         for (name, items) in cases {
             let vs = try await verifyAll(batched, items)
             let caught = vs.filter { !$0.passed }.count
             say("RESULT detection \(name): \(caught) / \(vs.count) = \(f(100 * Double(caught) / Double(max(1, vs.count)), 1)) %")
         }
-
-        // Another quantisation of the same model, derived with llama.cpp's quantiser.
-        let dir = NSTemporaryDirectory() + "agora-requant-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        for (name, q) in [("Q8_0", ModelFile.Quantisation.q8_0), ("Q4_0", .q4_0), ("Q5_1", .q5_1)] {
-            let path = dir + "/model-\(name).gguf"
-            try ModelFile.requantize(model, to: path, as: q, threads: 2)
-            let other = try await LlamaEngine.load(EngineConfiguration(modelPath: path, threads: 2, slots: 4, contextPerSlot: 512,
-                                                                       queueCapacity: big, measureSpeedAtStart: false))
-            let theirs = try await generateAll(other, Array(rs[..<n]))
-            let vs = try await verifyAll(batched, (0..<n).map { (rs[$0], theirs[$0].tokens) })
-            let differing = (0..<n).filter { theirs[$0].tokens != honest[$0].tokens }
-            let caught = vs.filter { !$0.passed }.count
-            let caughtDiffering = differing.filter { !vs[$0].passed }.count
-            say("RESULT detection another quantisation (\(name) re-quantised from Q4_1): \(caught) / \(n) = \(f(100 * Double(caught) / Double(max(1, n)), 1)) %; outputs differing from the Q4_1 output: \(differing.count), of which caught \(caughtDiffering) = \(f(100 * Double(caughtDiffering) / Double(max(1, differing.count)), 1)) %")
-            other.shutdown()
-            try? FileManager.default.removeItem(atPath: path)
+        // A claim under another prompt is only wrong when the honest output of that prompt differs
+        // from the claimed tokens; an identical one is a correct result with nothing to detect.
+        for (name, items) in [("prompt replaced by another prompt", replacedPrompt),
+                              ("prompt altered slightly (\" Answer briefly.\" appended)", alteredPrompt)] {
+            let truth = try await generateAll(batched, items.map(\.0)).map(\.tokens)
+            let vs = try await verifyAll(batched, items)
+            report("detection \(name)", claims: items.map(\.1), truth: truth, verdicts: vs)
         }
-        say("calibration took \(f(Date().timeIntervalSince(started), 1)) s; load average at end \(loadAverage())")
+
+        // Another quantisation of the same model, derived with llama.cpp's quantiser; the files
+        // are kept under the cache directory (never in git) and reused by later runs.
+        let cache = ProcessInfo.processInfo.environment["AGORA_CACHE"] ?? (NSHomeDirectory() + "/.cache/agora")
+        let dir = cache + "/requantised"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for (name, q) in [("Q8_0", ModelFile.Quantisation.q8_0), ("Q4_0", .q4_0), ("Q5_1", .q5_1)] {
+            let path = dir + "/\((model as NSString).lastPathComponent)-requantised-\(name).gguf"
+            if !FileManager.default.fileExists(atPath: path) {
+                try ModelFile.requantize(model, to: path + ".partial", as: q, threads: 2)
+                try FileManager.default.moveItem(atPath: path + ".partial", toPath: path)
+            }
+            let other = try await LlamaEngine.load(EngineConfiguration(modelPath: path, threads: 2, slots: 4, contextPerSlot: 512,
+                                                                       queueCapacity: 4 * n + 64, measureSpeedAtStart: false))
+            let theirs = try await generateAll(other, Array(rs[..<n])).map(\.tokens)
+            other.shutdown()
+            let vs = try await verifyAll(batched, (0..<n).map { (rs[$0], theirs[$0]) })
+            report("detection another quantisation (\(name) re-quantised from the Q4_1 file)", claims: theirs,
+                   truth: Array(honest[..<n]).map(\.tokens), verdicts: vs)
+        }
+    }
+
+    /// Prints detection over the claims that differ from the true output, and how many were identical.
+    static func report(_ name: String, claims: [[Int32]], truth: [[Int32]], verdicts: [VerificationOutcome]) {
+        let differing = claims.indices.filter { claims[$0] != truth[$0] }
+        let identical = claims.count - differing.count
+        let caught = differing.filter { !verdicts[$0].passed }
+        let missed = differing.filter { verdicts[$0].passed }
+        let identicalRejected = claims.indices.filter { claims[$0] == truth[$0] && !verdicts[$0].passed }.count
+        let smallest = differing.map { verdicts[$0].report.largestMargin }.min() ?? 0
+        say("RESULT \(name): \(claims.count) claims, \(identical) identical to the true output (correct, nothing to detect; \(identicalRejected) of them rejected); detected \(caught.count) / \(differing.count) differing = \(f(100 * Double(caught.count) / Double(max(1, differing.count)), 1)) %; smallest needed margin among differing \(f(smallest, 3)); missed margins \(missed.map { f(verdicts[$0].report.largestMargin, 3) })")
+    }
+}
+
+/// SplitMix64, so that the tampering positions and tokens are the same in every run.
+struct BenchRandom: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
