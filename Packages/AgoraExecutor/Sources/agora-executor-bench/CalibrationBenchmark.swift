@@ -60,17 +60,25 @@ enum CalibrationBenchmark {
                                                                      queueCapacity: big, tolerance: sweep.last!, measureSpeedAtStart: false))
         let solo = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: 2, slots: 1, contextPerSlot: 512,
                                                                   queueCapacity: big, tolerance: sweep.last!, measureSpeedAtStart: false))
+        let alone = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: 1, slots: 1, contextPerSlot: 512,
+                                                                   queueCapacity: big, tolerance: sweep.last!, measureSpeedAtStart: false))
         let rs = requests(count: count, maxTokens: maxTokens, first: first)
         let half = count / 2
-        // Half produced batched (4 slots, 1 thread), checked alone on 2 threads; the other
-        // half produced alone on 2 threads, checked batched on 1 thread.
+        // Half produced batched (4 slots, 1 thread), checked alone on 2 threads; the other half
+        // produced alone (1 slot, 1 thread), checked batched on 1 thread. (Producing on 2 threads
+        // is left to the tests: on a machine shared with other work, ggml's 2-thread barriers
+        // make token-by-token generation there ~20× slower, while a 2-thread prefill is cheap.)
         let producedBatched = try await generateAll(batched, Array(rs[..<half]))
+        say("generated \(half) batched in \(f(Date().timeIntervalSince(started), 1)) s")
         var producedSolo: [GenerationResult] = []
-        for r in rs[half...] { producedSolo.append(try await solo.generate(r)) }
+        for r in rs[half...] { producedSolo.append(try await alone.generate(r)) }
         say("generated \(count) honest results in \(f(Date().timeIntervalSince(started), 1)) s")
         var verdicts: [VerificationOutcome] = []
         for (i, r) in producedBatched.enumerated() { verdicts.append(try await solo.verify(request: rs[i], claimedTokens: r.tokens)) }
+        say("checked \(half) on 2 threads in \(f(Date().timeIntervalSince(started), 1)) s")
         verdicts += try await verifyAll(batched, producedSolo.enumerated().map { (rs[half + $0.offset], $0.element.tokens) })
+        solo.shutdown()
+        alone.shutdown()
         let honest = producedBatched + producedSolo
         let rejected = verdicts.filter { rejects($0, at: tolerance) }
         let margins = verdicts.map(\.report.largestMargin).sorted()
@@ -141,7 +149,7 @@ enum CalibrationBenchmark {
                 try ModelFile.requantize(model, to: path + ".partial", as: q, threads: 2)
                 try FileManager.default.moveItem(atPath: path + ".partial", toPath: path)
             }
-            let other = try await LlamaEngine.load(EngineConfiguration(modelPath: path, threads: 2, slots: 4, contextPerSlot: 512,
+            let other = try await LlamaEngine.load(EngineConfiguration(modelPath: path, threads: 1, slots: 4, contextPerSlot: 512,
                                                                        queueCapacity: 4 * n + 64, measureSpeedAtStart: false))
             let theirs = try await generateAll(other, Array(rs[..<n])).map(\.tokens)
             other.shutdown()
