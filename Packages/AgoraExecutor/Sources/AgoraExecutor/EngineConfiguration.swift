@@ -17,7 +17,11 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// Whether to measure prefill and decode speed at start-up (about a second).
     public var measureSpeedAtStart: Bool
 
-    /// The tolerance calibrated from measured honest variation (BENCHMARKS.md, "Executor").
+    /// The tolerance calibrated from measured honest variation (BENCHMARKS.md, "Executor"):
+    /// about 4.6× the largest margin an honest result needed there (0.325 logits, on 128-token
+    /// outputs produced batched or alone at 1 or 2 threads). Honest margins grow with the output
+    /// length (0 at 12 tokens, 0.034 at 64, 0.325 at 128), and other CPUs were not measured, so
+    /// the multiple stays wide; 10× (3.25) would cost detection of prompt and model swaps.
     public static let calibratedTolerance = 1.5
 
     /// The model `scripts/bootstrap` installs: `$AGORA_MODEL`, else
