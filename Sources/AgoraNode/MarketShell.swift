@@ -11,7 +11,7 @@ import Logging
 /// the real parts — encrypted sessions to peers, the llama.cpp engine, the SQLite ledger —
 /// feeding every outcome back as an event. Requesters wait on `submit`.
 actor MarketShell {
-    private var instance: Market.Instance
+    private(set) var instance: Market.Instance
     let identity: Identity
     private let engine: LlamaEngine?
     let ledger: LedgerStore
@@ -326,29 +326,6 @@ actor MarketShell {
             logger.warning("a validator caught a provider returning a wrong result",
                            metadata: ["provider": "\(provider.short)", "job": "\(job)", "validator": "\(validator.short)"])
         }
-    }
-
-    private func sendPiece(_ piece: StreamPiece, to requester: NodeID) async {
-        guard piece.offset < StreamPiece.maxOffset, piece.text.count <= StreamPiece.maxTextBytes else { return }
-        if requester == identity.publicKey {
-            receivePiece(piece.wireBytes, from: requester)
-            return
-        }
-        guard let address = addresses[requester] else { return }
-        try? await sessions.send(Envelope(type: .streamPiece, payload: piece.wireBytes), to: requester,
-                                 host: address.host, port: Int(address.port))
-    }
-
-    /// A stream piece from a provider: passed on to the job's streaming client when it comes
-    /// from the provider holding the award and extends what the client has.
-    private func receivePiece(_ payload: [UInt8], from peer: NodeID) {
-        guard let piece = try? StreamPiece(wireBytes: payload) else {
-            NodeMetrics.marketRejections.increment()
-            return
-        }
-        guard var stream = streams[piece.jobID], instance.awardedProvider(piece.jobID) == peer else { return }
-        if let text = stream.assembly.add(piece, from: peer) { stream.onText(text) }
-        streams[piece.jobID] = stream
     }
 
     private func cleanUp(_ id: Market.JobID, state: String) {
