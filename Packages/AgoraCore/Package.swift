@@ -53,7 +53,8 @@ let package = Package(
         .executableTarget(name: "agora-ledger-bench", dependencies: [
             "AgoraLedger", "AgoraLedgerStore", "AgoraCrypto",
         ]),
-        .testTarget(name: "AgoraCryptoTests", dependencies: ["AgoraCrypto"]),
+        // CSodium: the differential tests call libsodium directly as the reference.
+        .testTarget(name: "AgoraCryptoTests", dependencies: ["AgoraCrypto", "CSodium"]),
         .testTarget(name: "AgoraWireTests", dependencies: ["AgoraWire"]),
         .testTarget(name: "AgoraLedgerTests", dependencies: ["AgoraLedger", "AgoraCrypto", "AgoraWire"]),
         .testTarget(name: "AgoraLedgerStoreTests", dependencies: [
