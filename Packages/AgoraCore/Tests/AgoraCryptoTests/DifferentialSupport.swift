@@ -108,4 +108,22 @@ enum Differential {
         crypto_core_ed25519_scalar_add(&s, r, ha)
         return (key, bigR + s)
     }
+
+    /// A signature (R, h·a) under the mixed-order key a·B + `torsion`, with R chosen by
+    /// the caller: [s]B − [h]A = −[h]·torsion, so it satisfies the verification equation
+    /// exactly when −[h]·torsion = R.
+    static func smallOrderRSignature(message: [UInt8], torsion: [UInt8], r: [UInt8],
+                                     rng: inout SplitMix64) -> (key: [UInt8], signature: [UInt8])? {
+        var a = [UInt8](repeating: 0, count: 32), pureKey = a, key = a
+        crypto_core_ed25519_scalar_reduce(&a, rng.bytes(64))
+        guard crypto_scalarmult_ed25519_base_noclamp(&pureKey, a) == 0,
+              crypto_core_ed25519_add(&key, pureKey, torsion) == 0 else { return nil }
+        let input = r + key + domain.signedBytes(message)
+        var digest = [UInt8](repeating: 0, count: 64)
+        crypto_hash_sha512(&digest, input, UInt64(input.count))
+        var h = [UInt8](repeating: 0, count: 32), s = h
+        crypto_core_ed25519_scalar_reduce(&h, digest)
+        crypto_core_ed25519_scalar_mul(&s, h, a)
+        return (key, r + s)
+    }
 }

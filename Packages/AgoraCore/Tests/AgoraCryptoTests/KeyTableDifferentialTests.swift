@@ -122,6 +122,29 @@ import Testing
         #expect(accepted > 0 && rejected > 0, "accepted \(accepted), rejected \(rejected)")
     }
 
+    /// R of small order that would satisfy the equation: with the mixed-order key
+    /// A = a·B + T and s = h·a, [s]B − [h]A = −[h]T, a point of small order. Choosing R
+    /// among the torsion points makes the equation hold for about one message in eight;
+    /// libsodium (and so the table) must still reject every one, by its small-order-R check.
+    @Test func smallOrderRThatSatisfiesTheEquationAgrees() throws {
+        var rng = SplitMix64(seed: 0x5_0E0E)
+        let torsion = D.torsionPoints[2] // order 8
+        var rejected = 0
+        for n in 0..<40 {
+            for r in D.smallOrderEncodings {
+                let message = Array("small R \(n)".utf8)
+                guard let (key, sig) = D.smallOrderRSignature(message: message, torsion: torsion, r: r, rng: &rng) else {
+                    Issue.record("could not build the key")
+                    continue
+                }
+                let d = try D.decide(key: key, signature: sig, message: message)
+                #expect(d.agrees, "R \(Hex.encode(r)), key \(Hex.encode(key)): \(d)")
+                if !d.libsodium { rejected += 1 }
+            }
+        }
+        #expect(rejected == 40 * D.smallOrderEncodings.count)
+    }
+
     @Test func degenerateSignaturesAgree() throws {
         let id = try Self.identity(60)
         for sig in [[UInt8](repeating: 0, count: 64), [UInt8](repeating: 0xff, count: 64)] {
