@@ -50,7 +50,12 @@ public final class VerificationKeyCache: Sendable {
     /// (or now earns one), with libsodium otherwise. Same decision either way.
     public func isValidSignature(_ signature: Signature, for message: [UInt8], in domain: SignatureDomain,
                                  by key: PublicKey) -> Bool {
-        let signed = domain.signedBytes(message)
+        isValidSignature(signature, forSignedBytes: domain.signedBytes(message), by: key)
+    }
+
+    /// The same check over bytes signed as they are (domain prefix already applied, or
+    /// none at all, as for C2SP notes).
+    func isValidSignature(_ signature: Signature, forSignedBytes signed: [UInt8], by key: PublicKey) -> Bool {
         if let table = table(for: key) {
             return table.isValidSignature(signature, forSignedBytes: signed)
         }

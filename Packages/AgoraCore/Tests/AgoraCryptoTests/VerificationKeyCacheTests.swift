@@ -74,6 +74,21 @@ import Testing
         #expect(VerificationKeyCache.shared.contains(id.publicKey))
     }
 
+    @Test func noteSignaturesGoThroughTheSharedCache() throws {
+        let id = try Self.keys(1, from: 200)[0]
+        let text = Array("example.org/ledger\n42\nq83ZzfbMPTmL1rV/F6yVb5Z0Th7JOY8ZGvWWtA0bXTo=\n".utf8)
+        let sig = try id.signNote(text)
+        var bad = sig.bytes
+        bad[3] ^= 1
+        let badSig = try Signature(bytes: bad)
+        for _ in 0..<3 {
+            #expect(id.publicKey.isValidNoteSignature(sig, for: text))
+            #expect(!id.publicKey.isValidNoteSignature(badSig, for: text))
+            #expect(!id.publicKey.isValidNoteSignature(sig, for: text.dropLast() + Array("!\n".utf8)))
+        }
+        #expect(VerificationKeyCache.shared.contains(id.publicKey))
+    }
+
     @Test func concurrentChecksMatchLibsodium() async throws {
         // A small cache under many keys, so tables are built and evicted while other
         // tasks are using them.
