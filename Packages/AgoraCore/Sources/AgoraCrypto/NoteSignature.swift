@@ -29,11 +29,13 @@ extension Identity {
 
 extension PublicKey {
     /// Checks an Ed25519 signature over C2SP note text (no context prefix). Text that
-    /// `Identity.signNote` would refuse never verifies.
+    /// `Identity.signNote` would refuse never verifies. Like `isValidSignature`, it goes
+    /// through `VerificationKeyCache.shared` (a ledger signs all its checkpoints with one
+    /// key), with libsodium's `crypto_sign_verify_detached` decision.
     public func isValidNoteSignature(_ signature: Signature, for text: [UInt8]) -> Bool {
         Sodium.mustBeReady()
         guard (try? NoteText.check(text)) != nil else { return false }
-        return crypto_sign_verify_detached(signature.bytes, text, UInt64(text.count), bytes) == 0
+        return VerificationKeyCache.shared.isValidSignature(signature, forSignedBytes: text, by: self)
     }
 }
 

@@ -25,9 +25,25 @@ public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible
     public var description: String { short }
 
     /// Checks a detached signature over `message` in `domain`.
+    ///
+    /// Goes through `VerificationKeyCache.shared`: a key seen more than once is checked
+    /// with its precomputed `VerificationKeyTable` (about twice as fast), any other with
+    /// libsodium. The decision is libsodium's `crypto_sign_verify_detached`'s either way.
     public func isValidSignature(_ signature: Signature, for message: [UInt8], in domain: SignatureDomain) -> Bool {
         Sodium.mustBeReady()
-        let signed = domain.signedBytes(message)
+        return VerificationKeyCache.shared.isValidSignature(signature, for: message, in: domain, by: self)
+    }
+
+    /// Checks a detached signature with libsodium's `crypto_sign_verify_detached` only,
+    /// never the table cache: the reference the fast path is tested and benchmarked against.
+    public func isValidSignatureByLibsodium(_ signature: Signature, for message: [UInt8],
+                                            in domain: SignatureDomain) -> Bool {
+        isValidSignatureByLibsodium(signature, forSignedBytes: domain.signedBytes(message))
+    }
+
+    /// libsodium's check over bytes that already carry their domain prefix.
+    func isValidSignatureByLibsodium(_ signature: Signature, forSignedBytes signed: [UInt8]) -> Bool {
+        Sodium.mustBeReady()
         return crypto_sign_verify_detached(signature.bytes, signed, UInt64(signed.count), bytes) == 0
     }
 
