@@ -6,8 +6,8 @@ final class Job: Sendable {
     enum Kind: Sendable {
         /// Generate; `onToken` receives each token as it is produced.
         case generate(onToken: (@Sendable (GeneratedToken) -> Void)?, ignoreEndOfGeneration: Bool)
-        /// Teacher-force `claimed` after the prompt and check every token.
-        case verify(claimed: [Int32], forcedFailure: (position: Int, reason: String)?)
+        /// Teacher-force `claimed` after the prompt and check every token under `mode`.
+        case verify(claimed: [Int32], forcedFailure: (position: Int, reason: String)?, mode: VerificationMode)
     }
 
     /// What a finished job delivers.

@@ -22,9 +22,13 @@ enum LlamaBackend {
         return "llama.cpp \(version) (llama-cpp-python 0.3.36 vendor commit 0c1e57098bba)"
     }
 
+    /// Whether this build computes a token's logits independently of batch shape and thread
+    /// count: llamafile's sgemm is not compiled in (flash attention is off in every context).
+    static var isBitExact: Bool { !systemInfo.contains("LLAMAFILE = 1") }
+
     /// ggml's CPU feature line (AVX2, AVX-512, LLAMAFILE, …): these change the arithmetic.
     static var systemInfo: String {
         ensureInitialised()
-        return String(cString: llama_print_system_info()).trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(cString: llama_print_system_info()).trimmingCharacters(in: CharacterSet(charactersIn: " |\n"))
     }
 }

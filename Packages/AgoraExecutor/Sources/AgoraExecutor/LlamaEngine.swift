@@ -154,10 +154,24 @@ public final class LlamaEngine: InferenceEngine {
         return job
     }
 
-    public func verify(request: GenerationRequest, claimedTokens: [Int32]) async throws(ExecutorError) -> VerificationOutcome {
+    /// The arithmetic class of this engine's results (`RuntimeFingerprint.arithmetic`).
+    public var arithmetic: String { LlamaWorker.arithmetic }
+
+    /// The mode a claim from a runtime of arithmetic class `claimedArithmetic` is checked in:
+    /// exact when it is this engine's own class and the build is bit-exact, else the
+    /// configured tolerance.
+    public func verificationMode(claimedArithmetic: String?) -> VerificationMode {
+        if let a = claimedArithmetic, a == arithmetic, LlamaBackend.isBitExact { return .exact }
+        return .tolerant(configuration.tolerance)
+    }
+
+    public func verify(request: GenerationRequest, claimedTokens: [Int32],
+                       claimedArithmetic: String?) async throws(ExecutorError) -> VerificationOutcome {
         try request.parameters.validate()
         let p = request.parameters
-        let empty = VerificationReport(evaluatedTokens: 0, largestMargin: 0, inexactPositions: 0, tolerance: configuration.tolerance, seconds: 0)
+        let mode = verificationMode(claimedArithmetic: claimedArithmetic)
+        let empty = VerificationReport(evaluatedTokens: 0, largestMargin: 0, inexactPositions: 0, tolerance: mode.tolerance,
+                                       mode: mode, seconds: 0)
         guard !claimedTokens.isEmpty else { return .fail(position: 0, reason: "the claimed output is empty", report: empty) }
         guard claimedTokens.count <= p.maxTokens else {
             return .fail(position: p.maxTokens, reason: "the claimed output has \(claimedTokens.count) tokens, more than max tokens \(p.maxTokens)", report: empty)
@@ -170,7 +184,7 @@ public final class LlamaEngine: InferenceEngine {
         }
         let prompt = try prepare(request, outputTokens: claimed.count)
         if claimed.isEmpty, let forced { return .fail(position: forced.0, reason: forced.1, report: empty) }
-        let out = try await run(.verify(claimed: claimed, forcedFailure: forced), prompt: prompt, parameters: p)
+        let out = try await run(.verify(claimed: claimed, forcedFailure: forced, mode: mode), prompt: prompt, parameters: p)
         guard case .verified(let v) = out else { throw ExecutorError(.decodeFailed, "internal: a verification job returned no verdict") }
         return v
     }

@@ -28,6 +28,9 @@ final class LlamaWorker: @unchecked Sendable {
         params.n_ctx = nCtx
         params.n_batch = nCtx
         params.n_ubatch = 512
+        // Flash attention off: with it, and with llamafile's sgemm, a token's logits depend on
+        // the batch it is decoded in, and exact verification is impossible (VerificationMode).
+        params.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED
         params.n_seq_max = UInt32(c.slots)
         params.n_threads = Int32(c.threads)
         params.n_threads_batch = Int32(c.threads)
@@ -42,7 +45,7 @@ final class LlamaWorker: @unchecked Sendable {
         slots = Array(repeating: nil, count: c.slots)
         fingerprintBase = RuntimeFingerprint(
             llamaBuild: LlamaBackend.build, modelID: model.info.id, sampling: "", seed: 0,
-            arithmetic: "\(LlamaBackend.systemInfo) | n_threads=\(c.threads) | flash_attn=auto | kv=f16 | n_ubatch=512")
+            arithmetic: LlamaWorker.arithmetic)
         let t = Thread { [self] in self.run() }
         t.name = "agora-llama-worker"
         t.stackSize = 8 << 20
@@ -53,6 +56,13 @@ final class LlamaWorker: @unchecked Sendable {
     deinit {
         llama_batch_free(batch)
         llama_free(context)
+    }
+
+    /// The arithmetic class of every context this build creates: the CPU features ggml uses
+    /// and the options that change the arithmetic. The thread count is not part of it: no op
+    /// splits a sum across threads, so it does not change a single bit (BENCHMARKS.md).
+    static var arithmetic: String {
+        "\(LlamaBackend.systemInfo) | flash_attn=off | kv=f16 | n_ubatch=512"
     }
 
     /// Queues `job`; throws `queueFull` at once when the queue is at capacity.
@@ -179,9 +189,9 @@ final class LlamaWorker: @unchecked Sendable {
             for r in rows[i] {
                 guard let ptr = llama_get_logits_ith(context, r.row) else { continue }
                 s.receive(logits: UnsafeBufferPointer(start: ptr, count: vocabSize), position: r.position,
-                          model: model, tolerance: configuration.tolerance)
+                          model: model)
             }
-            if let result = s.finishedResult(model: model, tolerance: configuration.tolerance) {
+            if let result = s.finishedResult(model: model) {
                 finish(i, result, s)
             } else {
                 slots[i] = s

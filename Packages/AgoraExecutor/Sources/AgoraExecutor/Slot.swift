@@ -40,7 +40,7 @@ struct Slot {
         case .generate:
             inputs = job.prompt
             claimedCount = 0
-        case .verify(let claimed, _):
+        case .verify(let claimed, _, _):
             inputs = job.prompt + claimed
             claimedCount = claimed.count
         }
@@ -76,14 +76,14 @@ struct Slot {
     }
 
     /// Logits for `position` arrived: sample the next token, or check a claimed one.
-    mutating func receive(logits: UnsafeBufferPointer<Float>, position: Int, model: LlamaModel, tolerance: Double) {
+    mutating func receive(logits: UnsafeBufferPointer<Float>, position: Int, model: LlamaModel) {
         let index = position - (promptCount - 1)
         let p = job.parameters
         switch job.kind {
-        case .verify:
+        case .verify(_, _, let mode):
             let claimed = inputs[position + 1]
             checks[index] = Sampler.check(logits, p, position: index, claimed: claimed)
-            topPOK[index] = Sampler.topPAllows(logits, p, claimed: claimed, delta: tolerance)
+            topPOK[index] = Sampler.topPAllows(logits, p, claimed: claimed, delta: mode.tolerance)
         case .generate(let onToken, let ignoreEOG):
             let token = Sampler.choose(logits, p, position: index)
             let now = Clock.seconds()
@@ -124,29 +124,34 @@ struct Slot {
     }
 
     /// The job's outcome once it is complete, else nil.
-    func finishedResult(model: LlamaModel, tolerance: Double) -> Result<Job.Output, ExecutorError>? {
+    func finishedResult(model: LlamaModel) -> Result<Job.Output, ExecutorError>? {
         switch job.kind {
         case .generate:
             guard let reason = finishReason else { return nil }
             return .success(.generated(result(reason)))
-        case .verify(let claimed, let forced):
+        case .verify(let claimed, let forced, let mode):
             guard fed == inputs.count else { return nil }
-            return .success(.verified(verdict(claimed: claimed, forced: forced, model: model, tolerance: tolerance)))
+            return .success(.verified(verdict(claimed: claimed, forced: forced, model: model, mode: mode)))
         }
     }
 
     private func verdict(claimed: [Int32], forced: (position: Int, reason: String)?, model: LlamaModel,
-                         tolerance: Double) -> VerificationOutcome {
+                         mode: VerificationMode) -> VerificationOutcome {
+        let tolerance = mode.tolerance
         let done = checks.compactMap { $0 }
         let report = VerificationReport(
             evaluatedTokens: inputs.count,
             largestMargin: done.map(\.neededMargin).max() ?? 0,
             inexactPositions: done.filter { !$0.exact }.count,
-            tolerance: tolerance, seconds: Clock.seconds() - admitted)
+            tolerance: tolerance, mode: mode, seconds: Clock.seconds() - admitted)
         var failures: [(Int, String)] = []
         if let forced { failures.append(forced) }
         for (i, c) in checks.enumerated() {
             guard let c else { continue }
+            if mode == .exact, !c.exact {
+                failures.append((i, "token \(claimed[i]) at output position \(i) is not the token this model computes there; provider and validator share arithmetic, so the check is exact"))
+                break
+            }
             if c.neededMargin > tolerance {
                 let margin = c.neededMargin.isFinite ? String(format: "%.3f", c.neededMargin) : "∞"
                 failures.append((i, "token \(claimed[i]) at output position \(i) is not explained by the model: it needs a margin of \(margin) logits, the tolerance is \(tolerance)"))

@@ -1,6 +1,7 @@
 /// The verdict of a teacher-forced re-check.
 public enum VerificationOutcome: Sendable, Equatable {
-    /// Every claimed token is explained by the validator's own logits within the tolerance.
+    /// Every claimed token is the validator's own choice (exact mode) or is explained by the
+    /// validator's own logits within the tolerance (tolerant mode).
     case pass(VerificationReport)
     /// The claim cannot be explained from `position` (an output index; the output length
     /// for a claim that ends too early or too late).
@@ -30,8 +31,10 @@ public struct VerificationReport: Sendable, Equatable {
     public var largestMargin: Double
     /// Positions whose claimed token is not exactly the validator's own choice.
     public var inexactPositions: Int
-    /// The tolerance applied (logit units).
+    /// The tolerance applied (logit units; 0 in exact mode).
     public var tolerance: Double
+    /// The mode the claim was checked in.
+    public var mode: VerificationMode
     /// Wall-clock seconds of the check (queueing excluded).
     public var seconds: Double
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Runs llama.cpp's own benchmark tools (built by scripts/bootstrap from the same source).
+/// Runs llama.cpp's own benchmark tools (built by scripts/bootstrap from the same source), with
+/// flash attention off as in every `LlamaEngine` context.
 enum BaselineTools {
     static var prefix: String {
         let env = ProcessInfo.processInfo.environment
@@ -29,7 +30,7 @@ enum BaselineTools {
     /// llama-bench's mean tokens/s for a prompt of `prompt` tokens or `gen` generated tokens.
     static func llamaBench(model: String, threads: Int, prompt: Int, gen: Int, repetitions: Int) throws -> Double {
         let text = try run("llama-bench", ["-m", model, "-t", "\(threads)", "-p", "\(prompt)", "-n", "\(gen)",
-                                           "-r", "\(repetitions)", "-o", "json"])
+                                           "-r", "\(repetitions)", "-fa", "off", "-o", "json"])
         guard let rows = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]],
               let ts = rows.first?["avg_ts"] as? Double else { throw BenchError("cannot parse llama-bench output: \(text.prefix(200))") }
         return ts
@@ -39,7 +40,7 @@ enum BaselineTools {
     static func batchedBench(model: String, threads: Int, prompt: Int, gen: Int, parallel: Int) throws -> (tg: Double, total: Double) {
         let ctx = parallel * (prompt + gen) + 64
         let text = try run("llama-batched-bench", ["-m", model, "-t", "\(threads)", "-tb", "\(threads)", "-c", "\(ctx)",
-                                                   "-npp", "\(prompt)", "-ntg", "\(gen)", "-npl", "\(parallel)",
+                                                   "-npp", "\(prompt)", "-ntg", "\(gen)", "-npl", "\(parallel)", "-fa", "off",
                                                    "--output-format", "jsonl"])
         for line in text.split(separator: "\n") {
             guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],

@@ -37,18 +37,37 @@ enum CalibrationBenchmark {
         }
     }
 
-    static func verifyAll(_ engine: LlamaEngine, _ items: [(GenerationRequest, [Int32])]) async throws -> [VerificationOutcome] {
+    /// Checks every item; `claimedArithmetic` is what each claim says it was computed with
+    /// (the engine's own class makes the check exact, nil makes it tolerant).
+    static func verifyAll(_ engine: LlamaEngine, _ items: [(GenerationRequest, [Int32])],
+                          claimedArithmetic: String?) async throws -> [VerificationOutcome] {
         try await withThrowingTaskGroup(of: (Int, VerificationOutcome).self) { group in
-            for (i, item) in items.enumerated() { group.addTask { (i, try await engine.verify(request: item.0, claimedTokens: item.1)) } }
+            for (i, item) in items.enumerated() {
+                group.addTask { (i, try await engine.verify(request: item.0, claimedTokens: item.1, claimedArithmetic: claimedArithmetic)) }
+            }
             var out = [VerificationOutcome?](repeating: nil, count: items.count)
             for try await (i, v) in group { out[i] = v }
             return out.compactMap { $0 }
         }
     }
 
-    /// Runs the calibration. The validators run at the largest of `tolerances` and the calibrated
-    /// tolerance; since a verdict's largest needed margin covers every position, the outcome at
-    /// any smaller tolerance `τ` follows from it: rejected iff rejected at the largest, or the
+    /// Verdicts of one set of claims in both modes: exact (the claim names the validator's own
+    /// arithmetic class, as every result of this build does) and tolerant (a claim from another
+    /// class), the latter at the largest tolerance of the sweep.
+    struct Verdicts {
+        var exact: [VerificationOutcome]
+        var tolerant: [VerificationOutcome]
+    }
+
+    static func verifyBoth(_ engine: LlamaEngine, _ items: [(GenerationRequest, [Int32])]) async throws -> Verdicts {
+        Verdicts(exact: try await verifyAll(engine, items, claimedArithmetic: engine.arithmetic),
+                 tolerant: try await verifyAll(engine, items, claimedArithmetic: nil))
+    }
+
+    /// Runs the calibration. Honest results are checked in the mode their fingerprint selects
+    /// (exact on a bit-exact build). Tolerant validators run at the largest of `tolerances`;
+    /// since a verdict's largest needed margin covers every position, the outcome at any
+    /// smaller tolerance `τ` follows from it: rejected iff rejected at the largest, or the
     /// largest needed margin exceeds `τ` (a top-p check at `τ` could only reject more).
     static func run(model: String, count: Int, detectionCount: Int, maxTokens: Int, tolerances: [Double], first: Int) async throws {
         let tolerance = EngineConfiguration.calibratedTolerance
@@ -62,6 +81,7 @@ enum CalibrationBenchmark {
                                                                   queueCapacity: big, tolerance: sweep.last!, measureSpeedAtStart: false))
         let alone = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: 1, slots: 1, contextPerSlot: 512,
                                                                    queueCapacity: big, tolerance: sweep.last!, measureSpeedAtStart: false))
+        say("arithmetic class: \(batched.arithmetic); exact verification between equal classes: \(batched.verificationMode(claimedArithmetic: batched.arithmetic) == .exact)")
         let rs = requests(count: count, maxTokens: maxTokens, first: first)
         let half = count / 2
         // Half produced batched (4 slots, 1 thread), checked alone on 2 threads; the other half
@@ -74,20 +94,25 @@ enum CalibrationBenchmark {
         for r in rs[half...] { producedSolo.append(try await alone.generate(r)) }
         say("generated \(count) honest results in \(f(Date().timeIntervalSince(started), 1)) s")
         var verdicts: [VerificationOutcome] = []
-        for (i, r) in producedBatched.enumerated() { verdicts.append(try await solo.verify(request: rs[i], claimedTokens: r.tokens)) }
+        for (i, r) in producedBatched.enumerated() {
+            verdicts.append(try await solo.verify(request: rs[i], claimedTokens: r.tokens, claimedArithmetic: r.fingerprint.arithmetic))
+        }
         say("checked \(half) on 2 threads in \(f(Date().timeIntervalSince(started), 1)) s")
-        verdicts += try await verifyAll(batched, producedSolo.enumerated().map { (rs[half + $0.offset], $0.element.tokens) })
+        for (i, r) in producedSolo.enumerated() {
+            verdicts += try await verifyAll(batched, [(rs[half + i], r.tokens)], claimedArithmetic: r.fingerprint.arithmetic)
+        }
         solo.shutdown()
         alone.shutdown()
         let honest = producedBatched + producedSolo
-        let rejected = verdicts.filter { rejects($0, at: tolerance) }
+        let modes = Dictionary(grouping: verdicts, by: { $0.report.mode.description }).mapValues(\.count)
+        let rejected = verdicts.filter { !$0.passed }
         let margins = verdicts.map(\.report.largestMargin).sorted()
         let inexact = verdicts.map(\.report.inexactPositions).reduce(0, +)
         let positions = honest.map(\.tokens.count).reduce(0, +)
         let greedyMargins = zip(rs, verdicts).filter { $0.0.parameters.isGreedy }.map(\.1.report.largestMargin)
-        say("RESULT honest: \(verdicts.count) checked, \(rejected.count) rejected at tolerance \(tolerance); inexact positions \(inexact) of \(positions); needed margin: max \(f(margins.last ?? 0, 4)), 99.9th pct \(f(margins[min(margins.count - 1, margins.count * 999 / 1000)], 4)), 99th pct \(f(margins[min(margins.count - 1, margins.count * 99 / 100)], 4)), nonzero \(margins.filter { $0 > 0 }.count); greedy max \(f(greedyMargins.max() ?? 0, 4))")
+        say("RESULT honest: \(verdicts.count) checked (modes \(modes)), \(rejected.count) rejected; inexact positions \(inexact) of \(positions); needed margin: max \(f(margins.last ?? 0, 4)), 99.9th pct \(f(margins[min(margins.count - 1, margins.count * 999 / 1000)], 4)), 99th pct \(f(margins[min(margins.count - 1, margins.count * 99 / 100)], 4)), nonzero \(margins.filter { $0 > 0 }.count); greedy max \(f(greedyMargins.max() ?? 0, 4))")
         for v in rejected.prefix(5) { print("  rejected: \(v)") }
-        say("RESULT honest rejected by tolerance: " + sweep.map { t in "\(t): \(verdicts.filter { rejects($0, at: t) }.count)" }.joined(separator: ", "))
+        say("RESULT honest that a tolerant check would reject, by tolerance: " + sweep.map { t in "\(t): \(verdicts.filter { rejects($0, at: t) }.count)" }.joined(separator: ", "))
         say("RESULT honest largest needed margins: \(margins.suffix(10).reversed().map { f($0, 4) })")
 
         guard detectionCount > 0 else {
@@ -125,16 +150,16 @@ enum CalibrationBenchmark {
             alteredPrompt.append((altered, t))
         }
         for (name, items) in cases {
-            let vs = try await verifyAll(batched, items)
-            let caught = vs.filter { rejects($0, at: EngineConfiguration.calibratedTolerance) }.count
-            say("RESULT detection \(name): \(caught) / \(vs.count) = \(f(100 * Double(caught) / Double(max(1, vs.count)), 1)) %; by tolerance " + sweep.map { t in "\(t): \(vs.filter { rejects($0, at: t) }.count)" }.joined(separator: ", "))
+            let vs = try await verifyBoth(batched, items)
+            let caught = vs.exact.filter { !$0.passed }.count
+            say("RESULT detection \(name): exact \(caught) / \(items.count) = \(f(100 * Double(caught) / Double(max(1, items.count)), 1)) %; tolerant, by tolerance " + sweep.map { t in "\(t): \(vs.tolerant.filter { rejects($0, at: t) }.count)" }.joined(separator: ", "))
         }
         // A claim under another prompt is only wrong when the honest output of that prompt differs
         // from the claimed tokens; an identical one is a correct result with nothing to detect.
         for (name, items) in [("prompt replaced by another prompt", replacedPrompt),
                               ("prompt altered slightly (\" Answer briefly.\" appended)", alteredPrompt)] {
             let truth = try await generateAll(batched, items.map(\.0)).map(\.tokens)
-            let vs = try await verifyAll(batched, items)
+            let vs = try await verifyBoth(batched, items)
             report("detection \(name)", claims: items.map(\.1), truth: truth, verdicts: vs, sweep: sweep)
         }
 
@@ -143,6 +168,7 @@ enum CalibrationBenchmark {
         let cache = ProcessInfo.processInfo.environment["AGORA_CACHE"] ?? (NSHomeDirectory() + "/.cache/agora")
         let dir = cache + "/requantised"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let truth = Array(honest[..<n]).map(\.tokens)
         for (name, q) in [("Q8_0", ModelFile.Quantisation.q8_0), ("Q4_0", .q4_0), ("Q5_1", .q5_1)] {
             let path = dir + "/\((model as NSString).lastPathComponent)-requantised-\(name).gguf"
             if !FileManager.default.fileExists(atPath: path) {
@@ -153,25 +179,52 @@ enum CalibrationBenchmark {
                                                                        queueCapacity: 4 * n + 64, measureSpeedAtStart: false))
             let theirs = try await generateAll(other, Array(rs[..<n])).map(\.tokens)
             other.shutdown()
-            let vs = try await verifyAll(batched, (0..<n).map { (rs[$0], theirs[$0]) })
-            report("detection another quantisation (\(name) re-quantised from the Q4_1 file)", claims: theirs,
-                   truth: Array(honest[..<n]).map(\.tokens), verdicts: vs, sweep: sweep)
+            let vs = try await verifyBoth(batched, (0..<n).map { (rs[$0], theirs[$0]) })
+            report("detection another quantisation (\(name) re-quantised from the Q4_1 file)", claims: theirs, truth: truth,
+                   verdicts: vs, sweep: sweep)
         }
+        try await detectOtherModel(batched: batched, requests: Array(rs[..<n]), truth: truth, cache: cache, sweep: sweep)
+    }
+
+    /// Another model (`scripts/fetch-other-model`, or `$AGORA_OTHER_MODEL`) answers the same
+    /// requests; its text, re-tokenised with the claimed model's vocabulary (and ended with its
+    /// end-of-generation token when the other model stopped), is claimed as the claimed model's.
+    static func detectOtherModel(batched: LlamaEngine, requests rs: [GenerationRequest], truth: [[Int32]], cache: String,
+                                 sweep: [Double]) async throws {
+        let path = ProcessInfo.processInfo.environment["AGORA_OTHER_MODEL"]
+            ?? cache + "/other-model/Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf"
+        guard FileManager.default.fileExists(atPath: path) else {
+            say("RESULT detection another model: skipped, \(path) is missing (run scripts/fetch-other-model)")
+            return
+        }
+        let other = try await LlamaEngine.load(EngineConfiguration(modelPath: path, threads: 1, slots: 4, contextPerSlot: 512,
+                                                                   queueCapacity: 4 * rs.count + 64, measureSpeedAtStart: false))
+        let theirs = try await generateAll(other, rs)
+        other.shutdown()
+        let eog = try batched.tokenize("<|im_end|>", parseSpecial: true)
+        var claims: [[Int32]] = []
+        for (r, g) in zip(rs, theirs) {
+            var t = try batched.tokenize(g.text)
+            if g.finishReason == .endOfGeneration, eog.count == 1 { t += eog }
+            if t.isEmpty { t = eog }
+            claims.append(Array(t.prefix(r.parameters.maxTokens)))
+        }
+        let vs = try await verifyBoth(batched, zip(rs, claims).map { ($0, $1) })
+        report("detection another model (\(other.model.name), \((path as NSString).lastPathComponent), text re-tokenised)",
+               claims: claims, truth: truth, verdicts: vs, sweep: sweep)
     }
 
     /// Prints detection over the claims that differ from the true output, and how many were identical.
-    static func report(_ name: String, claims: [[Int32]], truth: [[Int32]], verdicts: [VerificationOutcome], sweep: [Double]) {
-        let tolerance = EngineConfiguration.calibratedTolerance
+    static func report(_ name: String, claims: [[Int32]], truth: [[Int32]], verdicts: Verdicts, sweep: [Double]) {
         let differing = claims.indices.filter { claims[$0] != truth[$0] }
         let identical = claims.count - differing.count
-        let caught = differing.filter { rejects(verdicts[$0], at: tolerance) }
-        let missed = differing.filter { !rejects(verdicts[$0], at: tolerance) }
-        let identicalRejected = claims.indices.filter { claims[$0] == truth[$0] && rejects(verdicts[$0], at: tolerance) }.count
-        // A differing claim every token of which is the validator's own choice is one an honest run
-        // could have produced (the true output itself came from a run with near-tie flips).
-        let validatorsOwn = differing.filter { verdicts[$0].report.inexactPositions == 0 }.count
-        let smallest = differing.map { verdicts[$0].report.largestMargin }.min() ?? 0
-        say("RESULT \(name): \(claims.count) claims, \(identical) identical to the true output (correct, nothing to detect; \(identicalRejected) of them rejected); differing \(differing.count), of which \(validatorsOwn) exactly the validator's own output; detected \(caught.count) / \(differing.count) differing = \(f(100 * Double(caught.count) / Double(max(1, differing.count)), 1)) %; smallest needed margin among differing \(f(smallest, 3)); missed margins \(missed.map { f(verdicts[$0].report.largestMargin, 3) }); differing detected by tolerance " + sweep.map { t in "\(t): \(differing.filter { rejects(verdicts[$0], at: t) }.count)" }.joined(separator: ", "))
+        let caught = differing.filter { !verdicts.exact[$0].passed }
+        let identicalRejected = claims.indices.filter { claims[$0] == truth[$0] && !verdicts.exact[$0].passed }.count
+        let tolerant = verdicts.tolerant
+        let smallest = differing.map { tolerant[$0].report.largestMargin }.min() ?? 0
+        let t0 = EngineConfiguration.calibratedTolerance
+        let missed = differing.filter { !rejects(tolerant[$0], at: t0) }
+        say("RESULT \(name): \(claims.count) claims, \(identical) identical to the true output (correct, nothing to detect; \(identicalRejected) of them rejected); differing \(differing.count); exact check detected \(caught.count) / \(differing.count) = \(f(100 * Double(caught.count) / Double(max(1, differing.count)), 1)) %; tolerant check: smallest needed margin among differing \(f(smallest, 3)), missed at \(t0): \(missed.count), differing detected by tolerance " + sweep.map { t in "\(t): \(differing.filter { rejects(tolerant[$0], at: t) }.count)" }.joined(separator: ", "))
     }
 
     /// Whether a verdict reached at a tolerance ≥ `t` rejects at `t`.

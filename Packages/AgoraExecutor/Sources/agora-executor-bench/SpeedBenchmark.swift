@@ -40,7 +40,7 @@ enum SpeedBenchmark {
         for round in 0..<rounds {
             let r = try await engine.generate(request)
             let n = r.promptTokens.count + r.tokens.count
-            let v = try await engine.verify(request: request, claimedTokens: r.tokens)
+            let v = try await engine.verify(request: request, claimedTokens: r.tokens, claimedArithmetic: r.fingerprint.arithmetic)
             let base = try BaselineTools.llamaBench(model: model, threads: threads, prompt: n, gen: 0, repetitions: 2)
             let floor = Double(n) / base
             let gen = r.timings.promptSeconds + r.timings.generationSeconds

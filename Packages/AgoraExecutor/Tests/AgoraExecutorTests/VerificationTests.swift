@@ -38,7 +38,19 @@ func generateBatched(_ engine: LlamaEngine, _ requests: [GenerationRequest]) asy
 extension ExecutorTests {
 @Suite("Verification by teacher forcing")
 struct VerificationTests {
-    @Test("honest results pass: produced batched at 1 thread and alone at 2 threads, checked by the other engine")
+    @Test("the bootstrap's build is bit-exact: a claim of the engine's own arithmetic is checked exactly, any other with the tolerance")
+    func modeFollowsArithmetic() async throws {
+        let engine = try await Engines.shared.engine()
+        #expect(LlamaBackend.isBitExact, "llama.cpp was built with llamafile's sgemm; scripts/bootstrap builds with GGML_LLAMAFILE=OFF")
+        #expect(!engine.arithmetic.contains("n_threads"))
+        #expect(engine.verificationMode(claimedArithmetic: engine.arithmetic) == .exact)
+        #expect(engine.verificationMode(claimedArithmetic: engine.arithmetic + " | AVX512 = 1") == .tolerant(EngineConfiguration.calibratedTolerance))
+        #expect(engine.verificationMode(claimedArithmetic: nil) == .tolerant(EngineConfiguration.calibratedTolerance))
+        let r = try await engine.generate(.chat("Name three fruits.", parameters: .greedy(maxTokens: 8)))
+        #expect(r.fingerprint.arithmetic == engine.arithmetic)
+    }
+
+    @Test("honest results pass exactly: produced batched at 1 thread and alone at 2 threads, checked by the other engine")
     func honestResultsPass() async throws {
         let one = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64)
         let two = try await Engines.shared.engine(threads: 2, slots: 4, queue: 64)
@@ -50,8 +62,10 @@ struct VerificationTests {
         var largest = 0.0
         for (i, r) in requests.enumerated() {
             for (result, validator) in [(batched[i], two), (solo[i], one)] {
-                let v = try await validator.verify(request: r, claimedTokens: result.tokens)
+                let v = try await validator.verify(request: r, claimedTokens: result.tokens,
+                                                   claimedArithmetic: result.fingerprint.arithmetic)
                 #expect(v.passed, "honest result rejected: \(v) for \(r.parameters.canonicalDescription)")
+                #expect(v.report.mode == .exact)
                 checked += 1
                 inexact += v.report.inexactPositions
                 largest = max(largest, v.report.largestMargin)
@@ -65,19 +79,23 @@ struct VerificationTests {
         }
         var longest = 0.0
         for (r, result) in zip(long, try await generateBatched(one, long)) {
-            let v = try await two.verify(request: r, claimedTokens: result.tokens)
+            let v = try await two.verify(request: r, claimedTokens: result.tokens, claimedArithmetic: result.fingerprint.arithmetic)
             #expect(v.passed, "honest 64-token result rejected: \(v) for \(r.parameters.canonicalDescription)")
+            #expect(v.report.mode == .exact)
             checked += 1
             inexact += v.report.inexactPositions
             longest = max(longest, v.report.largestMargin)
         }
-        print("honest results checked: \(checked), inexact positions: \(inexact), largest margin: \(largest) (12 tokens), \(longest) (64 tokens); tolerance \(EngineConfiguration.calibratedTolerance)")
+        print("honest results checked: \(checked), inexact positions: \(inexact), largest margin: \(largest) (12 tokens), \(longest) (64 tokens)")
         #expect(checked == 72)
+        // Bit-identical arithmetic: every honest token is exactly the validator's own choice.
+        #expect(inexact == 0 && largest == 0 && longest == 0)
     }
 
-    @Test("tampered results fail: a replaced token, truncation, extension, another prompt, a slightly altered prompt")
+    @Test("tampered results fail the exact check: a replaced token, truncation, extension, another prompt, a slightly altered prompt")
     func tamperedResultsFail() async throws {
         let engine = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64)
+        let own = engine.arithmetic
         // Two of the four samplers per prompt, alternating (all samplers, all prompts): 16 results x 4 tamperings.
         let requests = honestRequests(maxTokens: 12).enumerated().filter { ($0.offset / 4 + $0.offset) % 2 == 0 }.map(\.element)
         let results = try await generateBatched(engine, requests)
@@ -90,26 +108,26 @@ struct VerificationTests {
             var t = honest[at]
             while t == honest[at] { t = Int32.random(in: 0..<Int32(engine.model.vocabularySize), using: &rng) }
             replaced[at] = t
-            let v1 = try await engine.verify(request: r, claimedTokens: replaced)
+            let v1 = try await engine.verify(request: r, claimedTokens: replaced, claimedArithmetic: own)
             #expect(!v1.passed, "replaced token at \(at) passed")
             if case .fail(let position, _, _) = v1 { #expect(position <= at) }
             // Truncated.
             if honest.count > 1 {
-                let v2 = try await engine.verify(request: r, claimedTokens: Array(honest.dropLast()))
+                let v2 = try await engine.verify(request: r, claimedTokens: Array(honest.dropLast()), claimedArithmetic: own)
                 #expect(!v2.passed, "truncated output passed")
             }
             // Extended.
-            let v3 = try await engine.verify(request: r, claimedTokens: honest + [honest[0]])
+            let v3 = try await engine.verify(request: r, claimedTokens: honest + [honest[0]], claimedArithmetic: own)
             #expect(!v3.passed, "extended output passed")
             // Another prompt.
             var other = r
             other.prompt = .chat([ChatMessage(role: "user", content: samplePrompts[(i / 2 + 3) % samplePrompts.count])])
-            let v4 = try await engine.verify(request: other, claimedTokens: honest)
+            let v4 = try await engine.verify(request: other, claimedTokens: honest, claimedArithmetic: own)
             #expect(!v4.passed, "output for another prompt passed")
         }
         // A slightly altered prompt. Where the altered prompt's own output is the same, the claim is
-        // correct and must pass; where it differs, the claim is caught only when some token needs
-        // more than the tolerance (BENCHMARKS.md reports the rate; near-ties are honest noise).
+        // correct and must pass; where it differs, the exact check must catch it. (The tolerant
+        // check, between different arithmetic, catches only some: BENCHMARKS.md.)
         let altered = requests.map { r in
             guard case .chat(let m) = r.prompt else { return r }
             return GenerationRequest(prompt: .chat([ChatMessage(role: "user", content: m[0].content + " Answer briefly.")]),
@@ -118,7 +136,7 @@ struct VerificationTests {
         let truth = try await generateBatched(engine, altered)
         var differing = 0, caught = 0
         for (i, r) in altered.enumerated() {
-            let v = try await engine.verify(request: r, claimedTokens: results[i].tokens)
+            let v = try await engine.verify(request: r, claimedTokens: results[i].tokens, claimedArithmetic: own)
             if truth[i].tokens == results[i].tokens {
                 #expect(v.passed, "an output identical to the altered prompt's own output was rejected: \(v)")
             } else {
@@ -127,6 +145,7 @@ struct VerificationTests {
             }
         }
         print("slightly altered prompt: \(altered.count - differing) outputs identical (all passed), \(caught) of \(differing) differing detected")
+        #expect(caught == differing)
     }
 
     @Test("out-of-vocabulary and empty claims fail without decoding garbage")
