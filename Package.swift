@@ -81,6 +81,7 @@ let package = Package(
             .product(name: "AgoraMarket", package: "AgoraCore"),
             .product(name: "AgoraGossip", package: "AgoraCore"),
             .product(name: "AgoraWire", package: "AgoraCore"),
+            .product(name: "AgoraExecutor", package: "AgoraExecutor"),
             .product(name: "Logging", package: "swift-log"),
         ], linkerSettings: llamaRPath),
         .testTarget(name: "AgoraNetworkTests", dependencies: [

@@ -32,10 +32,23 @@ enum ExecutorBridge {
     }
 
     /// The canonical bytes of a runtime fingerprint, as results carry it.
+    /// When long stop sequences would push it past `maxFingerprintBytes`, the sampling
+    /// description (which the job itself carries) is left out, so the fingerprint still parses
+    /// and a validator of the same arithmetic can check the result exactly.
     static func fingerprintBytes(_ f: RuntimeFingerprint) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return Array(((try? encoder.encode(f)) ?? Data()).prefix(Market.Limits.maxFingerprintBytes))
+        let full = Array((try? encoder.encode(f)) ?? Data())
+        if full.count <= Market.Limits.maxFingerprintBytes { return full }
+        var short = f
+        short.sampling = ""
+        return Array(((try? encoder.encode(short)) ?? Data()).prefix(Market.Limits.maxFingerprintBytes))
+    }
+
+    /// Parses a result's fingerprint bytes; nil when they are not a fingerprint (the claim is
+    /// then checked with the tolerance, as one from an unknown runtime).
+    static func runtimeFingerprint(_ bytes: [UInt8]) -> RuntimeFingerprint? {
+        try? JSONDecoder().decode(RuntimeFingerprint.self, from: Data(bytes))
     }
 
     /// Runs a job on `engine`; `onText` (called on the engine's thread) receives the text of
@@ -71,7 +84,8 @@ enum ExecutorBridge {
         }
         let request = GenerationRequest(prompt: prompt, parameters: parameters(spec.sampling, maxTokens: max(1, tokens.count)))
         do {
-            switch try await engine.verify(request: request, claimedTokens: tokens) {
+            switch try await engine.verify(request: request, claimedTokens: tokens,
+                                           claimedArithmetic: runtimeFingerprint(spec.fingerprint)?.arithmetic) {
             case .pass: return .pass
             case .fail(let position, _, _): return .fail(.tokenMismatch, position: UInt32(max(0, position)))
             }

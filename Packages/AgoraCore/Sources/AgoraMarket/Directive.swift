@@ -108,6 +108,9 @@ extension Market {
         public var tokens: [UInt32]
         /// Claimed output text.
         public var text: [UInt8]
+        /// The provider's runtime fingerprint from the signed result record; a validator of
+        /// the same arithmetic class checks the claim exactly.
+        public var fingerprint: [UInt8]
     }
 
     /// An entry for the node's ledger.
