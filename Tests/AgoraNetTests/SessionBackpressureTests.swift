@@ -74,7 +74,9 @@ import Testing
         while await progress.sent != last { last = await progress.sent; try await Task.sleep(for: .milliseconds(300)) }
         let started = ContinuousClock.now
         await client.close()
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // The close timeout is 300 ms; the bound only separates "returns" from "hangs", with room
+        // for a loaded 2-core CI machine running the other suites in parallel.
+        #expect(ContinuousClock.now - started < .seconds(10))
         await expectNetError(.sessionClosed) { try await sender.value }
         _ = idle
         await server.close()

