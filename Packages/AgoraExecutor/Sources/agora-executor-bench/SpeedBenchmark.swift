@@ -3,8 +3,11 @@ import Foundation
 
 /// Engine vs llama.cpp's tools, alternating in one invocation, as ratios.
 enum SpeedBenchmark {
-    static func run(model: String, threads: Int, rounds: Int) async throws {
-        say("## speed (threads \(threads), \(rounds) alternating rounds, load average at start \(loadAverage()))")
+    /// Each round measures llama.cpp's tool with `reps` repetitions and the engine `reps`
+    /// times (mean of the per-run rates, as llama-bench's `avg_ts`), back to back, so that
+    /// the VM's slow spells of a few seconds hit both sides of a ratio alike.
+    static func run(model: String, threads: Int, rounds: Int, reps: Int = 3) async throws {
+        say("## speed (threads \(threads), \(rounds) alternating rounds of \(reps) repetitions per side, load average at start \(loadAverage()))")
         let engine = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: threads, slots: 4,
                                                                     contextPerSlot: 1024, measureSpeedAtStart: true))
         if let s = engine.speed {
@@ -12,13 +15,15 @@ enum SpeedBenchmark {
         }
         var pp: [Double] = [], tg: [Double] = [], ppRatio: [Double] = [], tgRatio: [Double] = []
         for round in 0..<rounds {
-            let basePP = try BaselineTools.llamaBench(model: model, threads: threads, prompt: 512, gen: 0, repetitions: 2)
-            let mine = try await engine.measureSpeed(promptTokens: 512, generatedTokens: 1)
-            let baseTG = try BaselineTools.llamaBench(model: model, threads: threads, prompt: 0, gen: 128, repetitions: 2)
-            let mineTG = try await engine.measureSpeed(promptTokens: 1, generatedTokens: 129)
-            pp.append(mine.prefillTokensPerSecond); tg.append(mineTG.decodeTokensPerSecond)
-            ppRatio.append(mine.prefillTokensPerSecond / basePP); tgRatio.append(mineTG.decodeTokensPerSecond / baseTG)
-            say("round \(round): prefill 512: engine \(f(mine.prefillTokensPerSecond)) vs llama-bench \(f(basePP)) tok/s (ratio \(f(ppRatio.last!, 3))); decode 128: engine \(f(mineTG.decodeTokensPerSecond)) vs llama-bench \(f(baseTG)) tok/s (ratio \(f(tgRatio.last!, 3)))")
+            let basePP = try BaselineTools.llamaBench(model: model, threads: threads, prompt: 512, gen: 0, repetitions: reps)
+            var minePP = 0.0
+            for _ in 0..<reps { minePP += try await engine.measureSpeed(promptTokens: 512, generatedTokens: 1).prefillTokensPerSecond / Double(reps) }
+            let baseTG = try BaselineTools.llamaBench(model: model, threads: threads, prompt: 0, gen: 128, repetitions: reps)
+            var mineTG = 0.0
+            for _ in 0..<reps { mineTG += try await engine.measureSpeed(promptTokens: 1, generatedTokens: 129).decodeTokensPerSecond / Double(reps) }
+            pp.append(minePP); tg.append(mineTG)
+            ppRatio.append(minePP / basePP); tgRatio.append(mineTG / baseTG)
+            say("round \(round): prefill 512: engine \(f(minePP)) vs llama-bench \(f(basePP)) tok/s (ratio \(f(ppRatio.last!, 3))); decode 128: engine \(f(mineTG)) vs llama-bench \(f(baseTG)) tok/s (ratio \(f(tgRatio.last!, 3)))")
         }
         say("RESULT prefill ratio (median) \(f(median(ppRatio), 3)), decode ratio (median) \(f(median(tgRatio), 3))")
 
@@ -40,13 +45,18 @@ enum SpeedBenchmark {
         for round in 0..<rounds {
             let r = try await engine.generate(request)
             let n = r.promptTokens.count + r.tokens.count
-            let v = try await engine.verify(request: request, claimedTokens: r.tokens, claimedArithmetic: r.fingerprint.arithmetic)
-            let base = try BaselineTools.llamaBench(model: model, threads: threads, prompt: n, gen: 0, repetitions: 2)
+            let base = try BaselineTools.llamaBench(model: model, threads: threads, prompt: n, gen: 0, repetitions: reps)
+            var v = try await engine.verify(request: request, claimedTokens: r.tokens, claimedArithmetic: r.fingerprint.arithmetic)
+            var seconds = v.report.seconds / Double(reps)
+            for _ in 1..<max(1, reps) {
+                v = try await engine.verify(request: request, claimedTokens: r.tokens, claimedArithmetic: r.fingerprint.arithmetic)
+                seconds += v.report.seconds / Double(reps)
+            }
             let floor = Double(n) / base
             let gen = r.timings.promptSeconds + r.timings.generationSeconds
-            verifyOverPP.append(v.report.seconds / floor)
-            verifyOverGen.append(v.report.seconds / gen)
-            say("round \(round): verify \(n) tokens (\(r.tokens.count) output, passed \(v.passed)): \(f(v.report.seconds, 4)) s; llama-bench pp\(n): \(f(floor, 4)) s (ratio \(f(verifyOverPP.last!, 3))); generation of those \(r.tokens.count) tokens: \(f(gen, 3)) s (ratio \(f(verifyOverGen.last!, 3)))")
+            verifyOverPP.append(seconds / floor)
+            verifyOverGen.append(seconds / gen)
+            say("round \(round): verify \(n) tokens (\(r.tokens.count) output, passed \(v.passed), \(v.report.mode)): \(f(seconds, 4)) s; llama-bench pp\(n): \(f(floor, 4)) s (ratio \(f(verifyOverPP.last!, 3))); generation of those \(r.tokens.count) tokens: \(f(gen, 3)) s (ratio \(f(verifyOverGen.last!, 3)))")
         }
         say("RESULT verification / llama-bench prefill of the same tokens \(f(median(verifyOverPP), 3)); verification / generation \(f(median(verifyOverGen), 3))")
         say("RESULT peak memory (VmHWM, one engine of 4 slots x 1024 tokens) \(f(peakMemoryMiB(), 1)) MiB; load average at end \(loadAverage())")
