@@ -31,8 +31,10 @@ struct VerifyOutputCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let r = outcome.report
-        let details = String(format: "%d tokens checked in %.3f s; largest margin needed %.4f (tolerance %.2f); %d inexact positions",
-                             r.evaluatedTokens, r.seconds, r.largestMargin, r.tolerance, r.inexactPositions)
+        let details = String(format: "%d tokens checked in %.3f s", r.evaluatedTokens, r.seconds)
+            + " (\(r.mode == .exact ? "exact" : "tolerant") check); "
+            + String(format: "largest margin needed %.4f (tolerance %.2f); %d inexact positions",
+                     r.largestMargin, r.tolerance, r.inexactPositions)
         switch outcome {
         case .pass:
             print("pass: \(details)")

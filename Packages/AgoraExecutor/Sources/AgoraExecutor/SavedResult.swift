@@ -74,11 +74,12 @@ public struct SavedResult: Sendable, Equatable, Codable {
         return saved
     }
 
-    /// Re-checks this result on `engine`, which must hold the same model.
+    /// Re-checks this result on `engine`, which must hold the same model: exactly when the
+    /// saved fingerprint names the engine's own arithmetic class, else with the tolerance.
     public func verify(on engine: LlamaEngine) async throws(ExecutorError) -> VerificationOutcome {
         guard modelID == engine.model.id else {
             throw ExecutorError(.invalidResult, "the result was produced by model \(modelID.prefix(16))…, but the loaded model \(engine.model.path) is \(engine.model.id.prefix(16))… (pass --model with the right file)")
         }
-        return try await engine.verify(request: request, claimedTokens: tokens)
+        return try await engine.verify(request: request, claimedTokens: tokens, claimedArithmetic: fingerprint.arithmetic)
     }
 }
