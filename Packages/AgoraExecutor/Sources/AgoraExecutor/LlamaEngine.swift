@@ -170,8 +170,7 @@ public final class LlamaEngine: InferenceEngine {
         try request.parameters.validate()
         let p = request.parameters
         let mode = verificationMode(claimedArithmetic: claimedArithmetic)
-        let empty = VerificationReport(evaluatedTokens: 0, largestMargin: 0, inexactPositions: 0, tolerance: mode.tolerance,
-                                       mode: mode, seconds: 0)
+        let empty = VerificationReport(evaluatedTokens: 0, largestMargin: 0, inexactPositions: 0, mode: mode, seconds: 0)
         guard !claimedTokens.isEmpty else { return .fail(position: 0, reason: "the claimed output is empty", report: empty) }
         guard claimedTokens.count <= p.maxTokens else {
             return .fail(position: p.maxTokens, reason: "the claimed output has \(claimedTokens.count) tokens, more than max tokens \(p.maxTokens)", report: empty)

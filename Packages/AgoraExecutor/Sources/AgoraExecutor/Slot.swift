@@ -143,7 +143,7 @@ struct Slot {
             evaluatedTokens: inputs.count,
             largestMargin: done.map(\.neededMargin).max() ?? 0,
             inexactPositions: done.filter { !$0.exact }.count,
-            tolerance: tolerance, mode: mode, seconds: Clock.seconds() - admitted)
+            mode: mode, seconds: Clock.seconds() - admitted)
         var failures: [(Int, String)] = []
         if let forced { failures.append(forced) }
         for (i, c) in checks.enumerated() {

@@ -31,10 +31,10 @@ public struct VerificationReport: Sendable, Equatable {
     public var largestMargin: Double
     /// Positions whose claimed token is not exactly the validator's own choice.
     public var inexactPositions: Int
-    /// The tolerance applied (logit units; 0 in exact mode).
-    public var tolerance: Double
     /// The mode the claim was checked in.
     public var mode: VerificationMode
+    /// The tolerance applied (logit units; 0 in exact mode).
+    public var tolerance: Double { mode.tolerance }
     /// Wall-clock seconds of the check (queueing excluded).
     public var seconds: Double
 }
