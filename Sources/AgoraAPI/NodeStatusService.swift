@@ -58,22 +58,26 @@ public struct PeerView: Codable, Sendable {
     public var decodeTokensPerSecond: Double
     public var pricePer1kTokens: UInt64
     public var queueDepth: Int
+    /// The arithmetic class the peer advertises (32 hex digits), empty when none: validators
+    /// of a provider's class check its results exactly.
+    public var arithmeticClass: String
     public var reputation: Double
     public var isSelf: Bool
 
     enum CodingKeys: String, CodingKey {
         case nodeID = "node_id", address, state, incarnation, models, prefillTokensPerSecond = "prefill_tps",
              decodeTokensPerSecond = "decode_tps", pricePer1kTokens = "price_per_1k", queueDepth = "queue_depth",
-             reputation, isSelf = "self"
+             arithmeticClass = "arithmetic_class", reputation, isSelf = "self"
     }
 
     public init(nodeID: String, address: String, state: String, incarnation: UInt64, models: [Model],
                 prefillTokensPerSecond: Double, decodeTokensPerSecond: Double, pricePer1kTokens: UInt64, queueDepth: Int,
-                reputation: Double, isSelf: Bool) {
+                arithmeticClass: String = "", reputation: Double, isSelf: Bool) {
         self.nodeID = nodeID; self.address = address; self.state = state; self.incarnation = incarnation
         self.models = models; self.prefillTokensPerSecond = prefillTokensPerSecond
         self.decodeTokensPerSecond = decodeTokensPerSecond; self.pricePer1kTokens = pricePer1kTokens
-        self.queueDepth = queueDepth; self.reputation = reputation; self.isSelf = isSelf
+        self.queueDepth = queueDepth; self.arithmeticClass = arithmeticClass
+        self.reputation = reputation; self.isSelf = isSelf
     }
 }
 

@@ -54,12 +54,14 @@ actor MarketShell {
             let models = m.record.capabilities.models
             guard !models.isEmpty else { continue }
             peers.append(Market.PeerInfo(nodeID: m.nodeID, models: models.map(\.modelID),
-                                         pricePer1k: models.map(\.pricePer1kTokens).min() ?? 0))
+                                         pricePer1k: models.map(\.pricePer1kTokens).min() ?? 0,
+                                         arithmeticClass: m.record.capabilities.arithmeticClass))
         }
         // This node may win its own job.
         if !selfRecord.capabilities.models.isEmpty {
             peers.append(Market.PeerInfo(nodeID: identity.publicKey, models: selfRecord.capabilities.models.map(\.modelID),
-                                         pricePer1k: selfRecord.capabilities.models.map(\.pricePer1kTokens).min() ?? 0))
+                                         pricePer1k: selfRecord.capabilities.models.map(\.pricePer1kTokens).min() ?? 0,
+                                         arithmeticClass: selfRecord.capabilities.arithmeticClass))
         }
         addresses = addrs
         instance.updatePeers(peers.sorted { $0.nodeID < $1.nodeID })

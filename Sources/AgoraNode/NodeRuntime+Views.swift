@@ -15,6 +15,8 @@ public struct PeerSummary: Sendable {
     public var decode: Double
     public var price: UInt64
     public var queueDepth: Int
+    /// The advertised arithmetic class (hex), empty when none.
+    public var arithmeticClass: String
     public var reputation: Double
     public var isSelf: Bool
 }
@@ -44,7 +46,7 @@ extension NodeRuntime {
             prefill: Double(models.first?.prefillMilliTokensPerSecond ?? 0) / 1000,
             decode: Double(models.first?.decodeMilliTokensPerSecond ?? 0) / 1000,
             price: models.map(\.pricePer1kTokens).min() ?? 0, queueDepth: Int(r.capabilities.queueDepth),
-            reputation: reputation, isSelf: isSelf)
+            arithmeticClass: Hex.encode(r.capabilities.arithmeticClass), reputation: reputation, isSelf: isSelf)
     }
 
     /// Models the network serves.

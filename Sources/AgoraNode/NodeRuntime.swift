@@ -131,7 +131,10 @@ public final class NodeRuntime: Sendable {
             prefillMilliTokensPerSecond: UInt64((engine.speed?.prefillTokensPerSecond ?? 0) * 1000),
             decodeMilliTokensPerSecond: UInt64((engine.speed?.decodeTokensPerSecond ?? 0) * 1000),
             pricePer1kTokens: config.pricePer1kTokens)
-        return Gossip.Capabilities(models: [offer], queueDepth: UInt32(queue))
+        // Advertised only where a same-class check is exact (a bit-exact llama.cpp build).
+        let exact = engine.verificationMode(claimedArithmetic: engine.arithmetic) == .exact
+        return Gossip.Capabilities(models: [offer], queueDepth: UInt32(queue),
+                                   arithmeticClass: exact ? Gossip.Capabilities.arithmeticClass(of: engine.arithmetic) : [])
     }
 
     /// Dispatches an envelope from a session: push-pull to gossip, the rest to the market.

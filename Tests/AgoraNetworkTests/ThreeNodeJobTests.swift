@@ -16,6 +16,15 @@ import Testing
         try await cluster.waitConverged(expected: 3)
         let a = cluster.nodes[0]
 
+        // B and C advertise one arithmetic class (same build, same CPU); A runs no model.
+        let (pst, peersData) = try await cluster.get(a, "/api/peers")
+        #expect(pst == 200)
+        let peerList = try #require(try JSONSerialization.jsonObject(with: peersData) as? [[String: Any]])
+        let classes = peerList.map { ($0["models"] as? [Any] ?? []).isEmpty ? "none" : ($0["arithmetic_class"] as? String ?? "?") }
+        let served = classes.filter { $0 != "none" }
+        #expect(served.count == 2 && served[0].count == 32 && served[0] == served[1], "classes \(classes)")
+        #expect(peerList.filter { ($0["models"] as? [Any] ?? []).isEmpty }.allSatisfy { $0["arithmetic_class"] as? String == "" })
+
         let (status, data) = try await cluster.post(a, "/v1/chat/completions", json: [
             "messages": [["role": "user", "content": "Remember the code word \(secret). What colour is the sky?"]],
             "max_tokens": 16,
@@ -55,6 +64,9 @@ import Testing
         let ledger = try #require(try JSONSerialization.jsonObject(with: ldata) as? [String: Any])
         let kinds = (ledger["entries"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
         #expect(kinds.contains("attestation"), "validator ledger holds \(kinds)")
+        // Provider and validator share a class, so the validator's check was exact.
+        let validatorLog = (try? String(contentsOfFile: v.log, encoding: .utf8)) ?? ""
+        #expect(validatorLog.contains("check=exact"), "validator log: \(cluster.logTail(v))")
 
         // The provider learned from the requester's receipt what it earned (message 0x0309).
         var providerCredits: Int64 = 0

@@ -13,11 +13,12 @@ struct PeersCommand: AsyncParsableCommand {
         let peers = try options.client.decode([PeerView].self, result)
         if options.json { print(String(decoding: result.1, as: UTF8.self)); return }
         print(Table.render(
-            header: ["node", "address", "state", "inc", "models", "decode tok/s", "price/1k", "queue", "rep"],
+            header: ["node", "address", "state", "inc", "models", "decode tok/s", "price/1k", "queue", "class", "rep"],
             rows: peers.map { p in
                 [String(p.nodeID.prefix(8)) + (p.isSelf ? "*" : ""), p.address, p.state, String(p.incarnation),
                  p.models.map(\.name).joined(separator: ","), String(format: "%.0f", p.decodeTokensPerSecond),
-                 String(p.pricePer1kTokens), String(p.queueDepth), String(format: "%.2f", p.reputation)]
+                 String(p.pricePer1kTokens), String(p.queueDepth),
+                 p.arithmeticClass.isEmpty ? "-" : String(p.arithmeticClass.prefix(8)), String(format: "%.2f", p.reputation)]
             }))
     }
 }

@@ -57,27 +57,45 @@ extension Gossip {
     public struct Capabilities: Hashable, Sendable, WireCodable {
         /// At most this many models per record.
         public static let maxModels = 8
+        /// Length of an arithmetic class (bytes): the first 16 bytes of a SHA-256.
+        public static let arithmeticClassLength = 16
         /// Models served.
         public var models: [ModelOffer]
         /// Jobs waiting in the member's queue when it signed the record.
         public var queueDepth: UInt32
+        /// The member's arithmetic class: the first 16 bytes of SHA-256 of its runtime's
+        /// arithmetic string (Protocol.md §7.9), or empty when it runs no model. Two members of
+        /// one class compute the same logits bit for bit, so one can check the other exactly.
+        public var arithmeticClass: [UInt8]
 
-        /// Capabilities.
-        public init(models: [ModelOffer] = [], queueDepth: UInt32 = 0) {
+        /// Capabilities. `arithmeticClass` must be empty or 16 bytes (others are encoded as empty).
+        public init(models: [ModelOffer] = [], queueDepth: UInt32 = 0, arithmeticClass: [UInt8] = []) {
             self.models = models
             self.queueDepth = queueDepth
+            self.arithmeticClass = arithmeticClass.count == Capabilities.arithmeticClassLength ? arithmeticClass : []
         }
 
-        /// `list<model> ‖ varint queue depth`.
+        /// The arithmetic class of a runtime's arithmetic string.
+        public static func arithmeticClass(of arithmetic: String) -> [UInt8] {
+            Array(SHA256.hash(Array(arithmetic.utf8)).bytes.prefix(arithmeticClassLength))
+        }
+
+        /// `list<model> ‖ varint queue depth ‖ bytes arithmetic class (0 or 16)`.
         public func encode(to w: inout WireWriter) {
             w.array(models) { w, m in m.encode(to: &w) }
             w.varint(UInt64(queueDepth))
+            w.bytes(arithmeticClass)
         }
 
-        /// Decodes at most `maxModels` models.
+        /// Decodes at most `maxModels` models and an arithmetic class of 0 or 16 bytes.
         public init(from r: inout WireReader) throws(WireError) {
             models = try r.array("capabilities.models", max: Capabilities.maxModels) { r throws(WireError) in try ModelOffer(from: &r) }
             queueDepth = UInt32(try r.varint("capabilities.queueDepth", max: UInt64(UInt32.max)))
+            let at = r.offset
+            arithmeticClass = try r.bytes("capabilities.arithmeticClass", max: Capabilities.arithmeticClassLength)
+            guard arithmeticClass.isEmpty || arithmeticClass.count == Capabilities.arithmeticClassLength else {
+                throw WireError(.invalidValue, "capabilities.arithmeticClass: \(arithmeticClass.count) bytes, expected 0 or 16", offset: at)
+            }
         }
     }
 }

@@ -103,7 +103,7 @@ extension Market.Instance {
         guard let result = job.result, let output = job.output else { return [] }
         let req = job.request.body
         let candidates = peers(serving: req.modelID, excluding: [result.body.provider, nodeID] + job.validatorsAsked)
-        let chosen = Array(state.random.shuffled(candidates).prefix(count))
+        let chosen = Array(preferringClassOf(result.body.provider, state.random.shuffled(candidates)).prefix(count))
         var out: [Directive] = []
         let payload = Market.VerifyPayload(promptSalt: job.promptSalt, prompt: job.prompt, sampling: job.sampling,
                                            outputSalt: output.outputSalt, tokens: output.tokens, text: output.text,
@@ -120,6 +120,15 @@ extension Market.Instance {
             out.append(.schedule(.validationTimeout(req.jobID, validator: nodeID), at: now + settings.validationTimeout))
         }
         return out
+    }
+
+    /// `candidates` (in their order) with those advertising `provider`'s arithmetic class
+    /// first: they check its result exactly, the others only within a tolerance.
+    func preferringClassOf(_ provider: PublicKey, _ candidates: [PublicKey]) -> [PublicKey] {
+        guard let cls = state.peers.first(where: { $0.nodeID == provider })?.arithmeticClass, !cls.isEmpty else { return candidates }
+        let classOf = Dictionary(state.peers.map { ($0.nodeID, $0.arithmeticClass) }, uniquingKeysWith: { a, _ in a })
+        let same = candidates.filter { classOf[$0] == cls }
+        return same + candidates.filter { classOf[$0] != cls }
     }
 
     mutating func onValidationTimeout(_ id: JobID, validator: PublicKey, now: Millis) -> [Directive] {

@@ -9,10 +9,14 @@ extension Market {
         public var models: [Digest]
         /// Advertised price per 1,000 tokens.
         public var pricePer1k: UInt64
+        /// Advertised arithmetic class (16 bytes), or empty when unknown. Validators of the
+        /// provider's class are asked first: their check is exact.
+        public var arithmeticClass: [UInt8]
 
         /// Creates peer info.
-        public init(nodeID: PublicKey, models: [Digest], pricePer1k: UInt64) {
+        public init(nodeID: PublicKey, models: [Digest], pricePer1k: UInt64, arithmeticClass: [UInt8] = []) {
             self.nodeID = nodeID; self.models = models; self.pricePer1k = pricePer1k
+            self.arithmeticClass = arithmeticClass
         }
     }
 

@@ -69,6 +69,46 @@ import Testing
         #expect(w.gossiped.isEmpty)
     }
 
+    /// Validators advertising the provider's arithmetic class are asked first (their check is
+    /// exact); four validators of another class are passed over every time.
+    @Test func validatorsOfTheProvidersClassAreAskedFirst() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        for (i, name) in ["V1", "V2", "V3", "V4", "V5"].enumerated() { w.add(name, seed: UInt8(10 + i), price: 50) }
+        let a = [UInt8](repeating: 0xA1, count: 16), b = [UInt8](repeating: 0xB2, count: 16)
+        w.meshPeers(classes: ["P1": a, "V1": b, "V2": b, "V3": b, "V4": b, "V5": a])
+        for n in 0..<3 {
+            let job = w.submit(from: "R", level: 1, prompt: "question \(n)")
+            w.deliver(); w.advance(to: w.now + 250); w.deliver()
+            w.finishRuns(); w.deliver()
+            #expect(w.verifies.count == 1 && w.verifies.first?.node == w["V5"], "job \(n)")
+            w.finishVerifies(); w.deliver()
+            #expect(w.instances[w["R"]]!.jobPhase(job) == "completed")
+            w.verifies.removeAll()
+        }
+    }
+
+    /// Without a class for the provider, any validator serving the model may be asked.
+    @Test func anyValidatorWhenTheProviderAdvertisesNoClass() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        for (i, name) in ["V1", "V2", "V3", "V4", "V5"].enumerated() { w.add(name, seed: UInt8(10 + i), price: 50) }
+        let a = [UInt8](repeating: 0xA1, count: 16)
+        w.meshPeers(classes: ["V5": a])
+        var asked = Set<PublicKey>()
+        for n in 0..<12 {
+            _ = w.submit(from: "R", level: 1, prompt: "question \(n)")
+            w.deliver(); w.advance(to: w.now + 250); w.deliver()
+            w.finishRuns(); w.deliver()
+            asked.formUnion(w.verifies.map(\.node))
+            w.finishVerifies(); w.deliver()
+            w.verifies.removeAll()
+        }
+        #expect(asked.count > 1)
+    }
+
     /// A wrong result at level 1 is never paid: failed attestation, receipt with nothing
     /// paid, gossip, and the job goes to the next bid, which is paid once.
     @Test func failedAttestationReawardsAndNeverPaysTheCheat() {

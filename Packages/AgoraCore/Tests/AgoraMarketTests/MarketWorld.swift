@@ -54,11 +54,12 @@ final class MarketWorld {
 
     subscript(_ name: String) -> PublicKey { names[name]! }
 
-    /// Everyone sees every provider.
-    func meshPeers() {
+    /// Everyone sees every provider, with the arithmetic classes named in `classes` (by node name).
+    func meshPeers(classes: [String: [UInt8]] = [:]) {
         let peers = instances.values.compactMap { i -> Market.PeerInfo? in
             guard let p = i.settings.provider else { return nil }
-            return Market.PeerInfo(nodeID: i.nodeID, models: p.models, pricePer1k: p.pricePer1k)
+            let cls = classes.first { names[$0.key] == i.nodeID }?.value ?? []
+            return Market.PeerInfo(nodeID: i.nodeID, models: p.models, pricePer1k: p.pricePer1k, arithmeticClass: cls)
         }
         for k in instances.keys { instances[k]!.updatePeers(peers) }
     }

@@ -29,11 +29,16 @@ enum BaselineTools {
 
     /// llama-bench's mean tokens/s for a prompt of `prompt` tokens or `gen` generated tokens.
     static func llamaBench(model: String, threads: Int, prompt: Int, gen: Int, repetitions: Int) throws -> Double {
+        try llamaBenchSamples(model: model, threads: threads, prompt: prompt, gen: gen, repetitions: repetitions).mean
+    }
+
+    /// llama-bench's mean tokens/s and its per-repetition rates (`samples_ts`).
+    static func llamaBenchSamples(model: String, threads: Int, prompt: Int, gen: Int, repetitions: Int) throws -> (mean: Double, samples: [Double]) {
         let text = try run("llama-bench", ["-m", model, "-t", "\(threads)", "-p", "\(prompt)", "-n", "\(gen)",
                                            "-r", "\(repetitions)", "-fa", "off", "-o", "json"])
         guard let rows = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]],
               let ts = rows.first?["avg_ts"] as? Double else { throw BenchError("cannot parse llama-bench output: \(text.prefix(200))") }
-        return ts
+        return (ts, rows.first?["samples_ts"] as? [Double] ?? [ts])
     }
 
     /// llama-batched-bench's figures for `parallel` sequences of `prompt` + `gen` tokens.

@@ -14,18 +14,37 @@ enum SpeedBenchmark {
             say("self-measurement at start-up: prefill \(f(s.prefillTokensPerSecond)) tok/s, decode \(f(s.decodeTokensPerSecond)) tok/s, took \(f(s.measurementSeconds)) s")
         }
         var pp: [Double] = [], tg: [Double] = [], ppRatio: [Double] = [], tgRatio: [Double] = []
+        // Every single run of both sides, for the best-of-all estimate: on a shared VM noise
+        // only ever slows a run down, so each side's fastest run is its least disturbed one.
+        var ppSamples = (engine: [Double](), tool: [Double]()), tgSamples = (engine: [Double](), tool: [Double]())
         for round in 0..<rounds {
-            let basePP = try BaselineTools.llamaBench(model: model, threads: threads, prompt: 512, gen: 0, repetitions: reps)
+            let basePPRun = try BaselineTools.llamaBenchSamples(model: model, threads: threads, prompt: 512, gen: 0, repetitions: reps)
+            let basePP = basePPRun.mean
+            ppSamples.tool += basePPRun.samples
             var minePP = 0.0
-            for _ in 0..<reps { minePP += try await engine.measureSpeed(promptTokens: 512, generatedTokens: 1).prefillTokensPerSecond / Double(reps) }
-            let baseTG = try BaselineTools.llamaBench(model: model, threads: threads, prompt: 0, gen: 128, repetitions: reps)
+            for _ in 0..<reps {
+                let r = try await engine.measureSpeed(promptTokens: 512, generatedTokens: 1).prefillTokensPerSecond
+                ppSamples.engine.append(r)
+                minePP += r / Double(reps)
+            }
+            let baseTGRun = try BaselineTools.llamaBenchSamples(model: model, threads: threads, prompt: 0, gen: 128, repetitions: reps)
+            let baseTG = baseTGRun.mean
+            tgSamples.tool += baseTGRun.samples
             var mineTG = 0.0
-            for _ in 0..<reps { mineTG += try await engine.measureSpeed(promptTokens: 1, generatedTokens: 129).decodeTokensPerSecond / Double(reps) }
+            for _ in 0..<reps {
+                let r = try await engine.measureSpeed(promptTokens: 1, generatedTokens: 129).decodeTokensPerSecond
+                tgSamples.engine.append(r)
+                mineTG += r / Double(reps)
+            }
             pp.append(minePP); tg.append(mineTG)
             ppRatio.append(minePP / basePP); tgRatio.append(mineTG / baseTG)
             say("round \(round): prefill 512: engine \(f(minePP)) vs llama-bench \(f(basePP)) tok/s (ratio \(f(ppRatio.last!, 3))); decode 128: engine \(f(mineTG)) vs llama-bench \(f(baseTG)) tok/s (ratio \(f(tgRatio.last!, 3)))")
         }
         say("RESULT prefill ratio (median) \(f(median(ppRatio), 3)), decode ratio (median) \(f(median(tgRatio), 3))")
+        let bestPP = (ppSamples.engine.max() ?? 0) / max(ppSamples.tool.max() ?? 1, 1e-9)
+        let bestTG = (tgSamples.engine.max() ?? 0) / max(tgSamples.tool.max() ?? 1, 1e-9)
+        say("RESULT best of \(ppSamples.engine.count) runs per side: prefill engine \(f(ppSamples.engine.max() ?? 0)) vs llama-bench \(f(ppSamples.tool.max() ?? 0)) tok/s (ratio \(f(bestPP, 3))); decode engine \(f(tgSamples.engine.max() ?? 0)) vs llama-bench \(f(tgSamples.tool.max() ?? 0)) tok/s (ratio \(f(bestTG, 3)))")
+        say("RESULT median of all runs: prefill ratio \(f(median(ppSamples.engine) / max(median(ppSamples.tool), 1e-9), 3)), decode ratio \(f(median(tgSamples.engine) / max(median(tgSamples.tool), 1e-9), 3))")
 
         var concRatio: [Double] = [], totalRatio: [Double] = [], overSingle: [Double] = []
         for round in 0..<rounds {
@@ -40,17 +59,22 @@ enum SpeedBenchmark {
         say("RESULT 4 jobs vs batched-bench npl=4: generation ratio \(f(median(concRatio), 3)), total ratio \(f(median(totalRatio), 3)); 4 jobs over 1 job \(f(median(overSingle), 2))x")
 
         var verifyOverPP: [Double] = [], verifyOverGen: [Double] = []
+        var bestVerifySeconds = Double.infinity, bestToolSeconds = Double.infinity
         let request = GenerationRequest(prompt: .text("Once upon a time, in a small village by the sea, there lived"),
                                         parameters: .greedy(maxTokens: 128))
         for round in 0..<rounds {
             let r = try await engine.generate(request)
             let n = r.promptTokens.count + r.tokens.count
-            let base = try BaselineTools.llamaBench(model: model, threads: threads, prompt: n, gen: 0, repetitions: reps)
+            let baseRun = try BaselineTools.llamaBenchSamples(model: model, threads: threads, prompt: n, gen: 0, repetitions: reps)
+            let base = baseRun.mean
+            bestToolSeconds = min(bestToolSeconds, Double(n) / max(baseRun.samples.max() ?? base, 1e-9))
             var v = try await engine.verify(request: request, claimedTokens: r.tokens, claimedArithmetic: r.fingerprint.arithmetic)
             var seconds = v.report.seconds / Double(reps)
+            bestVerifySeconds = min(bestVerifySeconds, v.report.seconds)
             for _ in 1..<max(1, reps) {
                 v = try await engine.verify(request: request, claimedTokens: r.tokens, claimedArithmetic: r.fingerprint.arithmetic)
                 seconds += v.report.seconds / Double(reps)
+                bestVerifySeconds = min(bestVerifySeconds, v.report.seconds)
             }
             let floor = Double(n) / base
             let gen = r.timings.promptSeconds + r.timings.generationSeconds
@@ -59,6 +83,7 @@ enum SpeedBenchmark {
             say("round \(round): verify \(n) tokens (\(r.tokens.count) output, passed \(v.passed), \(v.report.mode)): \(f(seconds, 4)) s; llama-bench pp\(n): \(f(floor, 4)) s (ratio \(f(verifyOverPP.last!, 3))); generation of those \(r.tokens.count) tokens: \(f(gen, 3)) s (ratio \(f(verifyOverGen.last!, 3)))")
         }
         say("RESULT verification / llama-bench prefill of the same tokens \(f(median(verifyOverPP), 3)); verification / generation \(f(median(verifyOverGen), 3))")
+        say("RESULT best of all runs: verification \(f(bestVerifySeconds, 4)) s vs llama-bench prefill of the same tokens \(f(bestToolSeconds, 4)) s (ratio \(f(bestVerifySeconds / bestToolSeconds, 3)))")
         say("RESULT peak memory (VmHWM, one engine of 4 slots x 1024 tokens) \(f(peakMemoryMiB(), 1)) MiB; load average at end \(loadAverage())")
     }
 }
