@@ -57,13 +57,13 @@ import FoundationNetworking
         #expect(status == 200, "\(String(decoding: data, as: UTF8.self))")
 
         // A second node on the same data directory, and one on a used port, fail clearly.
-        let sameDir = try cluster.run([cluster.agora, "node", "--data-dir", node.dir, "--port", "\(node.port + 50)",
+        let sameDir = try await cluster.run([cluster.agora, "node", "--data-dir", node.dir, "--port", "\(node.port + 50)",
                                        "--http-port", "0"])
         #expect(sameDir.status != 0)
         #expect(sameDir.output.contains("already running"), "\(sameDir.output)")
         let other = cluster.root + "/other"
-        _ = try cluster.run([cluster.agora, "init", "--data-dir", other])
-        let usedPort = try cluster.run([cluster.agora, "node", "--data-dir", other, "--port", "\(node.port)", "--http-port", "0"])
+        _ = try await cluster.run([cluster.agora, "init", "--data-dir", other])
+        let usedPort = try await cluster.run([cluster.agora, "node", "--data-dir", other, "--port", "\(node.port)", "--http-port", "0"])
         #expect(usedPort.status != 0)
         #expect(usedPort.output.contains("\(node.port)") && usedPort.output.lowercased().contains("in use"), "\(usedPort.output)")
         _ = await cluster.stopAll()

@@ -22,7 +22,7 @@ import Testing
 
         let common = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
                       "--virtual-time-budget=6000", "--user-data-dir=\(cluster.root)/chromium"]
-        let dom = try cluster.run([browser] + common + ["--dump-dom", node.api + "/"])
+        let dom = try await cluster.run([browser] + common + ["--dump-dom", node.api + "/"])
         #expect(dom.status == 0, "chromium failed: \(dom.output.suffix(500))")
         let html = dom.output
         var ids: [String] = []
@@ -37,7 +37,7 @@ import Testing
         #expect(html.contains("<div id=\"err\"></div>"), "the dashboard reported an error")
 
         let shot = cluster.root + "/dashboard.png"
-        let s = try cluster.run([browser] + common + ["--window-size=1280,900", "--screenshot=\(shot)", node.api + "/"])
+        let s = try await cluster.run([browser] + common + ["--window-size=1280,900", "--screenshot=\(shot)", node.api + "/"])
         #expect(s.status == 0)
         let png = FileManager.default.contents(atPath: shot) ?? Data()
         #expect(png.count > 10_000 && png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "no screenshot at \(shot)")

@@ -51,7 +51,7 @@ import Glibc
         let exits = await cluster.stopAll()
         #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)")
         for n in [a, c] {
-            let r = try cluster.run([cluster.agora, "ledger", "verify", "--data-dir", n.dir])
+            let r = try await cluster.run([cluster.agora, "ledger", "verify", "--data-dir", n.dir])
             #expect(r.status == 0, "ledger verify failed on node \(n.index): \(r.output)")
         }
     }

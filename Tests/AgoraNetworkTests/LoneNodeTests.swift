@@ -25,9 +25,9 @@ import Testing
         #expect(!text.isEmpty)
         let exits = await cluster.stopAll()
         #expect(exits == [0])
-        let r = try cluster.run([cluster.agora, "ledger", "verify", "--data-dir", a.dir])
+        let r = try await cluster.run([cluster.agora, "ledger", "verify", "--data-dir", a.dir])
         #expect(r.status == 0, "\(r.output)")
-        let show = try cluster.run([cluster.agora, "ledger", "show", "--data-dir", a.dir])
+        let show = try await cluster.run([cluster.agora, "ledger", "show", "--data-dir", a.dir])
         #expect(show.output.contains("result") && show.output.contains("receipt"), "\(show.output)")
     }
 }

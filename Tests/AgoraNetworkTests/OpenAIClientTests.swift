@@ -14,7 +14,7 @@ import Testing
         let cluster = try TestCluster()
         try cluster.start(serving: [false, true], verificationLevel: 0)
         try await cluster.waitConverged(expected: 2)
-        let r = try cluster.run([python, script, cluster.nodes[0].api + "/v1"])
+        let r = try await cluster.run([python, script, cluster.nodes[0].api + "/v1"])
         #expect(r.status == 0, "\(r.output)\n\(cluster.logTail(cluster.nodes[0]))")
         #expect(r.output.contains("openai client: all checks passed"), "\(r.output)")
         #expect(r.output.contains("stream:"), "\(r.output)")

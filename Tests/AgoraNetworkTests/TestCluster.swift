@@ -98,7 +98,7 @@ final class TestCluster: @unchecked Sendable {
     func start(serving: [Bool], verificationLevel: Int = 1, slots: Int = 2) throws {
         for (i, serve) in serving.enumerated() {
             let dir = root + "/node-\(i)"
-            let initRun = try run([agora, "init", "--data-dir", dir])
+            let initRun = try Self.runBlocking([agora, "init", "--data-dir", dir])
             guard initRun.status == 0 else { throw Failure("agora init failed: \(initRun.output)") }
             let config: [String: Any] = [
                 "host": "127.0.0.1", "port": basePort + i, "httpPort": basePort + 100 + i,
@@ -169,8 +169,15 @@ final class TestCluster: @unchecked Sendable {
         return nodes.map { $0.process.isRunning ? nil : $0.process.terminationStatus }
     }
 
-    /// Runs a command to completion.
-    func run(_ argv: [String]) throws -> (status: Int32, output: String) {
+    /// Runs a command to completion, waiting off Swift's cooperative pool (2 threads on CI:
+    /// a blocking wait here would stall every other suite's sessions and timers).
+    func run(_ argv: [String]) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<(status: Int32, output: String), Error>) in
+            DispatchQueue.global().async { c.resume(with: Result { try Self.runBlocking(argv) }) }
+        }
+    }
+
+    static func runBlocking(_ argv: [String]) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: argv[0])
         p.arguments = Array(argv.dropFirst())

@@ -53,7 +53,7 @@ import Glibc
 
         _ = await cluster.stopAll()
         for n in cluster.nodes {
-            let r = try cluster.run([cluster.agora, "ledger", "verify", "--data-dir", n.dir])
+            let r = try await cluster.run([cluster.agora, "ledger", "verify", "--data-dir", n.dir])
             #expect(r.status == 0, "ledger verify failed on node \(n.index) (killed: \(n.index == victim)): \(r.output)")
         }
     }

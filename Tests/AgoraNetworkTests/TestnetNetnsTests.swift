@@ -21,27 +21,27 @@ import Glibc
         let configPath = root + "/testnet.json"
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
         let cluster = try TestCluster()
-        defer { _ = try? cluster.run([agora, "testnet", "down", "--config", configPath]) }
+        defer { _ = try? TestCluster.runBlocking([agora, "testnet", "down", "--config", configPath]) }
 
-        let up = try cluster.run([agora, "testnet", "up", "--config", configPath, "--netns", "--timeout", "120"])
+        let up = try await cluster.run([agora, "testnet", "up", "--config", configPath, "--netns", "--timeout", "120"])
         #expect(up.status == 0, "\(up.output)")
         #expect(up.output.contains("http://10.77.0.1:8900"), "\(up.output)")
-        let namespaces = try cluster.run(["/usr/sbin/ip", "netns", "list"]).output
+        let namespaces = try await cluster.run(["/usr/sbin/ip", "netns", "list"]).output
         for i in 0..<3 { #expect(namespaces.contains("agora-n\(i)"), "\(namespaces)") }
         // Each node listens on its own address only, not on the host's loopback.
         #expect(!Self.accepts(port: 8900), "node 0 answered on the host's loopback")
 
-        let submit = try cluster.run([agora, "testnet", "submit", "--config", configPath, "--max-tokens", "16", "Name a colour."])
+        let submit = try await cluster.run([agora, "testnet", "submit", "--config", configPath, "--max-tokens", "16", "Name a colour."])
         #expect(submit.status == 0, "\(submit.output)")
         #expect(submit.output.contains("verification: attested-pass"), "\(submit.output)")
-        let status = try cluster.run([agora, "testnet", "status", "--config", configPath])
+        let status = try await cluster.run([agora, "testnet", "status", "--config", configPath])
         let gatewayID = status.output.split(separator: "\n").dropFirst().first?.split(separator: " ", omittingEmptySubsequences: true)
             .dropFirst(3).first.map(String.init) ?? "?"
         #expect(!submit.output.contains("provider: \(gatewayID)"), "the gateway served its own job:\n\(submit.output)\n\(status.output)")
 
-        let down = try cluster.run([agora, "testnet", "down", "--config", configPath])
+        let down = try await cluster.run([agora, "testnet", "down", "--config", configPath])
         #expect(down.status == 0, "\(down.output)")
-        let after = try cluster.run(["/usr/sbin/ip", "netns", "list"]).output
+        let after = try await cluster.run(["/usr/sbin/ip", "netns", "list"]).output
         #expect(!after.contains("agora-n"), "namespaces left behind: \(after)")
     }
 

@@ -83,7 +83,7 @@ import Testing
         #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)")
         let captured = capture?.stop()
         for n in cluster.nodes {
-            let r = try cluster.run([cluster.agora, "ledger", "verify", "--data-dir", n.dir])
+            let r = try await cluster.run([cluster.agora, "ledger", "verify", "--data-dir", n.dir])
             #expect(r.status == 0, "ledger verify failed on node \(n.index): \(r.output)")
         }
 
