@@ -30,7 +30,7 @@ let package = Package(
             "CLlama",
             .product(name: "AgoraCrypto", package: "AgoraCore"),
         ], linkerSettings: llamaRPath),
-        .executableTarget(name: "agora-executor-bench", dependencies: ["AgoraExecutor"],
+        .executableTarget(name: "agora-executor-bench", dependencies: ["AgoraExecutor", "CLlama"],
                           linkerSettings: llamaRPath),
         .testTarget(name: "AgoraExecutorTests", dependencies: ["AgoraExecutor"],
                     linkerSettings: llamaRPath),

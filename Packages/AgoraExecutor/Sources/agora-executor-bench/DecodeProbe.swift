@@ -1,0 +1,63 @@
+import CLlama
+import Foundation
+
+/// Where a decode step's time goes: the same 128 single-token `llama_decode` calls through the
+/// raw C API in a context shaped as llama-bench's (one sequence, 128 cells) and as the
+/// engine's (4 sequences of 1,024 cells each, per-sequence streams), with and without the
+/// engine's per-step arg-max, alternating in one process.
+enum DecodeProbe {
+    struct Shape { var name: String; var nCtx: UInt32; var nBatch: UInt32; var seqs: UInt32; var unified: Bool; var argmax: Bool }
+
+    static func run(model path: String, threads: Int, rounds: Int) throws {
+        llama_backend_init()
+        var mp = llama_model_default_params()
+        mp.n_gpu_layers = 0
+        guard let model = llama_model_load_from_file(path, mp) else { throw BenchError("cannot load \(path)") }
+        defer { llama_model_free(model) }
+        let vocab = llama_model_get_vocab(model)
+        let nVocab = Int(llama_vocab_n_tokens(vocab))
+        let shapes = [
+            Shape(name: "llama-bench shape (1 seq, 128 cells)", nCtx: 128, nBatch: 2048, seqs: 1, unified: true, argmax: false),
+            Shape(name: "engine shape (4 seqs x 1024, streams)", nCtx: 4096, nBatch: 4096, seqs: 4, unified: false, argmax: false),
+            Shape(name: "engine shape + arg-max per step", nCtx: 4096, nBatch: 4096, seqs: 4, unified: false, argmax: true),
+            Shape(name: "1 seq, 1024 cells", nCtx: 1024, nBatch: 1024, seqs: 1, unified: true, argmax: false),
+            Shape(name: "4 seqs x 1024, unified cache", nCtx: 4096, nBatch: 4096, seqs: 4, unified: true, argmax: false),
+        ]
+        var rates = Array(repeating: [Double](), count: shapes.count)
+        say("## decode probe (threads \(threads), \(rounds) rounds, 128 single-token decodes per run)")
+        for _ in 0..<rounds {
+            for (k, s) in shapes.enumerated() {
+                var cp = llama_context_default_params()
+                cp.n_ctx = s.nCtx; cp.n_batch = s.nBatch; cp.n_ubatch = 512; cp.n_seq_max = s.seqs
+                cp.kv_unified = s.unified; cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED
+                cp.n_threads = Int32(threads); cp.n_threads_batch = Int32(threads); cp.no_perf = true
+                guard let ctx = llama_init_from_model(model, cp) else { throw BenchError("no context for \(s.name)") }
+                var batch = llama_batch_init(1, 0, 1)
+                func decode(_ token: Int32, _ pos: Int32) throws -> Int32 {
+                    batch.n_tokens = 1
+                    batch.token[0] = token; batch.pos[0] = pos; batch.n_seq_id[0] = 1
+                    batch.seq_id[0]![0] = 0; batch.logits[0] = 1
+                    guard llama_decode(ctx, batch) == 0 else { throw BenchError("llama_decode failed") }
+                    guard s.argmax, let p = llama_get_logits_ith(ctx, 0) else { return (token &* 7919 &+ 13) % Int32(nVocab) }
+                    var best = 0; var bestValue = -Float.infinity
+                    for i in 0..<nVocab where p[i] > bestValue { best = i; bestValue = p[i] }
+                    return Int32(best)
+                }
+                // Warm-up run, then the measured one (as llama-bench does).
+                for measured in [false, true] {
+                    _ = llama_memory_seq_rm(llama_get_memory(ctx), 0, -1, -1)
+                    var t = try decode(llama_vocab_bos(vocab), 0)
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    for pos in 1...128 { t = try decode(t, Int32(pos)) }
+                    let secs = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                    if measured { rates[k].append(128 / secs) }
+                }
+                llama_batch_free(batch)
+                llama_free(ctx)
+            }
+        }
+        for (k, s) in shapes.enumerated() {
+            say("RESULT \(s.name): median \(f(median(rates[k]))) tok/s, best \(f(rates[k].max() ?? 0)) tok/s; ratio to llama-bench shape median \(f(median(rates[k]) / median(rates[0]), 3)), best \(f((rates[k].max() ?? 0) / (rates[0].max() ?? 1), 3))")
+        }
+    }
+}
