@@ -1,3 +1,4 @@
+import AgoraExecutor
 import CLlama
 import Foundation
 
@@ -8,8 +9,25 @@ import Foundation
 enum DecodeProbe {
     struct Shape { var name: String; var nCtx: UInt32; var nBatch: UInt32; var seqs: UInt32; var unified: Bool; var argmax: Bool }
 
-    static func run(model path: String, threads: Int, rounds: Int) throws {
-        llama_backend_init()
+    static func run(model path: String, threads: Int, rounds: Int) async throws {
+        // The engine and llama-bench beside the raw loops, alternating, to tell the engine's own
+        // per-step cost from the process and the machine.
+        let engine = try await LlamaEngine.load(EngineConfiguration(modelPath: path, threads: threads, slots: 4,
+                                                                    contextPerSlot: 1024, measureSpeedAtStart: false))
+        var engineRates: [Double] = [], toolRates: [Double] = []
+        let raw = try await rawShapes(model: path, threads: threads, rounds: rounds) {
+            toolRates += try BaselineTools.llamaBenchSamples(model: path, threads: threads, prompt: 0, gen: 128, repetitions: 1).samples
+        } engineRun: {
+            engineRates.append(try await engine.measureSpeed(promptTokens: 1, generatedTokens: 129).decodeTokensPerSecond)
+        }
+        let base = median(raw[0])
+        say("RESULT llama-bench -n 128 (own process): median \(f(median(toolRates))) tok/s, best \(f(toolRates.max() ?? 0)); ratio to the raw loop \(f(median(toolRates) / base, 3))")
+        say("RESULT LlamaEngine decode: median \(f(median(engineRates))) tok/s, best \(f(engineRates.max() ?? 0)); ratio to the raw loop \(f(median(engineRates) / base, 3)), to llama-bench \(f(median(engineRates) / median(toolRates), 3))")
+        engine.shutdown()
+    }
+
+    static func rawShapes(model path: String, threads: Int, rounds: Int, tool: () throws -> Void,
+                          engineRun: () async throws -> Void) async throws -> [[Double]] {
         var mp = llama_model_default_params()
         mp.n_gpu_layers = 0
         guard let model = llama_model_load_from_file(path, mp) else { throw BenchError("cannot load \(path)") }
@@ -26,6 +44,8 @@ enum DecodeProbe {
         var rates = Array(repeating: [Double](), count: shapes.count)
         say("## decode probe (threads \(threads), \(rounds) rounds, 128 single-token decodes per run)")
         for _ in 0..<rounds {
+            try tool()
+            try await engineRun()
             for (k, s) in shapes.enumerated() {
                 var cp = llama_context_default_params()
                 cp.n_ctx = s.nCtx; cp.n_batch = s.nBatch; cp.n_ubatch = 512; cp.n_seq_max = s.seqs
@@ -57,7 +77,8 @@ enum DecodeProbe {
             }
         }
         for (k, s) in shapes.enumerated() {
-            say("RESULT \(s.name): median \(f(median(rates[k]))) tok/s, best \(f(rates[k].max() ?? 0)) tok/s; ratio to llama-bench shape median \(f(median(rates[k]) / median(rates[0]), 3)), best \(f((rates[k].max() ?? 0) / (rates[0].max() ?? 1), 3))")
+            say("RESULT raw loop, \(s.name): median \(f(median(rates[k]))) tok/s, best \(f(rates[k].max() ?? 0)) tok/s; ratio to llama-bench shape median \(f(median(rates[k]) / median(rates[0]), 3)), best \(f((rates[k].max() ?? 0) / (rates[0].max() ?? 1), 3))")
         }
+        return rates
     }
 }

@@ -22,7 +22,7 @@ let first = Int(option("--first", "0")) ?? 0
 let tolerances = option("--tolerances", "0.25,0.5,1,1.5,2,3.25").split(separator: ",").compactMap { Double($0) }
 
 do {
-    if mode == "decode-probe" { try DecodeProbe.run(model: model, threads: threads, rounds: rounds) }
+    if mode == "decode-probe" { try await DecodeProbe.run(model: model, threads: threads, rounds: rounds) }
     if mode == "speed" || mode == "all" { try await SpeedBenchmark.run(model: model, threads: threads, rounds: rounds, reps: reps) }
     if mode == "calibrate" || mode == "all" {
         try await CalibrationBenchmark.run(model: model, count: count, detectionCount: detect, maxTokens: tokens, tolerances: tolerances, first: first)
