@@ -1,5 +1,6 @@
 import AgoraCrypto
 import AgoraExecutor
+import AgoraGossip
 import AgoraMarket
 import Foundation
 
@@ -74,6 +75,16 @@ enum ExecutorBridge {
                                       finishedAt: NodeClock.unixMillis())
     }
 
+    /// The arithmetic a claim is checked against: the validator's own when the provider
+    /// advertises the validator's class in its signed peer record (the check is then exact
+    /// whatever the fingerprint names), else the one the result's fingerprint names.
+    static func claimedArithmetic(_ spec: Market.VerificationSpec, ownArithmetic: String) -> String? {
+        if !spec.providerClass.isEmpty, spec.providerClass == Gossip.Capabilities.arithmeticClass(of: ownArithmetic) {
+            return ownArithmetic
+        }
+        return runtimeFingerprint(spec.fingerprint)?.arithmetic
+    }
+
     /// Re-checks a claimed result by teacher forcing.
     static func verify(_ spec: Market.VerificationSpec, on engine: LlamaEngine) async -> Market.Attestation.Verdict {
         guard let prompt = try? prompt(from: spec.prompt) else { return .fail(.invalidResult, position: 0) }
@@ -85,7 +96,7 @@ enum ExecutorBridge {
         let request = GenerationRequest(prompt: prompt, parameters: parameters(spec.sampling, maxTokens: max(1, tokens.count)))
         do {
             switch try await engine.verify(request: request, claimedTokens: tokens,
-                                           claimedArithmetic: runtimeFingerprint(spec.fingerprint)?.arithmetic) {
+                                           claimedArithmetic: claimedArithmetic(spec, ownArithmetic: engine.arithmetic)) {
             case .pass: return .pass
             case .fail(let position, _, _): return .fail(.tokenMismatch, position: UInt32(max(0, position)))
             }

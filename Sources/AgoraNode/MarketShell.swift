@@ -258,7 +258,7 @@ actor MarketShell {
             let started = NodeClock.unixMillis()
             let verdict = await ExecutorBridge.verify(spec, on: engine)
             NodeMetrics.verifications.increment()
-            let mode = engine.verificationMode(claimedArithmetic: ExecutorBridge.runtimeFingerprint(spec.fingerprint)?.arithmetic)
+            let mode = engine.verificationMode(claimedArithmetic: ExecutorBridge.claimedArithmetic(spec, ownArithmetic: engine.arithmetic))
             self.logger.info("checked a result", metadata: ["ticket": "\(spec.ticket.hex.prefix(16))",
                                                             "verdict": "\(verdict.passed ? "pass" : "fail")", "check": "\(mode)"])
             self.journalValidation(spec.ticket.hex, verdict: verdict, started: started)

@@ -36,7 +36,8 @@ extension Market.Instance {
         }
         state.validations[hash] = Market.ValidationJob(request: m, phase: .checking)
         return [.verify(Market.VerificationSpec(ticket: hash, modelID: rec.modelID, prompt: p.prompt, sampling: p.sampling,
-                                                tokens: p.tokens, text: p.text, fingerprint: rec.fingerprint))]
+                                                tokens: p.tokens, text: p.text, fingerprint: rec.fingerprint,
+                                                providerClass: state.peers.first { $0.nodeID == rec.provider }?.arithmeticClass ?? []))]
     }
 
     mutating func onVerificationFinished(_ ticket: Digest, _ verdict: Market.Attestation.Verdict, now: Millis) -> [Directive] {

@@ -89,6 +89,21 @@ import Testing
         }
     }
 
+    /// The validator is told the class the provider advertises (its check is exact when it is
+    /// its own, whatever the result's fingerprint names).
+    @Test func theValidatorLearnsTheProvidersAdvertisedClass() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.add("V", seed: 4, price: 50)
+        let a = [UInt8](repeating: 0xA1, count: 16)
+        w.meshPeers(classes: ["P1": a, "V": a])
+        _ = w.submit(from: "R", level: 1)
+        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.finishRuns(); w.deliver()
+        #expect(w.verifies.count == 1 && w.verifies.first?.spec.providerClass == a)
+    }
+
     /// Without a class for the provider, any validator serving the model may be asked.
     @Test func anyValidatorWhenTheProviderAdvertisesNoClass() {
         let w = MarketWorld()
