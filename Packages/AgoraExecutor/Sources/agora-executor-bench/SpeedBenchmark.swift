@@ -17,24 +17,26 @@ enum SpeedBenchmark {
         // Every single run of both sides, for the best-of-all estimate: on a shared VM noise
         // only ever slows a run down, so each side's fastest run is its least disturbed one.
         var ppSamples = (engine: [Double](), tool: [Double]()), tgSamples = (engine: [Double](), tool: [Double]())
-        for round in 0..<rounds {
-            let basePPRun = try BaselineTools.llamaBenchSamples(model: model, threads: threads, prompt: 512, gen: 0, repetitions: reps)
-            let basePP = basePPRun.mean
-            ppSamples.tool += basePPRun.samples
-            var minePP = 0.0
+        /// One side-by-side measurement: llama-bench with `reps` repetitions, then `engineRate`
+        /// `reps` times; records every run and returns both means.
+        func pair(prompt: Int, gen: Int, into samples: inout (engine: [Double], tool: [Double]),
+                  engineRate: () async throws -> Double) async throws -> (engine: Double, tool: Double) {
+            let run = try BaselineTools.llamaBenchSamples(model: model, threads: threads, prompt: prompt, gen: gen, repetitions: reps)
+            samples.tool += run.samples
+            var mine = 0.0
             for _ in 0..<reps {
-                let r = try await engine.measureSpeed(promptTokens: 512, generatedTokens: 1).prefillTokensPerSecond
-                ppSamples.engine.append(r)
-                minePP += r / Double(reps)
+                let r = try await engineRate()
+                samples.engine.append(r)
+                mine += r / Double(reps)
             }
-            let baseTGRun = try BaselineTools.llamaBenchSamples(model: model, threads: threads, prompt: 0, gen: 128, repetitions: reps)
-            let baseTG = baseTGRun.mean
-            tgSamples.tool += baseTGRun.samples
-            var mineTG = 0.0
-            for _ in 0..<reps {
-                let r = try await engine.measureSpeed(promptTokens: 1, generatedTokens: 129).decodeTokensPerSecond
-                tgSamples.engine.append(r)
-                mineTG += r / Double(reps)
+            return (mine, run.mean)
+        }
+        for round in 0..<rounds {
+            let (minePP, basePP) = try await pair(prompt: 512, gen: 0, into: &ppSamples) {
+                try await engine.measureSpeed(promptTokens: 512, generatedTokens: 1).prefillTokensPerSecond
+            }
+            let (mineTG, baseTG) = try await pair(prompt: 0, gen: 128, into: &tgSamples) {
+                try await engine.measureSpeed(promptTokens: 1, generatedTokens: 129).decodeTokensPerSecond
             }
             pp.append(minePP); tg.append(mineTG)
             ppRatio.append(minePP / basePP); tgRatio.append(mineTG / baseTG)
