@@ -38,15 +38,22 @@ enum DecodeProbe {
             Shape(name: "llama-bench shape (1 seq, 128 cells)", nCtx: 128, nBatch: 2048, seqs: 1, unified: true, argmax: false),
             Shape(name: "engine shape (4 seqs x 1024, streams)", nCtx: 4096, nBatch: 4096, seqs: 4, unified: false, argmax: false),
             Shape(name: "engine shape + arg-max per step", nCtx: 4096, nBatch: 4096, seqs: 4, unified: false, argmax: true),
+            Shape(name: "1 seq, 512 cells", nCtx: 512, nBatch: 512, seqs: 1, unified: true, argmax: false),
             Shape(name: "1 seq, 1024 cells", nCtx: 1024, nBatch: 1024, seqs: 1, unified: true, argmax: false),
+            Shape(name: "1 seq, 4096 cells", nCtx: 4096, nBatch: 4096, seqs: 1, unified: true, argmax: false),
             Shape(name: "4 seqs x 1024, unified cache", nCtx: 4096, nBatch: 4096, seqs: 4, unified: true, argmax: false),
         ]
         var rates = Array(repeating: [Double](), count: shapes.count)
+        var order = Array(shapes.indices)
+        var generator = SplitMixRandom(seed: 0x5eed)
         say("## decode probe (threads \(threads), \(rounds) rounds, 128 single-token decodes per run)")
         for _ in 0..<rounds {
             try tool()
             try await engineRun()
-            for (k, s) in shapes.enumerated() {
+            // A new order every round (seeded), so that no shape always follows the same one.
+            order.shuffle(using: &generator)
+            for k in order {
+                let s = shapes[k]
                 var cp = llama_context_default_params()
                 cp.n_ctx = s.nCtx; cp.n_batch = s.nBatch; cp.n_ubatch = 512; cp.n_seq_max = s.seqs
                 cp.kv_unified = s.unified; cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED
@@ -80,5 +87,18 @@ enum DecodeProbe {
             say("RESULT raw loop, \(s.name): median \(f(median(rates[k]))) tok/s, best \(f(rates[k].max() ?? 0)) tok/s; ratio to llama-bench shape median \(f(median(rates[k]) / median(rates[0]), 3)), best \(f((rates[k].max() ?? 0) / (rates[0].max() ?? 1), 3))")
         }
         return rates
+    }
+}
+
+/// A seeded generator for the probe's run order.
+struct SplitMixRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
