@@ -45,7 +45,7 @@ enum DecodeProbe {
         ]
         var rates = Array(repeating: [Double](), count: shapes.count)
         var order = Array(shapes.indices)
-        var generator = SplitMixRandom(seed: 0x5eed)
+        var generator = BenchRandom(state: 0x5eed)
         say("## decode probe (threads \(threads), \(rounds) rounds, 128 single-token decodes per run)")
         for _ in 0..<rounds {
             try tool()
@@ -90,15 +90,3 @@ enum DecodeProbe {
     }
 }
 
-/// A seeded generator for the probe's run order.
-struct SplitMixRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
