@@ -125,10 +125,10 @@ extension Market.Instance {
     /// `candidates` (in their order) with those advertising `provider`'s arithmetic class
     /// first: they check its result exactly, the others only within a tolerance.
     func preferringClassOf(_ provider: PublicKey, _ candidates: [PublicKey]) -> [PublicKey] {
-        guard let cls = state.peers.first(where: { $0.nodeID == provider })?.arithmeticClass, !cls.isEmpty else { return candidates }
-        let classOf = Dictionary(state.peers.map { ($0.nodeID, $0.arithmeticClass) }, uniquingKeysWith: { a, _ in a })
-        let same = candidates.filter { classOf[$0] == cls }
-        return same + candidates.filter { classOf[$0] != cls }
+        let cls = advertisedClass(of: provider)
+        guard !cls.isEmpty else { return candidates }
+        let same = candidates.filter { advertisedClass(of: $0) == cls }
+        return same + candidates.filter { advertisedClass(of: $0) != cls }
     }
 
     mutating func onValidationTimeout(_ id: JobID, validator: PublicKey, now: Millis) -> [Directive] {

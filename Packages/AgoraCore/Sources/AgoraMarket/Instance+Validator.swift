@@ -37,7 +37,7 @@ extension Market.Instance {
         state.validations[hash] = Market.ValidationJob(request: m, phase: .checking)
         return [.verify(Market.VerificationSpec(ticket: hash, modelID: rec.modelID, prompt: p.prompt, sampling: p.sampling,
                                                 tokens: p.tokens, text: p.text, fingerprint: rec.fingerprint,
-                                                providerClass: state.peers.first { $0.nodeID == rec.provider }?.arithmeticClass ?? []))]
+                                                providerClass: advertisedClass(of: rec.provider)))]
     }
 
     mutating func onVerificationFinished(_ ticket: Digest, _ verdict: Market.Attestation.Verdict, now: Millis) -> [Directive] {

@@ -187,6 +187,11 @@ extension Market {
             }.map(\.nodeID)
         }
 
+        /// The arithmetic class `node` advertises (empty when unknown).
+        func advertisedClass(of node: PublicKey) -> [UInt8] {
+            state.peers.first { $0.nodeID == node }?.arithmeticClass ?? []
+        }
+
         /// A signed envelope to `to`.
         static func send<B: MarketSignedBody>(_ m: Signed<B>, to: PublicKey) -> Directive {
             .send(to: to, type: B.messageType, envelope: m.envelope)
