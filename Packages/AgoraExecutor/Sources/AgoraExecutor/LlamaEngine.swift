@@ -61,6 +61,9 @@ public final class LlamaEngine: InferenceEngine {
     /// Stops the worker; queued and running jobs fail with `engineClosed`.
     public func shutdown() { worker.stop() }
 
+    /// Where the worker thread's time went since the last call (benchmarks); resets the count.
+    public func takeStepProfile() -> StepProfile { worker.takeProfile() }
+
     // MARK: text
 
     /// Tokenizes `text` (adding BOS if the model wants one; special tokens parsed when `parseSpecial`).

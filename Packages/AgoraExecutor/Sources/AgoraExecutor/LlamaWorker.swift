@@ -18,6 +18,10 @@ final class LlamaWorker: @unchecked Sendable {
     private var pending: [Job] = []
     private var stopping = false
     private var thread: Thread?
+    /// Step timings since the last `takeProfile()` (guarded by `condition`), and the end of
+    /// the previous busy step (worker thread only; 0 when no job was running).
+    private var profile = StepProfile()
+    private var lastStepEnd: UInt64 = 0
 
     /// Creates the context (blocking; call off the cooperative pool) and starts the thread.
     init(model: LlamaModel, configuration c: EngineConfiguration) throws(ExecutorError) {
@@ -95,6 +99,13 @@ final class LlamaWorker: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// The step timings since the last call, then starts counting afresh.
+    func takeProfile() -> StepProfile {
+        condition.lock()
+        defer { profile = StepProfile(); condition.unlock() }
+        return profile
+    }
+
     // MARK: the thread
 
     private func run() {
@@ -158,6 +169,9 @@ final class LlamaWorker: @unchecked Sendable {
 
     /// One `llama_decode` over every active slot, then sampling or checking per slot.
     private func step() {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var decodeNanos: UInt64 = 0
+        defer { record(started: started, decodeNanos: decodeNanos) }
         batch.n_tokens = 0
         var rows: [[(row: Int32, position: Int)]] = Array(repeating: [], count: slots.count)
         for i in slots.indices {
@@ -176,7 +190,9 @@ final class LlamaWorker: @unchecked Sendable {
             }
         }
         guard batch.n_tokens > 0 else { return }
+        let decodeStart = DispatchTime.now().uptimeNanoseconds
         let status = llama_decode(context, batch)
+        decodeNanos = DispatchTime.now().uptimeNanoseconds - decodeStart
         if status != 0 {
             let err = ExecutorError(.decodeFailed, "llama_decode returned \(status) for a batch of \(batch.n_tokens) tokens (1 = no room in the KV cache)")
             for i in slots.indices { if let s = slots[i] { finish(i, .failure(err), s) } }
@@ -197,6 +213,19 @@ final class LlamaWorker: @unchecked Sendable {
                 slots[i] = s
             }
         }
+    }
+
+    /// Adds one step to `profile`: its decode time, and the rest of it plus the gap since the
+    /// previous step (when jobs were running through it) as the engine's own time.
+    private func record(started: UInt64, decodeNanos: UInt64) {
+        let end = DispatchTime.now().uptimeNanoseconds
+        let gap = lastStepEnd > 0 ? started - lastStepEnd : 0
+        lastStepEnd = slots.contains { $0 != nil } ? end : 0
+        condition.lock()
+        profile.steps += 1
+        profile.decodeSeconds += Double(decodeNanos) / 1e9
+        profile.engineSeconds += Double(end - started - decodeNanos + gap) / 1e9
+        condition.unlock()
     }
 
     private func finish(_ i: Int, _ result: Result<Job.Output, ExecutorError>, _ s: Slot) {

@@ -14,15 +14,20 @@ enum DecodeProbe {
         // per-step cost from the process and the machine.
         let engine = try await LlamaEngine.load(EngineConfiguration(modelPath: path, threads: threads, slots: 4,
                                                                     contextPerSlot: 1024, measureSpeedAtStart: false))
-        var engineRates: [Double] = [], toolRates: [Double] = []
+        var engineRates: [Double] = [], toolRates: [Double] = [], engineShares: [Double] = []
+        _ = engine.takeStepProfile()
         let raw = try await rawShapes(model: path, threads: threads, rounds: rounds) {
             toolRates += try BaselineTools.llamaBenchSamples(model: path, threads: threads, prompt: 0, gen: 128, repetitions: 1).samples
         } engineRun: {
             engineRates.append(try await engine.measureSpeed(promptTokens: 1, generatedTokens: 129).decodeTokensPerSecond)
+            let p = engine.takeStepProfile()
+            engineShares.append(p.engineShare)
+            say("engine \(f(engineRates.last!)) tok/s: \(p.steps) steps, \(f(p.decodeSeconds / Double(max(p.steps, 1)) * 1e6, 0)) µs in llama_decode and \(f(p.engineSeconds / Double(max(p.steps, 1)) * 1e6, 1)) µs of the engine's own work per step")
         }
         let base = median(raw[0])
         say("RESULT llama-bench -n 128 (own process): median \(f(median(toolRates))) tok/s, best \(f(toolRates.max() ?? 0)); ratio to the raw loop \(f(median(toolRates) / base, 3))")
         say("RESULT LlamaEngine decode: median \(f(median(engineRates))) tok/s, best \(f(engineRates.max() ?? 0)); ratio to the raw loop \(f(median(engineRates) / base, 3)), to llama-bench \(f(median(engineRates) / median(toolRates), 3))")
+        say("RESULT engine's own work per decode step (sampling, detokenising, bookkeeping): median \(f(median(engineShares) * 100, 2)) % of the worker thread's busy time")
         engine.shutdown()
     }
 
@@ -44,15 +49,17 @@ enum DecodeProbe {
             Shape(name: "4 seqs x 1024, unified cache", nCtx: 4096, nBatch: 4096, seqs: 4, unified: true, argmax: false),
         ]
         var rates = Array(repeating: [Double](), count: shapes.count)
-        var order = Array(shapes.indices)
+        let order = Array(shapes.indices)
         var generator = BenchRandom(state: 0x5eed)
         say("## decode probe (threads \(threads), \(rounds) rounds, 128 single-token decodes per run)")
+        // Each round runs llama-bench, the engine and every raw shape once, in a new seeded
+        // order, so that no row always follows the same one (index -1: llama-bench, -2: engine).
+        var runs = [-1, -2] + order
         for _ in 0..<rounds {
-            try tool()
-            try await engineRun()
-            // A new order every round (seeded), so that no shape always follows the same one.
-            order.shuffle(using: &generator)
-            for k in order {
+            runs.shuffle(using: &generator)
+            for k in runs {
+                if k == -1 { try tool(); continue }
+                if k == -2 { try await engineRun(); continue }
                 let s = shapes[k]
                 var cp = llama_context_default_params()
                 cp.n_ctx = s.nCtx; cp.n_batch = s.nBatch; cp.n_ubatch = 512; cp.n_seq_max = s.seqs

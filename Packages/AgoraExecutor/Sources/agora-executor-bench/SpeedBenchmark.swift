@@ -17,25 +17,30 @@ enum SpeedBenchmark {
         // Every single run of both sides, for the best-of-all estimate: on a shared VM noise
         // only ever slows a run down, so each side's fastest run is its least disturbed one.
         var ppSamples = (engine: [Double](), tool: [Double]()), tgSamples = (engine: [Double](), tool: [Double]())
-        /// One side-by-side measurement: llama-bench with `reps` repetitions, then `engineRate`
-        /// `reps` times; records every run and returns both means.
-        func pair(prompt: Int, gen: Int, into samples: inout (engine: [Double], tool: [Double]),
+        /// One side-by-side measurement: llama-bench with `reps` repetitions and `engineRate`
+        /// `reps` times, the engine first when `engineFirst` (rounds alternate, so that neither
+        /// side always runs in the other's wake); records every run and returns both means.
+        func pair(prompt: Int, gen: Int, engineFirst: Bool, into samples: inout (engine: [Double], tool: [Double]),
                   engineRate: () async throws -> Double) async throws -> (engine: Double, tool: Double) {
+            var mine = 0.0
+            func engineRuns() async throws {
+                for _ in 0..<reps {
+                    let r = try await engineRate()
+                    samples.engine.append(r)
+                    mine += r / Double(reps)
+                }
+            }
+            if engineFirst { try await engineRuns() }
             let run = try BaselineTools.llamaBenchSamples(model: model, threads: threads, prompt: prompt, gen: gen, repetitions: reps)
             samples.tool += run.samples
-            var mine = 0.0
-            for _ in 0..<reps {
-                let r = try await engineRate()
-                samples.engine.append(r)
-                mine += r / Double(reps)
-            }
+            if !engineFirst { try await engineRuns() }
             return (mine, run.mean)
         }
         for round in 0..<rounds {
-            let (minePP, basePP) = try await pair(prompt: 512, gen: 0, into: &ppSamples) {
+            let (minePP, basePP) = try await pair(prompt: 512, gen: 0, engineFirst: round % 2 == 1, into: &ppSamples) {
                 try await engine.measureSpeed(promptTokens: 512, generatedTokens: 1).prefillTokensPerSecond
             }
-            let (mineTG, baseTG) = try await pair(prompt: 0, gen: 128, into: &tgSamples) {
+            let (mineTG, baseTG) = try await pair(prompt: 0, gen: 128, engineFirst: round % 2 == 1, into: &tgSamples) {
                 try await engine.measureSpeed(promptTokens: 1, generatedTokens: 129).decodeTokensPerSecond
             }
             pp.append(minePP); tg.append(mineTG)

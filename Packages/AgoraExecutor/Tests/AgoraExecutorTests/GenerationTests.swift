@@ -96,5 +96,19 @@ struct GenerationTests {
         #expect(speed.decodeTokensPerSecond > 0.5)
         #expect(speed.measurementSeconds < 30)
     }
+
+    @Test("the step profile counts every llama_decode and the engine's own time, then resets")
+    func stepProfile() async throws {
+        let engine = try await LlamaEngine.load(EngineConfiguration(threads: 1, slots: 1, contextPerSlot: 256,
+                                                                    measureSpeedAtStart: false))
+        defer { engine.shutdown() }
+        let r = try await engine.generate(GenerationRequest(prompt: .text("Once upon a time"), parameters: .greedy(maxTokens: 12)))
+        let p = engine.takeStepProfile()
+        // The prefill step gives the first token; every later token is one decode step.
+        #expect(p.steps == r.tokens.count)
+        #expect(p.decodeSeconds > 0 && p.engineSeconds > 0)
+        #expect(p.engineShare < 0.5, "the engine's own work took \(p.engineSeconds) s against \(p.decodeSeconds) s in llama_decode")
+        #expect(engine.takeStepProfile() == StepProfile())
+    }
 }
 }
