@@ -17,30 +17,11 @@ enum SpeedBenchmark {
         // Every single run of both sides, for the best-of-all estimate: on a shared VM noise
         // only ever slows a run down, so each side's fastest run is its least disturbed one.
         var ppSamples = (engine: [Double](), tool: [Double]()), tgSamples = (engine: [Double](), tool: [Double]())
-        /// One side-by-side measurement: llama-bench with `reps` repetitions and `engineRate`
-        /// `reps` times, the engine first when `engineFirst` (rounds alternate, so that neither
-        /// side always runs in the other's wake); records every run and returns both means.
-        func pair(prompt: Int, gen: Int, engineFirst: Bool, into samples: inout (engine: [Double], tool: [Double]),
-                  engineRate: () async throws -> Double) async throws -> (engine: Double, tool: Double) {
-            var mine = 0.0
-            func engineRuns() async throws {
-                for _ in 0..<reps {
-                    let r = try await engineRate()
-                    samples.engine.append(r)
-                    mine += r / Double(reps)
-                }
-            }
-            if engineFirst { try await engineRuns() }
-            let run = try BaselineTools.llamaBenchSamples(model: model, threads: threads, prompt: prompt, gen: gen, repetitions: reps)
-            samples.tool += run.samples
-            if !engineFirst { try await engineRuns() }
-            return (mine, run.mean)
-        }
         for round in 0..<rounds {
-            let (minePP, basePP) = try await pair(prompt: 512, gen: 0, engineFirst: round % 2 == 1, into: &ppSamples) {
+            let (minePP, basePP) = try await pair(model: model, threads: threads, reps: reps, prompt: 512, gen: 0, engineFirst: round % 2 == 1, into: &ppSamples) {
                 try await engine.measureSpeed(promptTokens: 512, generatedTokens: 1).prefillTokensPerSecond
             }
-            let (mineTG, baseTG) = try await pair(prompt: 0, gen: 128, engineFirst: round % 2 == 1, into: &tgSamples) {
+            let (mineTG, baseTG) = try await pair(model: model, threads: threads, reps: reps, prompt: 0, gen: 128, engineFirst: round % 2 == 1, into: &tgSamples) {
                 try await engine.measureSpeed(promptTokens: 1, generatedTokens: 129).decodeTokensPerSecond
             }
             pp.append(minePP); tg.append(mineTG)
@@ -92,5 +73,49 @@ enum SpeedBenchmark {
         say("RESULT verification / llama-bench prefill of the same tokens \(f(median(verifyOverPP), 3)); verification / generation \(f(median(verifyOverGen), 3))")
         say("RESULT best of all runs: verification \(f(bestVerifySeconds, 4)) s vs llama-bench prefill of the same tokens \(f(bestToolSeconds, 4)) s (ratio \(f(bestVerifySeconds / bestToolSeconds, 3)))")
         say("RESULT peak memory (VmHWM, one engine of 4 slots x 1024 tokens) \(f(peakMemoryMiB(), 1)) MiB; load average at end \(loadAverage())")
+        engine.shutdown()
+        try await decodeInBenchShape(model: model, threads: threads, rounds: rounds, reps: reps)
+    }
+
+    /// Decode with the engine in llama-bench's own context shape for `-n 128` (one sequence,
+    /// 256 cells), against llama-bench, alternating as above: the like-for-like measure of the
+    /// engine's cost. Run last, after the peak-memory reading, since it loads a second engine.
+    static func decodeInBenchShape(model: String, threads: Int, rounds: Int, reps: Int) async throws {
+        let engine = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: threads, slots: 1,
+                                                                    contextPerSlot: 256, measureSpeedAtStart: false))
+        defer { engine.shutdown() }
+        var samples = (engine: [Double](), tool: [Double]())
+        var ratios: [Double] = []
+        for round in 0..<rounds {
+            let (mine, base) = try await pair(model: model, threads: threads, reps: reps, prompt: 0, gen: 128,
+                                              engineFirst: round % 2 == 1, into: &samples) {
+                try await engine.measureSpeed(promptTokens: 1, generatedTokens: 129).decodeTokensPerSecond
+            }
+            ratios.append(mine / base)
+            say("round \(round): decode 128, engine of 1 slot x 256 cells \(f(mine)) vs llama-bench \(f(base)) tok/s (ratio \(f(ratios.last!, 3)))")
+        }
+        let best = (samples.engine.max() ?? 0) / max(samples.tool.max() ?? 1, 1e-9)
+        say("RESULT decode in llama-bench's context shape (1 x 256 cells): median of round ratios \(f(median(ratios), 3)); best of \(samples.engine.count) runs per side \(f(samples.engine.max() ?? 0)) vs \(f(samples.tool.max() ?? 0)) tok/s (ratio \(f(best, 3))); median of all runs \(f(median(samples.engine) / max(median(samples.tool), 1e-9), 3))")
+    }
+
+    /// One side-by-side measurement: llama-bench with `reps` repetitions and `engineRate`
+    /// `reps` times, the engine first when `engineFirst` (rounds alternate, so that neither
+    /// side always runs in the other's wake); records every run and returns both means.
+    static func pair(model: String, threads: Int, reps: Int, prompt: Int, gen: Int, engineFirst: Bool,
+                     into samples: inout (engine: [Double], tool: [Double]),
+                     engineRate: () async throws -> Double) async throws -> (engine: Double, tool: Double) {
+        var mine = 0.0
+        func engineRuns() async throws {
+            for _ in 0..<reps {
+                let r = try await engineRate()
+                samples.engine.append(r)
+                mine += r / Double(reps)
+            }
+        }
+        if engineFirst { try await engineRuns() }
+        let run = try BaselineTools.llamaBenchSamples(model: model, threads: threads, prompt: prompt, gen: gen, repetitions: reps)
+        samples.tool += run.samples
+        if !engineFirst { try await engineRuns() }
+        return (mine, run.mean)
     }
 }

@@ -1,7 +1,7 @@
 import AgoraExecutor
 import Foundation
 
-// agora-executor-bench [speed|calibrate|decode-probe|all] [--threads N] [--rounds R] [--reps K] [--count N] [--detect N] [--tokens N] [--first I] [--tolerances T1,T2,...] [--model PATH]
+// agora-executor-bench [speed|calibrate|decode-probe|all] [--threads N] [--rounds R] [--reps K] [--count N] [--detect N] [--tokens N] [--first I] [--shapes all|N|I,J,...] [--tolerances T1,T2,...] [--model PATH]
 // Measures LlamaEngine against llama.cpp's own llama-bench / llama-batched-bench (same source,
 // model and threads) in one invocation, and calibrates verification over honest results.
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -19,10 +19,11 @@ let count = Int(option("--count", "1000")) ?? 1000
 let detect = Int(option("--detect", "200")) ?? 200
 let tokens = Int(option("--tokens", "16")) ?? 16
 let first = Int(option("--first", "0")) ?? 0
+let shapesOption = option("--shapes", "all")
 let tolerances = option("--tolerances", "0.25,0.5,1,1.5,2,3.25").split(separator: ",").compactMap { Double($0) }
 
 do {
-    if mode == "decode-probe" { try await DecodeProbe.run(model: model, threads: threads, rounds: rounds) }
+    if mode == "decode-probe" { try await DecodeProbe.run(model: model, threads: threads, rounds: rounds, shapes: shapesOption) }
     if mode == "speed" || mode == "all" { try await SpeedBenchmark.run(model: model, threads: threads, rounds: rounds, reps: reps) }
     if mode == "calibrate" || mode == "all" {
         try await CalibrationBenchmark.run(model: model, count: count, detectionCount: detect, maxTokens: tokens, tolerances: tolerances, first: first)
