@@ -17,6 +17,9 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     public var threads: Int = 0
     /// Parallel job slots that decode together in one batch.
     public var slots: Int = 4
+    /// Context (prompt + output tokens) each slot holds; the largest job this node takes.
+    /// Decode slows as it grows (llama.cpp's V cache rows are this long; BENCHMARKS.md).
+    public var contextPerSlot: Int = 2048
     /// Jobs that may wait for a slot before new ones are refused.
     public var queueLimit: Int = 16
     /// Asking price, in credits per 1,000 tokens.
@@ -63,6 +66,9 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         guard (0...65535).contains(httpPort) else { throw NodeError(.configuration, "http port \(httpPort) is out of range") }
         guard (0...256).contains(threads) else { throw NodeError(.configuration, "threads \(threads) is out of range 0…256") }
         guard (1...64).contains(slots) else { throw NodeError(.configuration, "slots \(slots) is out of range 1…64") }
+        guard (256...131_072).contains(contextPerSlot) else {
+            throw NodeError(.configuration, "context per slot \(contextPerSlot) is out of range 256…131072 tokens")
+        }
         guard (0...10_000).contains(queueLimit) else { throw NodeError(.configuration, "queue limit \(queueLimit) is out of range") }
         guard (0...1).contains(spotCheckRate) else { throw NodeError(.configuration, "spot-check rate \(spotCheckRate) is not in 0…1") }
         guard verificationLevel <= 4 else { throw NodeError(.configuration, "verification level \(verificationLevel) is out of range 0…4") }
@@ -81,7 +87,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case host, port, httpPort, bootstrap, modelPath, threads, slots, queueLimit, pricePer1kTokens, spotCheckRate, serve
+        case host, port, httpPort, bootstrap, modelPath, threads, slots, contextPerSlot, queueLimit, pricePer1kTokens, spotCheckRate, serve
         case verificationLevel
     }
 
@@ -102,6 +108,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         modelPath = try c.decodeIfPresent(String.self, forKey: .modelPath) ?? d.modelPath
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
         slots = try c.decodeIfPresent(Int.self, forKey: .slots) ?? d.slots
+        contextPerSlot = try c.decodeIfPresent(Int.self, forKey: .contextPerSlot) ?? d.contextPerSlot
         queueLimit = try c.decodeIfPresent(Int.self, forKey: .queueLimit) ?? d.queueLimit
         pricePer1kTokens = try c.decodeIfPresent(UInt64.self, forKey: .pricePer1kTokens) ?? d.pricePer1kTokens
         spotCheckRate = try c.decodeIfPresent(Double.self, forKey: .spotCheckRate) ?? d.spotCheckRate

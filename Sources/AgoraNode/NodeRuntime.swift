@@ -76,6 +76,7 @@ public final class NodeRuntime: Sendable {
             if !config.modelPath.isEmpty { ec.modelPath = config.modelPath }
             if config.threads > 0 { ec.threads = config.threads }
             ec.slots = config.slots
+            ec.contextPerSlot = config.contextPerSlot
             ec.queueCapacity = config.queueLimit
             do { engine = try await LlamaEngine.load(ec) } catch {
                 await sessions.close()

@@ -18,6 +18,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "GGUF model to serve (default: the bootstrap's model).") var model: String?
     @Option(name: .long, help: "llama.cpp threads (0: one per core).") var threads: Int?
     @Option(name: .long, help: "Parallel job slots.") var slots: Int?
+    @Option(name: .long, help: "Context per slot in tokens: the largest job taken (default 2048; smaller decodes faster).") var context: Int?
     @Option(name: .long, help: "Asking price in credits per 1,000 tokens.") var price: UInt64?
     @Flag(name: .long, help: "Do not serve jobs (requester and validator only).") var noServe = false
 
@@ -31,6 +32,7 @@ struct NodeCommand: AsyncParsableCommand {
         if let model { config.modelPath = model }
         if let threads { config.threads = threads }
         if let slots { config.slots = slots }
+        if let context { config.contextPerSlot = context }
         if let price { config.pricePer1kTokens = price }
         if noServe { config.serve = false }
         do {

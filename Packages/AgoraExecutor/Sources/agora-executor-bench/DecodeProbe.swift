@@ -62,6 +62,8 @@ enum DecodeProbe {
             Shape(name: "1 seq, 1280 cells (V row stride 2.5 KiB)", nCtx: 1280, nBatch: 1280, seqs: 1, unified: true, argmax: false),
             Shape(name: "1 seq, 4352 cells (V row stride 8.5 KiB)", nCtx: 4352, nBatch: 4352, seqs: 1, unified: true, argmax: false),
             Shape(name: "4 seqs x 1280, streams", nCtx: 5120, nBatch: 5120, seqs: 4, unified: false, argmax: false),
+            Shape(name: "4 seqs x 512, streams", nCtx: 2048, nBatch: 2048, seqs: 4, unified: false, argmax: false),
+            Shape(name: "4 seqs x 2048, streams (the node's default)", nCtx: 8192, nBatch: 8192, seqs: 4, unified: false, argmax: false),
             Shape(name: "engine shape, 4096-token batch, dedicated Thread", nCtx: 4096, nBatch: 4096, seqs: 4, unified: false, argmax: true, ownThread: true, batchCapacity: 4096),
         ]
         let picked: [Int]
