@@ -171,7 +171,6 @@ final class LlamaWorker: @unchecked Sendable {
     private func step() {
         let started = DispatchTime.now().uptimeNanoseconds
         var decodeNanos: UInt64 = 0
-        defer { record(started: started, decodeNanos: decodeNanos) }
         batch.n_tokens = 0
         var rows: [[(row: Int32, position: Int)]] = Array(repeating: [], count: slots.count)
         for i in slots.indices {
@@ -190,6 +189,8 @@ final class LlamaWorker: @unchecked Sendable {
             }
         }
         guard batch.n_tokens > 0 else { return }
+        // Only steps that decode are profiled.
+        defer { record(started: started, decodeNanos: decodeNanos) }
         let decodeStart = DispatchTime.now().uptimeNanoseconds
         let status = llama_decode(context, batch)
         decodeNanos = DispatchTime.now().uptimeNanoseconds - decodeStart
