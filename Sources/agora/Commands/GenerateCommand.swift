@@ -34,6 +34,9 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "CPU threads (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "Context in tokens, prompt plus output (a smaller one can decode a few per cent faster).")
+    var context: Int = 4096
+
     @Option(help: "Write the result (request, tokens, fingerprint) as JSON to this file.")
     var save: String?
 
@@ -47,7 +50,7 @@ struct GenerateCommand: AsyncParsableCommand {
         do throws(ExecutorError) {
             try parameters.validate()
             let engine = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: threads, slots: 1,
-                                                                        contextPerSlot: 4096, queueCapacity: 0,
+                                                                        contextPerSlot: context, queueCapacity: 0,
                                                                         measureSpeedAtStart: false))
             Diagnostics.write("model \(engine.model.name) (\(engine.model.quantisation), id \(engine.model.id.prefix(16))…), \(threads) threads")
             var result: GenerationResult?
