@@ -26,13 +26,16 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CLlama", pkgConfig: "llama"),
+        // The verification output layer (OutputLayer.swift): optimised even in debug builds,
+        // since tests verify thousands of results with it.
+        .target(name: "COutputLayer", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "AgoraExecutor", dependencies: [
-            "CLlama",
+            "CLlama", "COutputLayer",
             .product(name: "AgoraCrypto", package: "AgoraCore"),
         ], linkerSettings: llamaRPath),
         .executableTarget(name: "agora-executor-bench", dependencies: ["AgoraExecutor", "CLlama"],
                           linkerSettings: llamaRPath),
-        .testTarget(name: "AgoraExecutorTests", dependencies: ["AgoraExecutor"],
+        .testTarget(name: "AgoraExecutorTests", dependencies: ["AgoraExecutor", "COutputLayer"],
                     linkerSettings: llamaRPath),
     ]
 )

@@ -16,6 +16,10 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var tolerance: Double
     /// Whether to measure prefill and decode speed at start-up (about a second).
     public var measureSpeedAtStart: Bool
+    /// Whether verification computes the output layer with the engine's own kernel
+    /// (`OutputLayer`), bit-identical to llama.cpp's and used only after a start-up check
+    /// proves it so on the loaded model; false always lets llama.cpp compute the logits.
+    public var ownOutputLayer: Bool
 
     /// The tolerance calibrated from measured honest variation (BENCHMARKS.md, "Executor"):
     /// about 4.6× the largest margin an honest result needed there (0.325 logits, on 128-token
@@ -38,7 +42,7 @@ public struct EngineConfiguration: Sendable, Equatable {
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                 slots: Int = 4, contextPerSlot: Int = 2048, queueCapacity: Int = 16,
                 tolerance: Double = EngineConfiguration.calibratedTolerance,
-                measureSpeedAtStart: Bool = true) {
+                measureSpeedAtStart: Bool = true, ownOutputLayer: Bool = true) {
         self.modelPath = modelPath
         self.threads = threads
         self.slots = slots
@@ -46,6 +50,7 @@ public struct EngineConfiguration: Sendable, Equatable {
         self.queueCapacity = queueCapacity
         self.tolerance = tolerance
         self.measureSpeedAtStart = measureSpeedAtStart
+        self.ownOutputLayer = ownOutputLayer
     }
 
     /// Throws `invalidParameter` naming the first value out of range.

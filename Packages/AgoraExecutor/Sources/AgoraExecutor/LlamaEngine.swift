@@ -61,6 +61,10 @@ public final class LlamaEngine: InferenceEngine {
     /// Stops the worker; queued and running jobs fail with `engineClosed`.
     public func shutdown() { worker.stop() }
 
+    /// How verification computes its logits: the engine's own output-layer kernel (checked
+    /// bit for bit against llama.cpp at start-up) or llama.cpp, with the reason.
+    public var verificationOutputLayer: String { worker.outputLayerStatus }
+
     /// Where the worker thread's time went since the last call (benchmarks); resets the count.
     public func takeStepProfile() -> StepProfile { worker.takeProfile() }
 

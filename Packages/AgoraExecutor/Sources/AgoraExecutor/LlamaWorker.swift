@@ -22,6 +22,10 @@ final class LlamaWorker: @unchecked Sendable {
     /// the previous busy step (worker thread only; 0 when no job was running).
     private var profile = StepProfile()
     private var lastStepEnd: UInt64 = 0
+    /// The engine's own output layer for verification (worker thread only after `init`).
+    private let outputLayer: OutputLayer
+    /// How verification logits are computed (set once in `init`).
+    let outputLayerStatus: String
 
     /// Creates the context (blocking; call off the cooperative pool) and starts the thread.
     init(model: LlamaModel, configuration c: EngineConfiguration) throws(ExecutorError) {
@@ -40,6 +44,12 @@ final class LlamaWorker: @unchecked Sendable {
         params.n_threads_batch = Int32(c.threads)
         params.no_perf = true
         params.kv_unified = false
+        let layer = OutputLayer(embedding: Int(llama_model_n_embd(model.pointer)), threads: c.threads)
+        outputLayer = layer
+        if c.ownOutputLayer {
+            params.cb_eval = OutputLayer.callback
+            params.cb_eval_user_data = Unmanaged.passUnretained(layer).toOpaque()
+        }
         guard let ctx = llama_init_from_model(model.pointer, params) else {
             throw ExecutorError(.contextCreateFailed, "llama.cpp could not create a context of \(nCtx) tokens for \(model.info.path) (out of memory? lower slots or context per slot)")
         }
@@ -50,6 +60,14 @@ final class LlamaWorker: @unchecked Sendable {
         fingerprintBase = RuntimeFingerprint(
             llamaBuild: LlamaBackend.build, modelID: model.info.id, sampling: "", seed: 0,
             arithmetic: LlamaWorker.arithmetic)
+        if c.ownOutputLayer {
+            LlamaWorker.testOutputLayer(layer, context: ctx, batch: &batch, model: model)
+            outputLayerStatus = layer.enabled
+                ? "engine kernel (AVX-512 VNNI, bit-identical to llama.cpp's, checked at start-up)"
+                : "llama.cpp (the engine's kernel is off: \(layer.disabledReason ?? "unknown"))"
+        } else {
+            outputLayerStatus = "llama.cpp (the engine's kernel is off by configuration)"
+        }
         let t = Thread { [self] in self.run() }
         t.name = "agora-llama-worker"
         t.stackSize = 8 << 20
@@ -104,6 +122,31 @@ final class LlamaWorker: @unchecked Sendable {
         condition.lock()
         defer { profile = StepProfile(); condition.unlock() }
         return profile
+    }
+
+    /// Decodes a fixed text with logits at every position, captures the final norm on the
+    /// way, and enables `layer` only if its logits equal llama.cpp's bit for bit.
+    private static func testOutputLayer(_ layer: OutputLayer, context: OpaquePointer, batch: inout llama_batch,
+                                        model: LlamaModel) {
+        let text = "Agora checks its own output layer against llama.cpp's before it verifies anything."
+        guard let tokens = try? model.tokenize(text, addSpecial: true, parseSpecial: false), !tokens.isEmpty,
+              tokens.count <= 64 else { return }
+        batch.n_tokens = 0
+        for (k, t) in tokens.enumerated() {
+            batch.token[k] = t
+            batch.pos[k] = Int32(k)
+            batch.n_seq_id[k] = 1
+            batch.seq_id[k]![0] = 0
+            batch.logits[k] = 1
+        }
+        batch.n_tokens = Int32(tokens.count)
+        layer.beginCapture(stop: false)
+        let status = llama_decode(context, batch)
+        let rows = layer.endCapture()
+        if status == 0 {
+            layer.selfTest(rows: rows) { r in llama_get_logits_ith(context, Int32(r)).map { UnsafePointer($0) } }
+        }
+        _ = llama_memory_seq_rm(llama_get_memory(context), 0, -1, -1)
     }
 
     // MARK: the thread
@@ -167,8 +210,14 @@ final class LlamaWorker: @unchecked Sendable {
         for job in cancelled { job.onFinish(.failure(ExecutorError(.cancelled, "the job was cancelled while queued"))) }
     }
 
-    /// One `llama_decode` over every active slot, then sampling or checking per slot.
+    /// One `llama_decode` over every active slot, then sampling or checking per slot. A
+    /// verification with tokens to decode gets a step of its own when the engine computes its
+    /// output layer (`verificationStep`).
     private func step() {
+        if outputLayer.enabled, let v = slots.firstIndex(where: { $0?.awaitsVerificationDecode == true }) {
+            verificationStep(v)
+            return
+        }
         let started = DispatchTime.now().uptimeNanoseconds
         var decodeNanos: UInt64 = 0
         batch.n_tokens = 0
@@ -213,6 +262,60 @@ final class LlamaWorker: @unchecked Sendable {
             } else {
                 slots[i] = s
             }
+        }
+    }
+
+    /// Decodes slot `i`'s verification alone, stopping the graph after the final norm, and
+    /// checks each claimed token against logits from `outputLayer`.
+    private func verificationStep(_ i: Int) {
+        guard var s = slots[i] else { return }
+        let started = DispatchTime.now().uptimeNanoseconds
+        var decodeNanos: UInt64 = 0
+        batch.n_tokens = 0
+        var positions: [Int] = []
+        for item in s.nextInputs(budget: Int(batchCapacity)) {
+            let k = Int(batch.n_tokens)
+            batch.token[k] = item.token
+            batch.pos[k] = Int32(item.position)
+            batch.n_seq_id[k] = 1
+            batch.seq_id[k]![0] = s.seq
+            batch.logits[k] = item.wantsLogits ? 1 : 0
+            if item.wantsLogits { positions.append(item.position) }
+            batch.n_tokens += 1
+        }
+        slots[i] = s
+        guard batch.n_tokens > 0 else { return }
+        defer { record(started: started, decodeNanos: decodeNanos) }
+        outputLayer.beginCapture(stop: true)
+        let decodeStart = DispatchTime.now().uptimeNanoseconds
+        let status = llama_decode(context, batch)
+        decodeNanos = DispatchTime.now().uptimeNanoseconds - decodeStart
+        let captured = outputLayer.endCapture()
+        guard status == 0 else {
+            finish(i, .failure(ExecutorError(.decodeFailed, "llama_decode returned \(status) for a verification of \(batch.n_tokens) tokens (1 = no room in the KV cache)")), s)
+            return
+        }
+        guard captured == positions.count else {
+            finish(i, .failure(ExecutorError(.decodeFailed, "the verification decode gave \(captured) hidden rows for \(positions.count) claimed positions")), s)
+            return
+        }
+        s.consumeInputs()
+        let vocab = model.info.vocabularySize
+        let chunk = min(64, max(1, positions.count))
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk * vocab)
+        defer { buffer.deallocate() }
+        for c0 in stride(from: 0, to: positions.count, by: chunk) {
+            let n = min(chunk, positions.count - c0)
+            outputLayer.logits(rows: c0, count: n, into: buffer)
+            for k in 0..<n {
+                s.receive(logits: UnsafeBufferPointer(rebasing: buffer[(k * vocab)..<((k + 1) * vocab)]),
+                          position: positions[c0 + k], model: model)
+            }
+        }
+        if let result = s.finishedResult(model: model) {
+            finish(i, result, s)
+        } else {
+            slots[i] = s
         }
     }
 

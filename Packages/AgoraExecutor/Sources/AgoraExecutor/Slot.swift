@@ -53,6 +53,9 @@ struct Slot {
         return false
     }
 
+    /// Whether this is a verification with tokens still to decode.
+    var awaitsVerificationDecode: Bool { isVerification && fed < inputs.count }
+
     /// The tokens this slot adds to the next batch (at most `budget`).
     mutating func nextInputs(budget: Int) -> [Input] {
         guard budget > 0 else { return [] }

@@ -12,11 +12,13 @@ actor Engines {
     static let shared = Engines()
     private var cache: [String: LlamaEngine] = [:]
 
-    func engine(threads: Int = 1, slots: Int = 4, queue: Int = 16, context: Int = 1024) async throws -> LlamaEngine {
-        let key = "\(threads)/\(slots)/\(queue)/\(context)"
+    func engine(threads: Int = 1, slots: Int = 4, queue: Int = 16, context: Int = 1024,
+                ownOutputLayer: Bool = true) async throws -> LlamaEngine {
+        let key = "\(threads)/\(slots)/\(queue)/\(context)/\(ownOutputLayer)"
         if let e = cache[key] { return e }
         let e = try await LlamaEngine.load(EngineConfiguration(
-            threads: threads, slots: slots, contextPerSlot: context, queueCapacity: queue, measureSpeedAtStart: false))
+            threads: threads, slots: slots, contextPerSlot: context, queueCapacity: queue, measureSpeedAtStart: false,
+            ownOutputLayer: ownOutputLayer))
         cache[key] = e
         return e
     }

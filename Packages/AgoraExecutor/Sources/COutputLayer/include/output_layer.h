@@ -1,0 +1,31 @@
+#ifndef AGORA_OUTPUT_LAYER_H
+#define AGORA_OUTPUT_LAYER_H
+
+#include <stdint.h>
+
+/// A ggml Q8_0 block: an fp16 scale and 32 signed bytes (34 bytes, as in ggml-common.h).
+typedef struct {
+    uint16_t d;
+    int8_t qs[32];
+} agora_block_q8_0;
+
+/// Quantises `rows` rows of `cols` floats (cols a multiple of 32) into Q8_0 blocks exactly as
+/// ggml's x86 `quantize_row_q8_0` does (scale max|x|/127 stored as fp16, values rounded to
+/// nearest even). `out` holds rows * cols / 32 blocks.
+void agora_q8_0_quantize(const float *x, int64_t rows, int64_t cols, agora_block_q8_0 *out);
+
+/// Whether this CPU runs the AVX-512 VNNI kernel.
+int agora_output_layer_fast_available(void);
+
+/// Logits of `positions` quantised hidden rows `h` (each `blocks` blocks) against weight rows
+/// `[row_begin, row_end)` of `w` (each `blocks` blocks), written to `out[p * out_stride + r]`.
+/// Every value is bit-identical to ggml's AVX2 `ggml_vec_dot_q8_0_q8_0` for that row pair:
+/// per block an exact integer dot in 8 lanes of 4 products, `acc = fma(dw*dh, lane, acc)` per
+/// lane in block order, then the sum ((a0+a4)+(a2+a6))+((a1+a5)+(a3+a7)).
+/// `fast` selects the AVX-512 VNNI kernel (only when available) or the scalar reference.
+/// (ggml's AVX2 path never saturates: |w| ≤ 128 and |h| ≤ 127 keep each 16-bit pair sum below
+/// 32,767, so its integer dots are exact like these.) Returns 0, or -1 when out of memory.
+int agora_q8_0_logits(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_end, int64_t blocks,
+                      const agora_block_q8_0 *h, int64_t positions, float *out, int64_t out_stride, int fast);
+
+#endif

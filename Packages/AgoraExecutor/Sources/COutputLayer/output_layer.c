@@ -1,0 +1,230 @@
+// The output layer (lm_head) of a Q8_0 model, computed bit-identically to ggml's x86 AVX2
+// path, with an AVX-512 VNNI kernel that does the integer dots four times as wide.
+#include "output_layer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+static inline float fp32_from_bits(uint32_t w) { float f; memcpy(&f, &w, 4); return f; }
+static inline uint32_t fp32_to_bits(float f) { uint32_t w; memcpy(&w, &f, 4); return w; }
+
+// ggml_compute_fp16_to_fp32 / ggml_compute_fp32_to_fp16 (ggml-impl.h): exact, and
+// round-to-nearest-even like F16C's vcvtps2ph with imm 0.
+static inline float fp16_to_fp32(uint16_t h) {
+    const uint32_t w = (uint32_t)h << 16;
+    const uint32_t sign = w & UINT32_C(0x80000000);
+    const uint32_t two_w = w + w;
+    const uint32_t exp_offset = UINT32_C(0xE0) << 23;
+    const float normalized_value = fp32_from_bits((two_w >> 4) + exp_offset) * 0x1.0p-112f;
+    const uint32_t magic_mask = UINT32_C(126) << 23;
+    const float denormalized_value = fp32_from_bits((two_w >> 17) | magic_mask) - 0.5f;
+    const uint32_t denormalized_cutoff = UINT32_C(1) << 27;
+    const uint32_t result = sign |
+        (two_w < denormalized_cutoff ? fp32_to_bits(denormalized_value) : fp32_to_bits(normalized_value));
+    return fp32_from_bits(result);
+}
+
+static inline uint16_t fp32_to_fp16(float f) {
+    float base = (fabsf(f) * 0x1.0p+112f) * 0x1.0p-110f;
+    const uint32_t w = fp32_to_bits(f);
+    const uint32_t shl1_w = w + w;
+    const uint32_t sign = w & UINT32_C(0x80000000);
+    uint32_t bias = shl1_w & UINT32_C(0xFF000000);
+    if (bias < UINT32_C(0x71000000)) bias = UINT32_C(0x71000000);
+    base = fp32_from_bits((bias >> 1) + UINT32_C(0x07800000)) + base;
+    const uint32_t bits = fp32_to_bits(base);
+    const uint32_t exp_bits = (bits >> 13) & UINT32_C(0x00007C00);
+    const uint32_t mantissa_bits = bits & UINT32_C(0x00000FFF);
+    const uint32_t nonsign = exp_bits + mantissa_bits;
+    return (uint16_t)((sign >> 16) | (shl1_w > UINT32_C(0xFF000000) ? UINT16_C(0x7E00) : nonsign));
+}
+
+void agora_q8_0_quantize(const float *x, int64_t rows, int64_t cols, agora_block_q8_0 *out) {
+    const int64_t nb = rows * (cols / 32);
+    for (int64_t i = 0; i < nb; i++) {
+        const float *v = x + i * 32;
+        float amax = 0.0f;
+        for (int j = 0; j < 32; j++) {
+            const float a = fabsf(v[j]);
+            amax = a > amax ? a : amax;
+        }
+        const float d = amax / 127.f;
+        out[i].d = fp32_to_fp16(d);
+        const float id = amax != 0.0f ? 127.f / amax : 0.0f;
+        for (int j = 0; j < 32; j++) {
+            // rintf rounds to nearest even in the default rounding mode, as _mm256_round_ps does.
+            float q = rintf(v[j] * id);
+            q = q > 127.f ? 127.f : (q < -128.f ? -128.f : q);
+            out[i].qs[j] = (int8_t)q;
+        }
+    }
+}
+
+/// ggml's hsum_float_8 on lanes a[0..7].
+static inline float hsum8(const float *a) {
+    const float r0 = a[4] + a[0], r1 = a[5] + a[1], r2 = a[6] + a[2], r3 = a[7] + a[3];
+    const float s0 = r0 + r2, s1 = r1 + r3;
+    return s0 + s1;
+}
+
+static void logits_reference(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_end, int64_t blocks,
+                             const agora_block_q8_0 *h, int64_t positions, float *out, int64_t out_stride) {
+    for (int64_t p = 0; p < positions; p++) {
+        const agora_block_q8_0 *y = h + p * blocks;
+        for (int64_t r = row_begin; r < row_end; r++) {
+            const agora_block_q8_0 *x = w + r * blocks;
+            float acc[8] = {0};
+            for (int64_t b = 0; b < blocks; b++) {
+                const float d = fp16_to_fp32(x[b].d) * fp16_to_fp32(y[b].d);
+                for (int l = 0; l < 8; l++) {
+                    int32_t s = 0;
+                    for (int k = 0; k < 4; k++) s += (int32_t)x[b].qs[4 * l + k] * (int32_t)y[b].qs[4 * l + k];
+                    acc[l] = fmaf(d, (float)s, acc[l]);
+                }
+            }
+            out[p * out_stride + r] = hsum8(acc);
+        }
+    }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define AGORA_HAVE_FAST 1
+#define FAST_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")))
+
+int agora_output_layer_fast_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+}
+
+enum { MAX_BLOCKS = 256 };
+
+/// Hidden rows laid out for the kernel: for a pair of positions and a block, 64 bytes
+/// (position 2j's 32 bytes, then 2j+1's, each XOR 0x80 so they read as unsigned h+128), and
+/// 16 floats of scales (8 × dh(2j), 8 × dh(2j+1)).
+typedef struct {
+    uint8_t q[64];
+    float d[16];
+} pair_block;
+
+/// One step of the kernel: row i's block against position pair j's block.
+#define STEP(i, j) acc##i##j = _mm512_fmadd_ps(_mm512_mul_ps(dw##i, hd##j), \
+    _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(corr##i, hq##j, wq##i)), acc##i##j)
+/// Loads row i's weight block (twice, one per position of a pair), its correction and scale.
+#define LOADW(i) \
+    const agora_block_q8_0 *x##i = w + (r0 + i) * blocks + b; \
+    const __m512i wq##i = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)x##i->qs)); \
+    const __m512i corr##i = _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, bias, wq##i)); \
+    const __m512 dw##i = _mm512_set1_ps(_cvtsh_ss(x##i->d));
+#define LOADH(j) \
+    const __m512i hq##j = _mm512_load_si512((const void *)hp[(pair0 + j) * blocks + b].q); \
+    const __m512 hd##j = _mm512_load_ps(hp[(pair0 + j) * blocks + b].d);
+#define STORE(i, j) do { \
+        float lanes[16]; \
+        _mm512_storeu_ps(lanes, acc##i##j); \
+        const int64_t p = (pair0 + j) * 2; \
+        out[p * out_stride + r0 + i] = hsum8(lanes); \
+        if (p + 1 < positions) out[(p + 1) * out_stride + r0 + i] = hsum8(lanes + 8); \
+    } while (0)
+
+/// 4 rows × 3 position pairs with every accumulator in a register. The correction turns
+/// Σ(h+128)·w (what vpdpbusd multiplies: unsigned by signed) into Σh·w.
+FAST_TARGET
+static void kernel_4x3(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const pair_block *hp,
+                       int64_t pair0, int64_t positions, float *out, int64_t out_stride) {
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i bias = _mm512_set1_epi8((char)0x80);
+    __m512 acc00 = _mm512_setzero_ps(), acc01 = acc00, acc02 = acc00, acc10 = acc00, acc11 = acc00,
+           acc12 = acc00, acc20 = acc00, acc21 = acc00, acc22 = acc00, acc30 = acc00, acc31 = acc00,
+           acc32 = acc00;
+    for (int64_t b = 0; b < blocks; b++) {
+        LOADH(0) LOADH(1) LOADH(2)
+        LOADW(0) STEP(0, 0); STEP(0, 1); STEP(0, 2);
+        LOADW(1) STEP(1, 0); STEP(1, 1); STEP(1, 2);
+        LOADW(2) STEP(2, 0); STEP(2, 1); STEP(2, 2);
+        LOADW(3) STEP(3, 0); STEP(3, 1); STEP(3, 2);
+    }
+    STORE(0, 0); STORE(0, 1); STORE(0, 2); STORE(1, 0); STORE(1, 1); STORE(1, 2);
+    STORE(2, 0); STORE(2, 1); STORE(2, 2); STORE(3, 0); STORE(3, 1); STORE(3, 2);
+}
+
+/// One row × one position pair, for the edges of the tiling.
+FAST_TARGET
+static void kernel_1x1(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const pair_block *hp,
+                       int64_t pair0, int64_t positions, float *out, int64_t out_stride) {
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i bias = _mm512_set1_epi8((char)0x80);
+    __m512 acc00 = _mm512_setzero_ps();
+    for (int64_t b = 0; b < blocks; b++) {
+        LOADH(0)
+        LOADW(0) STEP(0, 0);
+    }
+    STORE(0, 0);
+}
+
+FAST_TARGET
+static void logits_fast(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_end, int64_t blocks,
+                        const agora_block_q8_0 *h, int64_t positions, float *out, int64_t out_stride,
+                        pair_block *hp) {
+    const int64_t pairs = (positions + 1) / 2;
+    for (int64_t j = 0; j < pairs; j++) {
+        for (int64_t b = 0; b < blocks; b++) {
+            pair_block *pb = hp + j * blocks + b;
+            for (int half = 0; half < 2; half++) {
+                const int64_t p = 2 * j + half;
+                if (p < positions) {
+                    const agora_block_q8_0 *y = h + p * blocks + b;
+                    for (int k = 0; k < 32; k++) pb->q[half * 32 + k] = (uint8_t)y->qs[k] ^ 0x80;
+                    const float dh = _cvtsh_ss(y->d);
+                    for (int k = 0; k < 8; k++) pb->d[half * 8 + k] = dh;
+                } else {
+                    memset(pb->q + half * 32, 0x80, 32);
+                    for (int k = 0; k < 8; k++) pb->d[half * 8 + k] = 0.0f;
+                }
+            }
+        }
+    }
+    // Rows in tiles that stay in L1 while every position pair passes over them.
+    const int64_t tile = 64;
+    for (int64_t t0 = row_begin; t0 < row_end; t0 += tile) {
+        const int64_t t1 = t0 + tile < row_end ? t0 + tile : row_end;
+        int64_t j = 0;
+        for (; j + 3 <= pairs; j += 3) {
+            int64_t r = t0;
+            for (; r + 4 <= t1; r += 4) kernel_4x3(w, r, blocks, hp, j, positions, out, out_stride);
+            for (; r < t1; r++)
+                for (int64_t k = 0; k < 3; k++) kernel_1x1(w, r, blocks, hp, j + k, positions, out, out_stride);
+        }
+        for (; j < pairs; j++)
+            for (int64_t r = t0; r < t1; r++) kernel_1x1(w, r, blocks, hp, j, positions, out, out_stride);
+    }
+}
+#else
+int agora_output_layer_fast_available(void) { return 0; }
+#endif
+
+int agora_q8_0_logits(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_end, int64_t blocks,
+                      const agora_block_q8_0 *h, int64_t positions, float *out, int64_t out_stride, int fast) {
+    if (positions <= 0 || row_end <= row_begin) return 0;
+#ifdef AGORA_HAVE_FAST
+    if (fast && blocks <= MAX_BLOCKS && agora_output_layer_fast_available()) {
+        // Positions in chunks, so the packed copy stays small (32 pairs × blocks × 128 bytes).
+        enum { CHUNK = 64 };
+        pair_block *buffer = (pair_block *)aligned_alloc(64, (size_t)(CHUNK / 2) * (size_t)blocks * sizeof(pair_block));
+        if (!buffer) return -1;
+        for (int64_t p0 = 0; p0 < positions; p0 += CHUNK) {
+            const int64_t n = positions - p0 < CHUNK ? positions - p0 : CHUNK;
+            logits_fast(w, row_begin, row_end, blocks, h + p0 * blocks, n, out + p0 * out_stride, out_stride, buffer);
+        }
+        free(buffer);
+        return 0;
+    }
+#endif
+    logits_reference(w, row_begin, row_end, blocks, h, positions, out, out_stride);
+    return 0;
+}

@@ -1,0 +1,128 @@
+import COutputLayer
+import Foundation
+import Testing
+@testable import AgoraExecutor
+
+/// The engine's own output layer (`OutputLayer`, `COutputLayer`): its kernel against the
+/// scalar reference (no model), and its verdicts against llama.cpp's logits (real model).
+@Suite("Output layer kernel")
+struct OutputLayerKernelTests {
+    /// Random Q8_0 weights (every byte value, -128 included) and hidden rows.
+    private func randomInputs(rows: Int, positions: Int, blocks: Int, seed: UInt64)
+        -> (w: [agora_block_q8_0], h: [agora_block_q8_0]) {
+        var rng = SplitMix64(state: seed)
+        var w = [agora_block_q8_0](repeating: agora_block_q8_0(), count: rows * blocks)
+        for i in w.indices {
+            w[i].d = UInt16.random(in: 0x1C00...0x2C00, using: &rng)  // fp16 scales 2^-8 … 2^-4
+            withUnsafeMutableBytes(of: &w[i].qs) { b in for k in 0..<32 { b[k] = UInt8.random(in: 0...255, using: &rng) } }
+        }
+        let x = (0..<(positions * blocks * 32)).map { _ in Float.random(in: -6...6, using: &rng) }
+        var h = [agora_block_q8_0](repeating: agora_block_q8_0(), count: positions * blocks)
+        agora_q8_0_quantize(x, Int64(positions), Int64(blocks * 32), &h)
+        return (w, h)
+    }
+
+    @Test("the AVX-512 kernel gives the scalar reference's exact bits at every edge of its tiling")
+    func kernelMatchesReference() throws {
+        try #require(agora_output_layer_fast_available() != 0, "this test needs a CPU with AVX-512 VNNI (the CI machine kind has it)")
+        let rows = 203, blocks = 18, positions = 13
+        let (w, h) = randomInputs(rows: rows, positions: positions, blocks: blocks, seed: 11)
+        var cases = 0
+        for n in 1...positions {
+            for (lo, hi) in [(0, rows), (3, rows - 1), (64, 130), (5, 6)] {
+                var ref = [Float](repeating: .nan, count: n * rows)
+                var fast = [Float](repeating: .nan, count: n * rows)
+                #expect(agora_q8_0_logits(w, Int64(lo), Int64(hi), Int64(blocks), h, Int64(n), &ref, Int64(rows), 0) == 0)
+                #expect(agora_q8_0_logits(w, Int64(lo), Int64(hi), Int64(blocks), h, Int64(n), &fast, Int64(rows), 1) == 0)
+                for p in 0..<n {
+                    for r in lo..<hi {
+                        let a = ref[p * rows + r], b = fast[p * rows + r]
+                        #expect(a.bitPattern == b.bitPattern, "row \(r) position \(p) of \(n): \(a) vs \(b)")
+                        #expect(!a.isNaN)
+                    }
+                    // Rows outside the range are left alone.
+                    if lo > 0 { #expect(fast[p * rows].isNaN) }
+                }
+                cases += 1
+            }
+        }
+        #expect(cases == 52)
+    }
+
+    @Test("quantisation rounds half to even and scales by max/127, as ggml's x86 quantize_row_q8_0")
+    func quantisationMatchesGgml() {
+        var x = [Float](repeating: 0, count: 32)
+        x[0] = 127; x[1] = 2.5; x[2] = 3.5; x[3] = -2.5; x[4] = -126.5; x[5] = 0.49
+        var out = [agora_block_q8_0](repeating: agora_block_q8_0(), count: 1)
+        agora_q8_0_quantize(x, 1, 32, &out)
+        let q = withUnsafeBytes(of: out[0].qs) { Array($0.prefix(6)).map { Int8(bitPattern: $0) } }
+        #expect(q == [127, 2, 4, -2, -126, 0])
+        #expect(out[0].d == 0x3C00)  // fp16 1.0 = 127 / 127
+        var zero = [Float](repeating: 0, count: 32)
+        zero[7] = -0.0
+        agora_q8_0_quantize(zero, 1, 32, &out)
+        #expect(out[0].d == 0)
+        #expect(withUnsafeBytes(of: out[0].qs) { $0.allSatisfy { $0 == 0 } })
+    }
+}
+
+extension ExecutorTests {
+@Suite("Output layer on the real model")
+struct OutputLayerModelTests {
+    @Test("the engine's output layer passes its start-up check here, and every verdict and margin equals llama.cpp's own")
+    func verdictsEqualLlama() async throws {
+        let own = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64)
+        let theirs = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64, ownOutputLayer: false)
+        print("verification output layer: \(own.verificationOutputLayer) / \(theirs.verificationOutputLayer)")
+        #expect(theirs.verificationOutputLayer.hasPrefix("llama.cpp"))
+        if agora_output_layer_fast_available() != 0 {
+            #expect(own.verificationOutputLayer.hasPrefix("engine kernel"), "\(own.verificationOutputLayer)")
+        }
+        let requests = honestRequests(maxTokens: 16).enumerated().filter { $0.offset % 4 == 0 || $0.offset % 4 == 1 }.map(\.element)
+        let results = try await generateBatched(own, requests)
+        var rng = SplitMix64(state: 99)
+        var compared = 0, failed = 0
+        for (r, result) in zip(requests, results) {
+            var replaced = result.tokens
+            let at = Int.random(in: 0..<replaced.count, using: &rng)
+            replaced[at] = (replaced[at] + 1) % Int32(own.model.vocabularySize)
+            for claim in [result.tokens, replaced, Array(result.tokens.dropLast())] {
+                // Tolerant mode (no claimed arithmetic): margins are real logit differences, so
+                // equal margins mean equal logits at every deciding token.
+                for arithmetic in [own.arithmetic, nil] as [String?] {
+                    let a = try await own.verify(request: r, claimedTokens: claim, claimedArithmetic: arithmetic)
+                    let b = try await theirs.verify(request: r, claimedTokens: claim, claimedArithmetic: arithmetic)
+                    #expect(a.passed == b.passed)
+                    #expect(a.report.largestMargin.bitPattern == b.report.largestMargin.bitPattern,
+                            "\(a.report.largestMargin) vs \(b.report.largestMargin)")
+                    #expect(a.report.inexactPositions == b.report.inexactPositions)
+                    if case .fail(let pa, _, _) = a, case .fail(let pb, _, _) = b { #expect(pa == pb) }
+                    compared += 1
+                    if !a.passed { failed += 1 }
+                }
+            }
+            #expect(try await own.verify(request: r, claimedTokens: result.tokens, claimedArithmetic: own.arithmetic).passed)
+        }
+        print("verdicts compared: \(compared), of which failing: \(failed)")
+        #expect(compared == requests.count * 6)
+        #expect(failed >= requests.count * 2)
+    }
+
+    @Test("a verification longer than one 512-token micro-batch is captured across micro-batches")
+    func longVerification() async throws {
+        let own = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64)
+        let theirs = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64, ownOutputLayer: false)
+        let long = String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 50)
+        let r = GenerationRequest.chat(long + "Summarise.", parameters: .greedy(maxTokens: 40))
+        let result = try await own.generate(r)
+        #expect(result.promptTokens.count > 520)
+        for claim in [result.tokens, Array(result.tokens.dropFirst())] {
+            let a = try await own.verify(request: r, claimedTokens: claim, claimedArithmetic: nil)
+            let b = try await theirs.verify(request: r, claimedTokens: claim, claimedArithmetic: nil)
+            #expect(a.passed == b.passed)
+            #expect(a.report.largestMargin.bitPattern == b.report.largestMargin.bitPattern)
+        }
+        #expect(try await own.verify(request: r, claimedTokens: result.tokens, claimedArithmetic: own.arithmetic).passed)
+    }
+}
+}
