@@ -126,12 +126,13 @@ public enum Sampler {
     public static func check(_ logits: UnsafeBufferPointer<Float>, _ p: SamplingParameters, position: Int,
                              claimed: Int32) -> TokenCheck {
         guard claimed >= 0, Int(claimed) < logits.count else { return TokenCheck(neededMargin: .infinity, exact: false) }
-        let exact = choose(logits, p, position: position) == claimed
         let lc = Double(logits[Int(claimed)])
         if p.isGreedy {
-            let maxLogit = Double(logits.max() ?? 0)
-            return TokenCheck(neededMargin: max(0, maxLogit - lc), exact: exact)
+            // One pass: the arg-max also gives the largest logit.
+            let best = argmax(logits)
+            return TokenCheck(neededMargin: max(0, Double(logits[Int(best)]) - lc), exact: best == claimed)
         }
+        let exact = choose(logits, p, position: position) == claimed
         let t = p.temperature
         let sc = lc + t * gumbel(seed: p.seed, position: position, token: claimed)
         var needed = 0.0

@@ -102,28 +102,32 @@ int agora_output_layer_fast_available(void) {
            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
 }
 
-enum { MAX_BLOCKS = 256 };
+enum { MAX_BLOCKS = 256, KR = 4, KP = 4 };
 
-/// Hidden rows laid out for the kernel: for a pair of positions and a block, 64 bytes
-/// (position 2j's 32 bytes, then 2j+1's, each XOR 0x80 so they read as unsigned h+128), and
-/// 16 floats of scales (8 × dh(2j), 8 × dh(2j+1)).
+/// Hidden rows laid out for the kernel: for a pair of positions and a block, 64 signed bytes
+/// (position 2j's 32, then 2j+1's), 16 floats of scales (8 × dh(2j), 8 × dh(2j+1)), and per
+/// lane the correction −128·Σh over the lane's 4 bytes. vpdpbusd multiplies unsigned by
+/// signed bytes, so the kernel feeds it w+128 (w XOR 0x80) and starts each sum at the
+/// correction: Σ(w+128)·h − 128·Σh = Σw·h, exactly.
 typedef struct {
-    uint8_t q[64];
+    int8_t q[64];
     float d[16];
+    int32_t corr[16];
 } pair_block;
 
 /// One step of the kernel: row i's block against position pair j's block.
 #define STEP(i, j) acc##i##j = _mm512_fmadd_ps(_mm512_mul_ps(dw##i, hd##j), \
-    _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(corr##i, hq##j, wq##i)), acc##i##j)
-/// Loads row i's weight block (twice, one per position of a pair), its correction and scale.
+    _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(hc##j, wu##i, hq##j)), acc##i##j)
+/// Row i's weight block as unsigned bytes (twice, one per position of a pair) and its scale.
 #define LOADW(i) \
     const agora_block_q8_0 *x##i = w + (r0 + i) * blocks + b; \
-    const __m512i wq##i = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)x##i->qs)); \
-    const __m512i corr##i = _mm512_sub_epi32(zero, _mm512_dpbusd_epi32(zero, bias, wq##i)); \
+    const __m512i wu##i = _mm512_xor_si512(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)x##i->qs)), bias); \
     const __m512 dw##i = _mm512_set1_ps(_cvtsh_ss(x##i->d));
 #define LOADH(j) \
-    const __m512i hq##j = _mm512_load_si512((const void *)hp[(pair0 + j) * blocks + b].q); \
-    const __m512 hd##j = _mm512_load_ps(hp[(pair0 + j) * blocks + b].d);
+    const pair_block *pb##j = hp + (pair0 + j) * blocks + b; \
+    const __m512i hq##j = _mm512_load_si512((const void *)pb##j->q); \
+    const __m512 hd##j = _mm512_load_ps(pb##j->d); \
+    const __m512i hc##j = _mm512_load_si512((const void *)pb##j->corr);
 #define STORE(i, j) do { \
         float lanes[16]; \
         _mm512_storeu_ps(lanes, acc##i##j); \
@@ -132,32 +136,26 @@ typedef struct {
         if (p + 1 < positions) out[(p + 1) * out_stride + r0 + i] = hsum8(lanes + 8); \
     } while (0)
 
-/// 4 rows × 3 position pairs with every accumulator in a register. The correction turns
-/// Σ(h+128)·w (what vpdpbusd multiplies: unsigned by signed) into Σh·w.
+/// 4 rows × 4 position pairs with every accumulator in a register.
 FAST_TARGET
-static void kernel_4x3(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const pair_block *hp,
+static void kernel_main(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const pair_block *hp,
                        int64_t pair0, int64_t positions, float *out, int64_t out_stride) {
-    const __m512i zero = _mm512_setzero_si512();
     const __m512i bias = _mm512_set1_epi8((char)0x80);
-    __m512 acc00 = _mm512_setzero_ps(), acc01 = acc00, acc02 = acc00, acc10 = acc00, acc11 = acc00,
-           acc12 = acc00, acc20 = acc00, acc21 = acc00, acc22 = acc00, acc30 = acc00, acc31 = acc00,
-           acc32 = acc00;
+    __m512 acc00 = _mm512_setzero_ps(), acc01 = _mm512_setzero_ps(), acc02 = _mm512_setzero_ps(), acc03 = _mm512_setzero_ps(), acc10 = _mm512_setzero_ps(), acc11 = _mm512_setzero_ps(), acc12 = _mm512_setzero_ps(), acc13 = _mm512_setzero_ps(), acc20 = _mm512_setzero_ps(), acc21 = _mm512_setzero_ps(), acc22 = _mm512_setzero_ps(), acc23 = _mm512_setzero_ps(), acc30 = _mm512_setzero_ps(), acc31 = _mm512_setzero_ps(), acc32 = _mm512_setzero_ps(), acc33 = _mm512_setzero_ps();
     for (int64_t b = 0; b < blocks; b++) {
-        LOADH(0) LOADH(1) LOADH(2)
-        LOADW(0) STEP(0, 0); STEP(0, 1); STEP(0, 2);
-        LOADW(1) STEP(1, 0); STEP(1, 1); STEP(1, 2);
-        LOADW(2) STEP(2, 0); STEP(2, 1); STEP(2, 2);
-        LOADW(3) STEP(3, 0); STEP(3, 1); STEP(3, 2);
+        LOADH(0) LOADH(1) LOADH(2) LOADH(3)
+        LOADW(0) STEP(0, 0); STEP(0, 1); STEP(0, 2); STEP(0, 3);
+        LOADW(1) STEP(1, 0); STEP(1, 1); STEP(1, 2); STEP(1, 3);
+        LOADW(2) STEP(2, 0); STEP(2, 1); STEP(2, 2); STEP(2, 3);
+        LOADW(3) STEP(3, 0); STEP(3, 1); STEP(3, 2); STEP(3, 3);
     }
-    STORE(0, 0); STORE(0, 1); STORE(0, 2); STORE(1, 0); STORE(1, 1); STORE(1, 2);
-    STORE(2, 0); STORE(2, 1); STORE(2, 2); STORE(3, 0); STORE(3, 1); STORE(3, 2);
+    STORE(0, 0); STORE(0, 1); STORE(0, 2); STORE(0, 3); STORE(1, 0); STORE(1, 1); STORE(1, 2); STORE(1, 3); STORE(2, 0); STORE(2, 1); STORE(2, 2); STORE(2, 3); STORE(3, 0); STORE(3, 1); STORE(3, 2); STORE(3, 3);
 }
 
 /// One row × one position pair, for the edges of the tiling.
 FAST_TARGET
 static void kernel_1x1(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const pair_block *hp,
                        int64_t pair0, int64_t positions, float *out, int64_t out_stride) {
-    const __m512i zero = _mm512_setzero_si512();
     const __m512i bias = _mm512_set1_epi8((char)0x80);
     __m512 acc00 = _mm512_setzero_ps();
     for (int64_t b = 0; b < blocks; b++) {
@@ -179,12 +177,15 @@ static void logits_fast(const agora_block_q8_0 *w, int64_t row_begin, int64_t ro
                 const int64_t p = 2 * j + half;
                 if (p < positions) {
                     const agora_block_q8_0 *y = h + p * blocks + b;
-                    for (int k = 0; k < 32; k++) pb->q[half * 32 + k] = (uint8_t)y->qs[k] ^ 0x80;
+                    memcpy(pb->q + half * 32, y->qs, 32);
                     const float dh = _cvtsh_ss(y->d);
-                    for (int k = 0; k < 8; k++) pb->d[half * 8 + k] = dh;
+                    for (int k = 0; k < 8; k++) {
+                        pb->d[half * 8 + k] = dh;
+                        pb->corr[half * 8 + k] = -128 * (y->qs[4 * k] + y->qs[4 * k + 1] + y->qs[4 * k + 2] + y->qs[4 * k + 3]);
+                    }
                 } else {
-                    memset(pb->q + half * 32, 0x80, 32);
-                    for (int k = 0; k < 8; k++) pb->d[half * 8 + k] = 0.0f;
+                    memset(pb->q + half * 32, 0, 32);
+                    for (int k = 0; k < 8; k++) { pb->d[half * 8 + k] = 0.0f; pb->corr[half * 8 + k] = 0; }
                 }
             }
         }
@@ -194,11 +195,11 @@ static void logits_fast(const agora_block_q8_0 *w, int64_t row_begin, int64_t ro
     for (int64_t t0 = row_begin; t0 < row_end; t0 += tile) {
         const int64_t t1 = t0 + tile < row_end ? t0 + tile : row_end;
         int64_t j = 0;
-        for (; j + 3 <= pairs; j += 3) {
+        for (; j + KP <= pairs; j += KP) {
             int64_t r = t0;
-            for (; r + 4 <= t1; r += 4) kernel_4x3(w, r, blocks, hp, j, positions, out, out_stride);
+            for (; r + KR <= t1; r += KR) kernel_main(w, r, blocks, hp, j, positions, out, out_stride);
             for (; r < t1; r++)
-                for (int64_t k = 0; k < 3; k++) kernel_1x1(w, r, blocks, hp, j + k, positions, out, out_stride);
+                for (int64_t k = 0; k < KP; k++) kernel_1x1(w, r, blocks, hp, j + k, positions, out, out_stride);
         }
         for (; j < pairs; j++)
             for (int64_t r = t0; r < t1; r++) kernel_1x1(w, r, blocks, hp, j, positions, out, out_stride);

@@ -1,7 +1,7 @@
 import AgoraExecutor
 import Foundation
 
-// agora-executor-bench [speed|calibrate|decode-probe|context-sweep|all] [--threads N] [--rounds R] [--reps K] [--count N] [--detect N] [--tokens N] [--first I] [--shapes all|N|I,J,...] [--slots N] [--contexts C1,C2,...] [--tolerances T1,T2,...] [--model PATH]
+// agora-executor-bench [speed|verify-speed|calibrate|decode-probe|context-sweep|all] [--threads N] [--rounds R] [--reps K] [--count N] [--detect N] [--tokens N] [--first I] [--shapes all|N|I,J,...] [--slots N] [--contexts C1,C2,...] [--tolerances T1,T2,...] [--model PATH]
 // Measures LlamaEngine against llama.cpp's own llama-bench / llama-batched-bench (same source,
 // model and threads) in one invocation, and calibrates verification over honest results.
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -27,6 +27,9 @@ do {
         let contexts = option("--contexts", "256,1024,2048").split(separator: ",").compactMap { Int($0) }
         try await ContextSweep.run(model: model, threads: threads, rounds: rounds, reps: reps,
                                    slots: Int(option("--slots", "4")) ?? 4, contexts: contexts)
+    }
+    if mode == "verify-speed" {
+        try await VerifySpeed.run(model: model, threads: threads, rounds: rounds, reps: reps, outputTokens: Int(option("--tokens", "128")) ?? 128)
     }
     if mode == "decode-probe" { try await DecodeProbe.run(model: model, threads: threads, rounds: rounds, shapes: shapesOption) }
     if mode == "speed" || mode == "all" { try await SpeedBenchmark.run(model: model, threads: threads, rounds: rounds, reps: reps) }
