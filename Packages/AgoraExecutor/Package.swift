@@ -28,7 +28,7 @@ let package = Package(
         .systemLibrary(name: "CLlama", pkgConfig: "llama"),
         // The verification output layer (OutputLayer.swift): optimised even in debug builds,
         // since tests verify thousands of results with it.
-        .target(name: "COutputLayer", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "COutputLayer", dependencies: ["CLlama"], cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "AgoraExecutor", dependencies: [
             "CLlama", "COutputLayer",
             .product(name: "AgoraCrypto", package: "AgoraCore"),

@@ -46,9 +46,9 @@ final class LlamaWorker: @unchecked Sendable {
         params.kv_unified = false
         let layer = OutputLayer(embedding: Int(llama_model_n_embd(model.pointer)), threads: c.threads)
         outputLayer = layer
-        if c.ownOutputLayer {
+        if c.ownOutputLayer, let capture = layer.capture {
             params.cb_eval = OutputLayer.callback
-            params.cb_eval_user_data = Unmanaged.passUnretained(layer).toOpaque()
+            params.cb_eval_user_data = UnsafeMutableRawPointer(capture)
         }
         guard let ctx = llama_init_from_model(model.pointer, params) else {
             throw ExecutorError(.contextCreateFailed, "llama.cpp could not create a context of \(nCtx) tokens for \(model.info.path) (out of memory? lower slots or context per slot)")
@@ -60,7 +60,7 @@ final class LlamaWorker: @unchecked Sendable {
         fingerprintBase = RuntimeFingerprint(
             llamaBuild: LlamaBackend.build, modelID: model.info.id, sampling: "", seed: 0,
             arithmetic: LlamaWorker.arithmetic)
-        if c.ownOutputLayer {
+        if c.ownOutputLayer, layer.capture != nil {
             LlamaWorker.testOutputLayer(layer, context: ctx, batch: &batch, model: model)
             outputLayerStatus = layer.enabled
                 ? "engine kernel (AVX-512 VNNI, bit-identical to llama.cpp's, checked at start-up)"

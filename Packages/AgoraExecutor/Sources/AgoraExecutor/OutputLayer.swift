@@ -17,15 +17,6 @@ import Foundation
 /// Owned by the worker thread (the evaluation callback runs on the thread that calls
 /// `llama_decode`).
 final class OutputLayer: @unchecked Sendable {
-    /// What the evaluation callback does during the next `llama_decode`.
-    enum Mode {
-        /// Nothing (every node runs, at the cost of one check per node).
-        case off
-        /// Copies the rows of `result_norm`; when `stop`, skips the rest of the graph
-        /// (the output layer), and the decode's own logits are not meaningful.
-        case capture(stop: Bool)
-    }
-
     /// The output weights as found in the graph (Q8_0, `rows` × `blocks` blocks of 32).
     /// Safety: the model's weights are never written after loading.
     struct Weights: @unchecked Sendable {
@@ -34,9 +25,11 @@ final class OutputLayer: @unchecked Sendable {
         let blocks: Int
     }
 
-    var mode: Mode = .off
-    /// Hidden rows captured since `beginCapture` (row-major, `embedding` floats each).
-    private(set) var captured: [Float] = []
+    /// The C side of the capture (`output_capture.c`), passed to llama.cpp as the callback's
+    /// user data; nil only when it could not be allocated.
+    let capture: OpaquePointer?
+    /// Rows captured by the last `endCapture`.
+    private var capturedRows = 0
     private(set) var weights: Weights?
     /// Whether verification uses this layer (set by `selfTest`).
     private(set) var enabled = false
@@ -48,76 +41,41 @@ final class OutputLayer: @unchecked Sendable {
     init(embedding: Int, threads: Int) {
         self.embedding = embedding
         self.threads = max(1, threads)
+        capture = agora_output_capture_new(Int64(embedding))
     }
 
-    /// Starts a capture for the next decode.
+    deinit { agora_output_capture_free(capture) }
+
+    /// The callback for `llama_context_params.cb_eval`, with `capture` as its user data.
+    static let callback: ggml_backend_sched_eval_callback = agora_output_capture_callback
+
+    /// Starts a capture for the next decode; with `stop`, the graph ends at the final norm.
     func beginCapture(stop: Bool) {
-        captured.removeAll(keepingCapacity: true)
-        mode = .capture(stop: stop)
+        guard let capture else { return }
+        agora_output_capture_begin(capture, stop)
     }
 
-    /// Ends a capture; returns the number of rows captured.
+    /// Ends a capture; returns the number of rows captured (-1 when they could not be read).
     func endCapture() -> Int {
-        mode = .off
-        return captured.count / max(1, embedding)
-    }
-
-    /// The callback passed to `llama_context_params.cb_eval`; `userData` is an unretained `OutputLayer`.
-    static let callback: ggml_backend_sched_eval_callback = { tensor, ask, userData in
-        guard let tensor, let userData else { return false }
-        let layer = Unmanaged<OutputLayer>.fromOpaque(userData).takeUnretainedValue()
-        guard case .capture(let stop) = layer.mode else { return false }
-        return layer.observe(tensor, ask: ask, stop: stop)
-    }
-
-    private static let nameOffset = MemoryLayout<ggml_tensor>.offset(of: \ggml_tensor.name) ?? 0
-
-    private static func name(of t: UnsafeMutablePointer<ggml_tensor>, is literal: String) -> Bool {
-        let p = UnsafeRawPointer(t).advanced(by: nameOffset).assumingMemoryBound(to: CChar.self)
-        return strcmp(p, literal) == 0
-    }
-
-    private func observe(_ t: UnsafeMutablePointer<ggml_tensor>, ask: Bool, stop: Bool) -> Bool {
-        if ask {
-            if Self.name(of: t, is: "result_output") { locate(t) }
-            return Self.name(of: t, is: "result_norm")
+        guard let capture else { return -1 }
+        capturedRows = Int(agora_output_capture_end(capture))
+        if weights == nil {
+            var rows: Int64 = 0, blocks: Int64 = 0
+            if let base = agora_output_capture_weights(capture, &rows, &blocks) {
+                weights = Weights(base: base, rows: Int(rows), blocks: Int(blocks))
+            }
         }
-        guard Self.name(of: t, is: "result_norm") else { return true }
-        let n = t.pointee
-        let rows = Int(n.ne.1)
-        guard n.type == GGML_TYPE_F32, Int(n.ne.0) == embedding, Int(n.nb.0) == 4,
-              Int(n.nb.1) == embedding * 4, let data = n.data else {
-            // Not the layout the kernel reads: let the graph finish and report no rows.
-            captured.removeAll()
-            mode = .off
-            return true
-        }
-        captured.append(contentsOf: UnsafeBufferPointer(start: data.assumingMemoryBound(to: Float.self),
-                                                        count: rows * embedding))
-        return !stop
-    }
-
-    /// Records the output weights from the `result_output` node (a matrix product of the
-    /// weights and `result_norm`), if they are a plain host-memory Q8_0 matrix.
-    private func locate(_ t: UnsafeMutablePointer<ggml_tensor>) {
-        guard weights == nil, t.pointee.op == GGML_OP_MUL_MAT, let w = t.pointee.src.0 else { return }
-        let n = w.pointee
-        guard n.type == GGML_TYPE_Q8_0, Int(n.ne.0) == embedding, embedding % 32 == 0,
-              Int(n.nb.1) == (embedding / 32) * MemoryLayout<agora_block_q8_0>.stride,
-              n.ne.2 == 1, n.ne.3 == 1, let data = n.data,
-              let buffer = n.buffer, ggml_backend_buffer_is_host(buffer) else { return }
-        weights = Weights(base: UnsafeRawPointer(data), rows: Int(n.ne.1), blocks: embedding / 32)
+        return capturedRows
     }
 
     /// Logits of captured rows `first ..< first + count`, row-major into `out`
     /// (`count × weights.rows` floats). Splits the vocabulary across `threads`.
     func logits(rows first: Int, count: Int, into out: UnsafeMutableBufferPointer<Float>) {
         guard let w = weights, count > 0 else { return }
-        precondition(out.count >= count * w.rows && (first + count) * embedding <= captured.count)
+        precondition(out.count >= count * w.rows && first + count <= capturedRows)
+        guard let capture, let rows = agora_output_capture_rows(capture) else { return }
         var quantised = [agora_block_q8_0](repeating: agora_block_q8_0(), count: count * w.blocks)
-        captured.withUnsafeBufferPointer { h in
-            agora_q8_0_quantize(h.baseAddress! + first * embedding, Int64(count), Int64(embedding), &quantised)
-        }
+        agora_q8_0_quantize(rows + first * embedding, Int64(count), Int64(embedding), &quantised)
         let wp = w.base.assumingMemoryBound(to: agora_block_q8_0.self)
         let outBase = out.baseAddress!
         let parts = min(threads, max(1, w.rows / 4096))
@@ -147,7 +105,7 @@ final class OutputLayer: @unchecked Sendable {
         guard agora_output_layer_fast_available() != 0 else { disabledReason = "the CPU has no AVX-512 VNNI"; return }
         guard LlamaBackend.systemInfo.contains("AVX2 = 1") else { disabledReason = "ggml was not built for AVX2"; return }
         guard let w = weights else { disabledReason = "the output weights are not a host-memory Q8_0 matrix"; return }
-        guard rows > 0, captured.count == rows * embedding else { disabledReason = "the final norm was not captured"; return }
+        guard rows > 0, capturedRows == rows else { disabledReason = "the final norm was not captured"; return }
         var mine = [Float](repeating: 0, count: rows * w.rows)
         mine.withUnsafeMutableBufferPointer { logits(rows: 0, count: rows, into: $0) }
         for r in 0..<rows {

@@ -60,6 +60,26 @@ enum VerifySpeed {
         say("RESULT verification / llama-bench pp\(n), median of round ratios: own output layer \(f(median(ownRatio), 3)), llama.cpp's \(f(median(llamaRatio), 3)); own / llama.cpp's \(f(median(ownOverLlama), 3))")
         say("RESULT best of \(samples["own"]?.count ?? 0) runs per side: own \(f(best("own"), 4)) s, llama.cpp's \(f(best("llama"), 4)) s, llama-bench \(f(best("tool"), 4)) s (ratios \(f(best("own") / best("tool"), 3)), \(f(best("llama") / best("tool"), 3)))")
         say("RESULT own side's time: llama_decode (stopped after the final norm) \(f(median(decodeShare) * 100, 1)) %, output layer and checks \(f(median(ownShare) * 100, 1)) % (medians)")
+        try await callbackCost(own: own, llama: llama, rounds: rounds, reps: reps)
         say("RESULT median of all runs: own \(f(med("own") / med("tool"), 3)), llama.cpp's \(f(med("llama") / med("tool"), 3)); verification (own) / generation \(f(med("own") / gen, 3))")
+    }
+
+    /// What the evaluation callback (set on every context that may use its own output layer,
+    /// and called once per graph node) costs a decode step: the same engines' decode speed,
+    /// alternating which goes first.
+    static func callbackCost(own: LlamaEngine, llama: LlamaEngine, rounds: Int, reps: Int) async throws {
+        var ratios: [Double] = []
+        var best = (own: 0.0, llama: 0.0)
+        for round in 0..<rounds {
+            var rate = (own: 0.0, llama: 0.0)
+            for side in round % 2 == 0 ? ["own", "llama"] : ["llama", "own"] {
+                for _ in 0..<reps {
+                    let r = try await (side == "own" ? own : llama).measureSpeed(promptTokens: 1, generatedTokens: 129).decodeTokensPerSecond
+                    if side == "own" { rate.own += r / Double(reps); best.own = max(best.own, r) } else { rate.llama += r / Double(reps); best.llama = max(best.llama, r) }
+                }
+            }
+            ratios.append(rate.own / rate.llama)
+        }
+        say("RESULT decode 128 with the evaluation callback set vs without: median of round ratios \(f(median(ratios), 3)); best \(f(best.own)) vs \(f(best.llama)) tok/s (ratio \(f(best.own / best.llama, 3)))")
     }
 }

@@ -112,10 +112,10 @@ struct OutputLayerModelTests {
     func longVerification() async throws {
         let own = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64)
         let theirs = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64, ownOutputLayer: false)
-        let long = String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 50)
+        let long = String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 55)
         let r = GenerationRequest.chat(long + "Summarise.", parameters: .greedy(maxTokens: 40))
         let result = try await own.generate(r)
-        #expect(result.promptTokens.count > 520)
+        #expect(result.promptTokens.count > 512, "the prompt must fill more than one micro-batch")
         for claim in [result.tokens, Array(result.tokens.dropFirst())] {
             let a = try await own.verify(request: r, claimedTokens: claim, claimedArithmetic: nil)
             let b = try await theirs.verify(request: r, claimedTokens: claim, claimedArithmetic: nil)
