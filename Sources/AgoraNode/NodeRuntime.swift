@@ -88,7 +88,8 @@ public final class NodeRuntime: Sendable {
                 logger.info("model loaded", metadata: [
                     "model": "\(e.model.name)", "id": "\(e.model.id.prefix(16))",
                     "prefill_tps": "\(Int(e.speed?.prefillTokensPerSecond ?? 0))",
-                    "decode_tps": "\(Int(e.speed?.decodeTokensPerSecond ?? 0))"])
+                    "decode_tps": "\(Int(e.speed?.decodeTokensPerSecond ?? 0))",
+                    "verification_output_layer": "\(e.verificationOutputLayer)"])
             }
         }
         let selfAddress = Gossip.Address(host: config.host, port: UInt16(config.port))

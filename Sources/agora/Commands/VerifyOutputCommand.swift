@@ -25,6 +25,7 @@ struct VerifyOutputCommand: AsyncParsableCommand {
             let engine = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: threads, slots: 1,
                                                                         contextPerSlot: 4096, queueCapacity: 0,
                                                                         measureSpeedAtStart: false))
+            Diagnostics.write("output layer: \(engine.verificationOutputLayer)")
             outcome = try await saved.verify(on: engine)
         } catch {
             Diagnostics.write("agora verify-output: \(error)")
