@@ -24,6 +24,8 @@ final class LlamaWorker: @unchecked Sendable {
     private var lastStepEnd: UInt64 = 0
     /// The engine's own output layer for verification (worker thread only after `init`).
     private let outputLayer: OutputLayer
+    /// Whether the last step was a verification's own (worker thread only).
+    private var lastStepVerified = false
     /// How verification logits are computed (set once in `init`).
     let outputLayerStatus: String
 
@@ -214,16 +216,25 @@ final class LlamaWorker: @unchecked Sendable {
     /// verification with tokens to decode gets a step of its own when the engine computes its
     /// output layer (`verificationStep`).
     private func step() {
-        if outputLayer.enabled, let v = slots.firstIndex(where: { $0?.awaitsVerificationDecode == true }) {
-            verificationStep(v)
-            return
+        let own = outputLayer.enabled
+        if own, let v = slots.firstIndex(where: { $0?.awaitsVerificationDecode == true }) {
+            // Verification steps alternate with generation steps, so that a stream of
+            // verifications cannot stall the jobs generating beside them.
+            let generating = slots.contains { $0 != nil && $0?.awaitsVerificationDecode == false }
+            if !(lastStepVerified && generating) {
+                lastStepVerified = true
+                verificationStep(v)
+                return
+            }
         }
+        lastStepVerified = false
         let started = DispatchTime.now().uptimeNanoseconds
         var decodeNanos: UInt64 = 0
         batch.n_tokens = 0
         var rows: [[(row: Int32, position: Int)]] = Array(repeating: [], count: slots.count)
         for i in slots.indices {
             guard var s = slots[i] else { continue }
+            if own && s.awaitsVerificationDecode { continue }  // it gets a step of its own
             let items = s.nextInputs(budget: Int(batchCapacity - batch.n_tokens))
             slots[i] = s
             for item in items {

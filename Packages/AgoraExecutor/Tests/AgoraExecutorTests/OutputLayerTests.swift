@@ -124,5 +124,29 @@ struct OutputLayerModelTests {
         }
         #expect(try await own.verify(request: r, claimedTokens: result.tokens, claimedArithmetic: own.arithmetic).passed)
     }
+
+    @Test("verifications and generations share the engine: each gets its steps, and every result is unchanged")
+    func mixedWithGeneration() async throws {
+        let own = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64)
+        let gens = [GenerationRequest.chat(samplePrompts[0], parameters: .greedy(maxTokens: 48)),
+                    GenerationRequest.chat(samplePrompts[1], parameters: .greedy(maxTokens: 48))]
+        let checks = [GenerationRequest.chat(samplePrompts[2], parameters: .greedy(maxTokens: 24)),
+                      GenerationRequest.chat(samplePrompts[3], parameters: .greedy(maxTokens: 24))]
+        var alone: [GenerationResult] = []
+        for r in gens + checks { alone.append(try await own.generate(r)) }
+        // Two generations and, while they run, four verifications (two honest, two tampered).
+        async let g0 = own.generate(gens[0])
+        async let g1 = own.generate(gens[1])
+        var verdicts: [Bool] = []
+        for (k, r) in checks.enumerated() {
+            let honest = alone[2 + k].tokens
+            verdicts.append(try await own.verify(request: r, claimedTokens: honest, claimedArithmetic: own.arithmetic).passed)
+            verdicts.append(try await own.verify(request: r, claimedTokens: Array(honest.reversed()), claimedArithmetic: own.arithmetic).passed)
+        }
+        let (r0, r1) = try await (g0, g1)
+        #expect(verdicts == [true, false, true, false])
+        #expect(r0.tokens == alone[0].tokens)
+        #expect(r1.tokens == alone[1].tokens)
+    }
 }
 }
