@@ -134,14 +134,7 @@ final class LlamaWorker: @unchecked Sendable {
         guard let tokens = try? model.tokenize(text, addSpecial: true, parseSpecial: false), !tokens.isEmpty,
               tokens.count <= 64 else { return }
         batch.n_tokens = 0
-        for (k, t) in tokens.enumerated() {
-            batch.token[k] = t
-            batch.pos[k] = Int32(k)
-            batch.n_seq_id[k] = 1
-            batch.seq_id[k]![0] = 0
-            batch.logits[k] = 1
-        }
-        batch.n_tokens = Int32(tokens.count)
+        for (k, t) in tokens.enumerated() { batch.add(token: t, position: k, seq: 0, wantsLogits: true) }
         layer.beginCapture(stop: false)
         let status = llama_decode(context, batch)
         let rows = layer.endCapture()
@@ -238,14 +231,8 @@ final class LlamaWorker: @unchecked Sendable {
             let items = s.nextInputs(budget: Int(batchCapacity - batch.n_tokens))
             slots[i] = s
             for item in items {
-                let k = Int(batch.n_tokens)
-                batch.token[k] = item.token
-                batch.pos[k] = Int32(item.position)
-                batch.n_seq_id[k] = 1
-                batch.seq_id[k]![0] = s.seq
-                batch.logits[k] = item.wantsLogits ? 1 : 0
-                if item.wantsLogits { rows[i].append((Int32(k), item.position)) }
-                batch.n_tokens += 1
+                let k = batch.add(token: item.token, position: item.position, seq: s.seq, wantsLogits: item.wantsLogits)
+                if item.wantsLogits { rows[i].append((k, item.position)) }
             }
         }
         guard batch.n_tokens > 0 else { return }
@@ -285,14 +272,8 @@ final class LlamaWorker: @unchecked Sendable {
         batch.n_tokens = 0
         var positions: [Int] = []
         for item in s.nextInputs(budget: Int(batchCapacity)) {
-            let k = Int(batch.n_tokens)
-            batch.token[k] = item.token
-            batch.pos[k] = Int32(item.position)
-            batch.n_seq_id[k] = 1
-            batch.seq_id[k]![0] = s.seq
-            batch.logits[k] = item.wantsLogits ? 1 : 0
+            batch.add(token: item.token, position: item.position, seq: s.seq, wantsLogits: item.wantsLogits)
             if item.wantsLogits { positions.append(item.position) }
-            batch.n_tokens += 1
         }
         slots[i] = s
         guard batch.n_tokens > 0 else { return }
@@ -311,6 +292,20 @@ final class LlamaWorker: @unchecked Sendable {
             return
         }
         s.consumeInputs()
+        if s.checksGreedily {
+            // A greedy check needs only each position's arg-max and the claimed logit.
+            let claimed = positions.map { s.claimedToken(after: $0) }
+            let sums = outputLayer.argmax(rows: 0, count: positions.count, claimed: claimed)
+            guard sums.count == positions.count else {
+                finish(i, .failure(ExecutorError(.decodeFailed, "the output layer gave \(sums.count) results for \(positions.count) claimed positions")), s)
+                return
+            }
+            for (k, m) in sums.enumerated() {
+                s.receiveGreedy(position: positions[k], best: m.best, bestLogit: m.bestLogit, claimedLogit: m.claimedLogit)
+            }
+            if let result = s.finishedResult(model: model) { finish(i, result, s) } else { slots[i] = s }
+            return
+        }
         let vocab = model.info.vocabularySize
         let chunk = min(64, max(1, positions.count))
         let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk * vocab)

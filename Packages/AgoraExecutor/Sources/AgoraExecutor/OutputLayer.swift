@@ -97,6 +97,60 @@ final class OutputLayer: @unchecked Sendable {
         }
     }
 
+    /// One position's greedy summary: the arg-max of its logits (ties: lower id), that logit,
+    /// and the logit of the claimed token (NaN when the claim is outside the vocabulary).
+    struct ArgMax {
+        var best: Int32
+        var bestLogit: Float
+        var claimedLogit: Float
+    }
+
+    /// The arg-max summaries of captured rows `first ..< first + count` against `claimed`
+    /// (one token per row), without storing any logits. Splits the vocabulary across `threads`.
+    func argmax(rows first: Int, count: Int, claimed: [Int32]) -> [ArgMax] {
+        guard let w = weights, count > 0, let capture, let rows = agora_output_capture_rows(capture) else { return [] }
+        precondition(claimed.count == count && first + count <= capturedRows)
+        var quantised = [agora_block_q8_0](repeating: agora_block_q8_0(), count: count * w.blocks)
+        agora_q8_0_quantize(rows + first * embedding, Int64(count), Int64(embedding), &quantised)
+        let wp = w.base.assumingMemoryBound(to: agora_block_q8_0.self)
+        let parts = min(threads, max(1, w.rows / 4096))
+        let step = (w.rows / parts + 63) / 64 * 64
+        // One result array per part; parts cover increasing row ranges.
+        var bestRow = [Int32](repeating: -1, count: parts * count)
+        var bestLogit = [Float](repeating: -.infinity, count: parts * count)
+        var claimedLogit = [Float](repeating: .nan, count: count)
+        let totalRows = w.rows, blocks = w.blocks
+        quantised.withUnsafeBufferPointer { hq in
+            claimed.withUnsafeBufferPointer { c in
+                bestRow.withUnsafeMutableBufferPointer { br in
+                    bestLogit.withUnsafeMutableBufferPointer { bv in
+                        claimedLogit.withUnsafeMutableBufferPointer { cv in
+                            let p = ArgMaxPointers(w: wp, h: hq.baseAddress!, claimed: c.baseAddress!, bestRow: br.baseAddress!,
+                                                   bestLogit: bv.baseAddress!, claimedLogit: cv.baseAddress!)
+                            let work: @Sendable (Int) -> Void = { i in
+                                let lo = i * step, hi = min(totalRows, lo + step)
+                                guard lo < hi else { return }
+                                // Each part writes only claimed logits of rows in its own range.
+                                _ = agora_q8_0_argmax(p.w, Int64(lo), Int64(hi), Int64(blocks), p.h, Int64(count), p.claimed,
+                                                      p.bestRow + i * count, p.bestLogit + i * count, p.claimedLogit, 1)
+                            }
+                            if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+                        }
+                    }
+                }
+            }
+        }
+        return (0..<count).map { k in
+            var m = ArgMax(best: bestRow[k], bestLogit: bestLogit[k], claimedLogit: claimedLogit[k])
+            for part in 1..<parts where bestLogit[part * count + k] > m.bestLogit {
+                // Later parts hold higher rows, so only a strictly larger logit replaces the best.
+                m.best = bestRow[part * count + k]
+                m.bestLogit = bestLogit[part * count + k]
+            }
+            return m
+        }
+    }
+
     /// Compares this layer's logits with llama.cpp's for the rows captured in the decode that
     /// just ran (`logitsOf(i)` = llama.cpp's logits for captured row `i`); enables the layer
     /// only when every value is bit-identical.
@@ -115,6 +169,17 @@ final class OutputLayer: @unchecked Sendable {
         }
         enabled = true
         disabledReason = nil
+    }
+
+    /// Pointers handed to `concurrentPerform`'s workers for `argmax`; each writes its own
+    /// part's results, and claimed logits only for rows in its own range.
+    private struct ArgMaxPointers: @unchecked Sendable {
+        let w: UnsafePointer<agora_block_q8_0>
+        let h: UnsafePointer<agora_block_q8_0>
+        let claimed: UnsafePointer<Int32>
+        let bestRow: UnsafeMutablePointer<Int32>
+        let bestLogit: UnsafeMutablePointer<Float>
+        let claimedLogit: UnsafeMutablePointer<Float>
     }
 
     /// Pointers handed to `concurrentPerform`'s workers, which write disjoint columns.

@@ -130,7 +130,7 @@ public enum Sampler {
         if p.isGreedy {
             // One pass: the arg-max also gives the largest logit.
             let best = argmax(logits)
-            return TokenCheck(neededMargin: max(0, Double(logits[Int(best)]) - lc), exact: best == claimed)
+            return greedyCheck(best: best, bestLogit: logits[Int(best)], claimed: claimed, claimedLogit: logits[Int(claimed)])
         }
         let exact = choose(logits, p, position: position) == claimed
         let t = p.temperature
@@ -150,6 +150,13 @@ public enum Sampler {
         let maxLogit = Double(logits.max() ?? 0)
         needed = max(needed, maxLogit - Double(candidateWindow) * t - lc)
         return TokenCheck(neededMargin: needed, exact: exact)
+    }
+
+    /// The check of a greedy claim from the arg-max `best` (ties: lower id), its logit and the
+    /// claimed token's logit: what `check` computes for `T = 0`.
+    public static func greedyCheck(best: Int32, bestLogit: Float, claimed: Int32, claimedLogit: Float) -> TokenCheck {
+        guard !claimedLogit.isNaN else { return TokenCheck(neededMargin: .infinity, exact: false) }
+        return TokenCheck(neededMargin: max(0, Double(bestLogit) - Double(claimedLogit)), exact: best == claimed)
     }
 
     /// Whether a top-p cut can explain `claimed` under tolerance `delta`: the probability

@@ -107,6 +107,20 @@ struct Slot {
         }
     }
 
+    /// Whether this job's claims are checked from arg-maxes alone (greedy verification).
+    var checksGreedily: Bool { isVerification && job.parameters.isGreedy }
+
+    /// The claimed token after `position` (verification only).
+    func claimedToken(after position: Int) -> Int32 { inputs[position + 1] }
+
+    /// A greedy verification's check at `position`, from the arg-max of the logits there, its
+    /// logit and the claimed token's logit (NaN when the claimed token is outside the vocabulary).
+    mutating func receiveGreedy(position: Int, best: Int32, bestLogit: Float, claimedLogit: Float) {
+        let index = position - (promptCount - 1)
+        let claimed = inputs[position + 1]
+        checks[index] = Sampler.greedyCheck(best: best, bestLogit: bestLogit, claimed: claimed, claimedLogit: claimedLogit)
+    }
+
     private func timings() -> GenerationTimings {
         let first = firstTokenAt ?? Clock.seconds()
         return GenerationTimings(

@@ -132,14 +132,14 @@ typedef struct {
         float lanes[16]; \
         _mm512_storeu_ps(lanes, acc##i##j); \
         const int64_t p = (pair0 + j) * 2; \
-        out[p * out_stride + r0 + i] = hsum8(lanes); \
-        if (p + 1 < positions) out[(p + 1) * out_stride + r0 + i] = hsum8(lanes + 8); \
+        out[p * out_stride + r0 + i - roff] = hsum8(lanes); \
+        if (p + 1 < positions) out[(p + 1) * out_stride + r0 + i - roff] = hsum8(lanes + 8); \
     } while (0)
 
 /// 4 rows × 4 position pairs with every accumulator in a register.
 FAST_TARGET
 static void kernel_main(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const pair_block *hp,
-                       int64_t pair0, int64_t positions, float *out, int64_t out_stride) {
+                       int64_t pair0, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
     const __m512i bias = _mm512_set1_epi8((char)0x80);
     __m512 acc00 = _mm512_setzero_ps(), acc01 = _mm512_setzero_ps(), acc02 = _mm512_setzero_ps(), acc03 = _mm512_setzero_ps(), acc10 = _mm512_setzero_ps(), acc11 = _mm512_setzero_ps(), acc12 = _mm512_setzero_ps(), acc13 = _mm512_setzero_ps(), acc20 = _mm512_setzero_ps(), acc21 = _mm512_setzero_ps(), acc22 = _mm512_setzero_ps(), acc23 = _mm512_setzero_ps(), acc30 = _mm512_setzero_ps(), acc31 = _mm512_setzero_ps(), acc32 = _mm512_setzero_ps(), acc33 = _mm512_setzero_ps();
     for (int64_t b = 0; b < blocks; b++) {
@@ -155,7 +155,7 @@ static void kernel_main(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, c
 /// One row × one position pair, for the edges of the tiling.
 FAST_TARGET
 static void kernel_1x1(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const pair_block *hp,
-                       int64_t pair0, int64_t positions, float *out, int64_t out_stride) {
+                       int64_t pair0, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
     const __m512i bias = _mm512_set1_epi8((char)0x80);
     __m512 acc00 = _mm512_setzero_ps();
     for (int64_t b = 0; b < blocks; b++) {
@@ -165,10 +165,9 @@ static void kernel_1x1(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, co
     STORE(0, 0);
 }
 
+/// Packs `positions` hidden rows into `hp` ((positions + 1) / 2 pairs × blocks).
 FAST_TARGET
-static void logits_fast(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_end, int64_t blocks,
-                        const agora_block_q8_0 *h, int64_t positions, float *out, int64_t out_stride,
-                        pair_block *hp) {
+static void pack_pairs(const agora_block_q8_0 *h, int64_t positions, int64_t blocks, pair_block *hp) {
     const int64_t pairs = (positions + 1) / 2;
     for (int64_t j = 0; j < pairs; j++) {
         for (int64_t b = 0; b < blocks; b++) {
@@ -190,42 +189,103 @@ static void logits_fast(const agora_block_q8_0 *w, int64_t row_begin, int64_t ro
             }
         }
     }
-    // Rows in tiles that stay in L1 while every position pair passes over them.
-    const int64_t tile = 64;
-    for (int64_t t0 = row_begin; t0 < row_end; t0 += tile) {
-        const int64_t t1 = t0 + tile < row_end ? t0 + tile : row_end;
-        int64_t j = 0;
-        for (; j + KP <= pairs; j += KP) {
-            int64_t r = t0;
-            for (; r + KR <= t1; r += KR) kernel_main(w, r, blocks, hp, j, positions, out, out_stride);
-            for (; r < t1; r++)
-                for (int64_t k = 0; k < KP; k++) kernel_1x1(w, r, blocks, hp, j + k, positions, out, out_stride);
-        }
-        for (; j < pairs; j++)
-            for (int64_t r = t0; r < t1; r++) kernel_1x1(w, r, blocks, hp, j, positions, out, out_stride);
+}
+
+/// Logits of rows [t0, t1) (at most one tile of 64) for the packed positions, into
+/// out[p * out_stride + r - roff].
+FAST_TARGET
+static void compute_tile(const agora_block_q8_0 *w, int64_t t0, int64_t t1, int64_t blocks, const pair_block *hp,
+                         int64_t positions, float *out, int64_t out_stride, int64_t roff) {
+    const int64_t pairs = (positions + 1) / 2;
+    int64_t j = 0;
+    for (; j + KP <= pairs; j += KP) {
+        int64_t r = t0;
+        for (; r + KR <= t1; r += KR) kernel_main(w, r, blocks, hp, j, positions, out, out_stride, roff);
+        for (; r < t1; r++)
+            for (int64_t k = 0; k < KP; k++) kernel_1x1(w, r, blocks, hp, j + k, positions, out, out_stride, roff);
     }
+    for (; j < pairs; j++)
+        for (int64_t r = t0; r < t1; r++) kernel_1x1(w, r, blocks, hp, j, positions, out, out_stride, roff);
 }
 #else
 int agora_output_layer_fast_available(void) { return 0; }
 #endif
+
+enum { CHUNK = 64, TILE = 64 };
 
 int agora_q8_0_logits(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_end, int64_t blocks,
                       const agora_block_q8_0 *h, int64_t positions, float *out, int64_t out_stride, int fast) {
     if (positions <= 0 || row_end <= row_begin) return 0;
 #ifdef AGORA_HAVE_FAST
     if (fast && blocks <= MAX_BLOCKS && agora_output_layer_fast_available()) {
-        // Positions in chunks, so the packed copy stays small (32 pairs × blocks × 128 bytes).
-        enum { CHUNK = 64 };
-        pair_block *buffer = (pair_block *)aligned_alloc(64, (size_t)(CHUNK / 2) * (size_t)blocks * sizeof(pair_block));
-        if (!buffer) return -1;
+        // Positions in chunks, so the packed copy stays small (32 pairs × blocks × 192 bytes).
+        pair_block *hp = (pair_block *)aligned_alloc(64, (size_t)(CHUNK / 2) * (size_t)blocks * sizeof(pair_block));
+        if (!hp) return -1;
         for (int64_t p0 = 0; p0 < positions; p0 += CHUNK) {
             const int64_t n = positions - p0 < CHUNK ? positions - p0 : CHUNK;
-            logits_fast(w, row_begin, row_end, blocks, h + p0 * blocks, n, out + p0 * out_stride, out_stride, buffer);
+            pack_pairs(h + p0 * blocks, n, blocks, hp);
+            // Rows in tiles that stay in L1 while every position pair passes over them.
+            for (int64_t t0 = row_begin; t0 < row_end; t0 += TILE) {
+                const int64_t t1 = t0 + TILE < row_end ? t0 + TILE : row_end;
+                compute_tile(w, t0, t1, blocks, hp, n, out + p0 * out_stride, out_stride, 0);
+            }
         }
-        free(buffer);
+        free(hp);
         return 0;
     }
 #endif
     logits_reference(w, row_begin, row_end, blocks, h, positions, out, out_stride);
+    return 0;
+}
+
+int agora_q8_0_argmax(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_end, int64_t blocks,
+                      const agora_block_q8_0 *h, int64_t positions, const int32_t *claimed,
+                      int32_t *best_row, float *best_value, float *claimed_value, int fast) {
+    for (int64_t p = 0; p < positions; p++) { best_row[p] = -1; best_value[p] = -INFINITY; }
+    if (positions <= 0 || row_end <= row_begin) return 0;
+    int use_fast = 0;
+#ifdef AGORA_HAVE_FAST
+    use_fast = fast && blocks <= MAX_BLOCKS && agora_output_layer_fast_available();
+#else
+    (void)fast;
+#endif
+    float *tile = (float *)aligned_alloc(64, (size_t)CHUNK * TILE * sizeof(float));
+    void *hp = NULL;
+#ifdef AGORA_HAVE_FAST
+    if (use_fast) hp = aligned_alloc(64, (size_t)(CHUNK / 2) * (size_t)blocks * sizeof(pair_block));
+#endif
+    if (!tile || (use_fast && !hp)) { free(tile); free(hp); return -1; }
+    for (int64_t p0 = 0; p0 < positions; p0 += CHUNK) {
+        const int64_t n = positions - p0 < CHUNK ? positions - p0 : CHUNK;
+#ifdef AGORA_HAVE_FAST
+        if (use_fast) pack_pairs(h + p0 * blocks, n, blocks, (pair_block *)hp);
+#endif
+        for (int64_t t0 = row_begin; t0 < row_end; t0 += TILE) {
+            const int64_t t1 = t0 + TILE < row_end ? t0 + TILE : row_end;
+#ifdef AGORA_HAVE_FAST
+            if (use_fast) compute_tile(w, t0, t1, blocks, (const pair_block *)hp, n, tile, TILE, t0);
+            else
+#endif
+            {
+                for (int64_t p = 0; p < n; p++)
+                    logits_reference(w + t0 * blocks, 0, t1 - t0, blocks, h + (p0 + p) * blocks, 1, tile + p * TILE, TILE);
+            }
+            for (int64_t p = 0; p < n; p++) {
+                const float *row = tile + p * TILE;
+                float best = best_value[p0 + p];
+                int32_t at = best_row[p0 + p];
+                // Rows in increasing order and a strict comparison: ties keep the lower row.
+                for (int64_t r = t0; r < t1; r++) {
+                    if (row[r - t0] > best) { best = row[r - t0]; at = (int32_t)r; }
+                }
+                best_value[p0 + p] = best;
+                best_row[p0 + p] = at;
+                const int64_t c = claimed[p0 + p];
+                if (c >= t0 && c < t1) claimed_value[p0 + p] = row[c - t0];
+            }
+        }
+    }
+    free(tile);
+    free(hp);
     return 0;
 }

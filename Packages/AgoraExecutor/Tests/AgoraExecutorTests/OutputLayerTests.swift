@@ -49,6 +49,44 @@ struct OutputLayerKernelTests {
         #expect(cases == 52)
     }
 
+    @Test("the arg-max pass finds each position's largest logit, its row (ties: lower row) and the claimed logit")
+    func argmaxMatchesLogits() throws {
+        let rows = 203, blocks = 18, positions = 9
+        var w = randomInputs(rows: rows, positions: 1, blocks: blocks, seed: 5).w
+        var h = [agora_block_q8_0](repeating: agora_block_q8_0(), count: positions * blocks)
+        // Rows 40 and 170 identical and, against all-positive hidden rows, larger than any other.
+        for r in [40, 170] {
+            for b in 0..<blocks {
+                w[r * blocks + b].d = 0x3C00
+                withUnsafeMutableBytes(of: &w[r * blocks + b].qs) { q in for k in 0..<32 { q[k] = 127 } }
+            }
+        }
+        let x = (0..<(positions * blocks * 32)).map { Float($0 % 7 + 1) }
+        agora_q8_0_quantize(x, Int64(positions), Int64(blocks * 32), &h)
+        for fast in [Int32(0), 1] where fast == 0 || agora_output_layer_fast_available() != 0 {
+            var logits = [Float](repeating: 0, count: positions * rows)
+            _ = agora_q8_0_logits(w, 0, Int64(rows), Int64(blocks), h, Int64(positions), &logits, Int64(rows), fast)
+            let claimed = (0..<positions).map { Int32($0 * 17 % rows) }
+            var best = [Int32](repeating: 0, count: positions), value = [Float](repeating: 0, count: positions)
+            var claimedValue = [Float](repeating: .nan, count: positions)
+            #expect(agora_q8_0_argmax(w, 0, Int64(rows), Int64(blocks), h, Int64(positions), claimed, &best, &value, &claimedValue, fast) == 0)
+            for p in 0..<positions {
+                #expect(best[p] == 40, "position \(p): arg-max \(best[p]), fast \(fast)")
+                #expect(value[p].bitPattern == logits[p * rows + 40].bitPattern)
+                #expect(claimedValue[p].bitPattern == logits[p * rows + Int(claimed[p])].bitPattern)
+            }
+            // A range without the tied rows: the largest of the rest, and claimed logits only in range.
+            var sub = [Int32](repeating: 0, count: positions), subValue = value, subClaimed = [Float](repeating: .nan, count: positions)
+            _ = agora_q8_0_argmax(w, 41, 170, Int64(blocks), h, Int64(positions), claimed, &sub, &subValue, &subClaimed, fast)
+            for p in 0..<positions {
+                let range = 41..<170
+                let expected = range.max { logits[p * rows + $0] < logits[p * rows + $1] || (logits[p * rows + $0] == logits[p * rows + $1] && $0 > $1) }!
+                #expect(Int(sub[p]) == expected)
+                #expect(range.contains(Int(claimed[p])) ? !subClaimed[p].isNaN : subClaimed[p].isNaN)
+            }
+        }
+    }
+
     @Test("quantisation rounds half to even and scales by max/127, as ggml's x86 quantize_row_q8_0")
     func quantisationMatchesGgml() {
         var x = [Float](repeating: 0, count: 32)
@@ -73,6 +111,7 @@ struct OutputLayerModelTests {
     func verdictsEqualLlama() async throws {
         let own = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64)
         let theirs = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64, ownOutputLayer: false)
+        let split = try await Engines.shared.engine(threads: 2, slots: 4, queue: 64)
         print("verification output layer: \(own.verificationOutputLayer) / \(theirs.verificationOutputLayer)")
         #expect(theirs.verificationOutputLayer.hasPrefix("llama.cpp"))
         if agora_output_layer_fast_available() != 0 {
@@ -92,11 +131,15 @@ struct OutputLayerModelTests {
                 for arithmetic in [own.arithmetic, nil] as [String?] {
                     let a = try await own.verify(request: r, claimedTokens: claim, claimedArithmetic: arithmetic)
                     let b = try await theirs.verify(request: r, claimedTokens: claim, claimedArithmetic: arithmetic)
-                    #expect(a.passed == b.passed)
-                    #expect(a.report.largestMargin.bitPattern == b.report.largestMargin.bitPattern,
-                            "\(a.report.largestMargin) vs \(b.report.largestMargin)")
-                    #expect(a.report.inexactPositions == b.report.inexactPositions)
-                    if case .fail(let pa, _, _) = a, case .fail(let pb, _, _) = b { #expect(pa == pb) }
+                    // 2 threads: the vocabulary is split in two parts whose arg-maxes are merged.
+                    let c = try await split.verify(request: r, claimedTokens: claim, claimedArithmetic: arithmetic)
+                    for x in [a, c] {
+                        #expect(x.passed == b.passed)
+                        #expect(x.report.largestMargin.bitPattern == b.report.largestMargin.bitPattern,
+                                "\(x.report.largestMargin) vs \(b.report.largestMargin)")
+                        #expect(x.report.inexactPositions == b.report.inexactPositions)
+                        if case .fail(let px, _, _) = x, case .fail(let pb, _, _) = b { #expect(px == pb) }
+                    }
                     compared += 1
                     if !a.passed { failed += 1 }
                 }

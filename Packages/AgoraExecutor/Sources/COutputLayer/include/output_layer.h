@@ -28,4 +28,14 @@ int agora_output_layer_fast_available(void);
 int agora_q8_0_logits(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_end, int64_t blocks,
                       const agora_block_q8_0 *h, int64_t positions, float *out, int64_t out_stride, int fast);
 
+/// For each of `positions` hidden rows: the arg-max of its logits over weight rows
+/// `[row_begin, row_end)` (ties: the lower row) in `best_row` (-1 for an empty range) and
+/// `best_value`, and in `claimed_value[p]` the logit of row `claimed[p]` when that row is in the
+/// range (left alone otherwise). Every value is the one `agora_q8_0_logits` computes, but no
+/// logits are stored: what a greedy check needs, without writing and re-reading the whole
+/// vocabulary per position. Returns 0, or -1 when out of memory.
+int agora_q8_0_argmax(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_end, int64_t blocks,
+                      const agora_block_q8_0 *h, int64_t positions, const int32_t *claimed,
+                      int32_t *best_row, float *best_value, float *claimed_value, int fast);
+
 #endif
