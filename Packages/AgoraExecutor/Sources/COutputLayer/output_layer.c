@@ -128,12 +128,18 @@ typedef struct {
     const __m512i hq##j = _mm512_load_si512((const void *)pb##j->q); \
     const __m512 hd##j = _mm512_load_ps(pb##j->d); \
     const __m512i hc##j = _mm512_load_si512((const void *)pb##j->corr);
+/// ggml's hsum_float_8 on both 8-lane halves at once: lane i + lane i+4, then pairs two apart,
+/// then neighbours, so lane 0 of each half holds ((a0+a4)+(a2+a6))+((a1+a5)+(a3+a7)). (Each
+/// sum has the same two operands as ggml's; IEEE addition is commutative.)
 #define STORE(i, j) do { \
+        const __m512 s4 = _mm512_add_ps(acc##i##j, _mm512_shuffle_f32x4(acc##i##j, acc##i##j, 0xB1)); \
+        const __m512 s2 = _mm512_add_ps(s4, _mm512_permute_ps(s4, 0x4E)); \
+        const __m512 s1 = _mm512_add_ps(s2, _mm512_permute_ps(s2, 0xB1)); \
         float lanes[16]; \
-        _mm512_storeu_ps(lanes, acc##i##j); \
+        _mm512_storeu_ps(lanes, s1); \
         const int64_t p = (pair0 + j) * 2; \
-        out[p * out_stride + r0 + i - roff] = hsum8(lanes); \
-        if (p + 1 < positions) out[(p + 1) * out_stride + r0 + i - roff] = hsum8(lanes + 8); \
+        out[p * out_stride + r0 + i - roff] = lanes[0]; \
+        if (p + 1 < positions) out[(p + 1) * out_stride + r0 + i - roff] = lanes[8]; \
     } while (0)
 
 /// 4 rows × 4 position pairs with every accumulator in a register.
