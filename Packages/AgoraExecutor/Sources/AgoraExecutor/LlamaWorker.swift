@@ -295,9 +295,8 @@ final class LlamaWorker: @unchecked Sendable {
         if s.checksGreedily {
             // A greedy check needs only each position's arg-max and the claimed logit.
             let claimed = positions.map { s.claimedToken(after: $0) }
-            let sums = outputLayer.argmax(rows: 0, count: positions.count, claimed: claimed)
-            guard sums.count == positions.count else {
-                finish(i, .failure(ExecutorError(.decodeFailed, "the output layer gave \(sums.count) results for \(positions.count) claimed positions")), s)
+            guard let sums = outputLayer.argmax(rows: 0, count: positions.count, claimed: claimed) else {
+                finish(i, .failure(ExecutorError(.decodeFailed, "the engine's output layer could not compute \(positions.count) positions (out of memory?)")), s)
                 return
             }
             for (k, m) in sums.enumerated() {
@@ -312,7 +311,10 @@ final class LlamaWorker: @unchecked Sendable {
         defer { buffer.deallocate() }
         for c0 in stride(from: 0, to: positions.count, by: chunk) {
             let n = min(chunk, positions.count - c0)
-            outputLayer.logits(rows: c0, count: n, into: buffer)
+            guard outputLayer.logits(rows: c0, count: n, into: buffer) else {
+                finish(i, .failure(ExecutorError(.decodeFailed, "the engine's output layer could not compute \(n) positions (out of memory?)")), s)
+                return
+            }
             for k in 0..<n {
                 s.receive(logits: UnsafeBufferPointer(rebasing: buffer[(k * vocab)..<((k + 1) * vocab)]),
                           position: positions[c0 + k], model: model)

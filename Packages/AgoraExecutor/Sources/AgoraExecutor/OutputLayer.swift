@@ -68,32 +68,44 @@ final class OutputLayer: @unchecked Sendable {
         return capturedRows
     }
 
-    /// Logits of captured rows `first ..< first + count`, row-major into `out`
-    /// (`count × weights.rows` floats). Splits the vocabulary across `threads`.
-    func logits(rows first: Int, count: Int, into out: UnsafeMutableBufferPointer<Float>) {
-        guard let w = weights, count > 0 else { return }
-        precondition(out.count >= count * w.rows && first + count <= capturedRows)
-        guard let capture, let rows = agora_output_capture_rows(capture) else { return }
-        var quantised = [agora_block_q8_0](repeating: agora_block_q8_0(), count: count * w.blocks)
+    /// Captured rows `first ..< first + count`, quantised as ggml quantises a matrix
+    /// product's activations; nil when nothing is captured or the range is out of bounds.
+    private func quantisedRows(_ first: Int, _ count: Int, blocks: Int) -> [agora_block_q8_0]? {
+        guard count > 0, first >= 0, first + count <= capturedRows, let capture,
+              let rows = agora_output_capture_rows(capture) else { return nil }
+        var quantised = [agora_block_q8_0](repeating: agora_block_q8_0(), count: count * blocks)
         agora_q8_0_quantize(rows + first * embedding, Int64(count), Int64(embedding), &quantised)
-        let wp = w.base.assumingMemoryBound(to: agora_block_q8_0.self)
-        let outBase = out.baseAddress!
-        let parts = min(threads, max(1, w.rows / 4096))
-        quantised.withUnsafeBufferPointer { hq in
-            let hp = hq.baseAddress!
-            if parts == 1 {
-                _ = agora_q8_0_logits(wp, 0, Int64(w.rows), Int64(w.blocks), hp, Int64(count), outBase, Int64(w.rows), 1)
-                return
-            }
-            let step = (w.rows / parts + 63) / 64 * 64
-            let p = UnsafeSendable(out: outBase, h: hp, w: wp)
-            let rows = w.rows, blocks = w.blocks
-            DispatchQueue.concurrentPerform(iterations: parts) { i in
-                let lo = i * step, hi = min(rows, lo + step)
-                guard lo < hi else { return }
-                _ = agora_q8_0_logits(p.w, Int64(lo), Int64(hi), Int64(blocks), p.h, Int64(count),
-                                      p.out, Int64(rows), 1)
-            }
+        return quantised
+    }
+
+    /// Parts the vocabulary is split into: one per thread, each at least 4,096 rows.
+    private func partCount(_ w: Weights) -> Int { min(threads, max(1, w.rows / 4096)) }
+
+    /// Runs `work(part, rows)` over the vocabulary split into up to `threads` ranges of whole
+    /// 64-row tiles, in increasing row order; true when every part returned 0.
+    private func overParts(_ w: Weights, _ work: @escaping @Sendable (Int, Range<Int>) -> Int32) -> (parts: Int, ok: Bool) {
+        let parts = partCount(w)
+        let step = (w.rows / parts + 63) / 64 * 64
+        let rows = w.rows
+        let failures = Failures()
+        let run: @Sendable (Int) -> Void = { i in
+            let lo = min(rows, i * step), hi = min(rows, lo + step)
+            if work(i, lo..<hi) != 0 { failures.record() }
+        }
+        if parts == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: run) }
+        return (parts, !failures.any)
+    }
+
+    /// Logits of captured rows `first ..< first + count`, row-major into `out`
+    /// (`count × weights.rows` floats). False when they could not be computed (out of memory).
+    func logits(rows first: Int, count: Int, into out: UnsafeMutableBufferPointer<Float>) -> Bool {
+        guard let w = weights, out.count >= count * w.rows, let hq = quantisedRows(first, count, blocks: w.blocks) else { return false }
+        return hq.withUnsafeBufferPointer { h in
+            let p = Pointers(w: w.base.assumingMemoryBound(to: agora_block_q8_0.self), h: h.baseAddress!, out: out.baseAddress!)
+            return overParts(w) { _, r in
+                r.isEmpty ? 0 : agora_q8_0_logits(p.w, Int64(r.lowerBound), Int64(r.upperBound), Int64(w.blocks), p.h,
+                                                  Int64(count), p.out, Int64(w.rows), 1)
+            }.ok
         }
     }
 
@@ -106,40 +118,34 @@ final class OutputLayer: @unchecked Sendable {
     }
 
     /// The arg-max summaries of captured rows `first ..< first + count` against `claimed`
-    /// (one token per row), without storing any logits. Splits the vocabulary across `threads`.
-    func argmax(rows first: Int, count: Int, claimed: [Int32]) -> [ArgMax] {
-        guard let w = weights, count > 0, let capture, let rows = agora_output_capture_rows(capture) else { return [] }
-        precondition(claimed.count == count && first + count <= capturedRows)
-        var quantised = [agora_block_q8_0](repeating: agora_block_q8_0(), count: count * w.blocks)
-        agora_q8_0_quantize(rows + first * embedding, Int64(count), Int64(embedding), &quantised)
-        let wp = w.base.assumingMemoryBound(to: agora_block_q8_0.self)
-        let parts = min(threads, max(1, w.rows / 4096))
-        let step = (w.rows / parts + 63) / 64 * 64
+    /// (one token per row), without storing any logits; nil when they could not be computed.
+    func argmax(rows first: Int, count: Int, claimed: [Int32]) -> [ArgMax]? {
+        guard let w = weights, claimed.count == count, let hq = quantisedRows(first, count, blocks: w.blocks) else { return nil }
+        let parts = partCount(w)
         // One result array per part; parts cover increasing row ranges.
         var bestRow = [Int32](repeating: -1, count: parts * count)
         var bestLogit = [Float](repeating: -.infinity, count: parts * count)
         var claimedLogit = [Float](repeating: .nan, count: count)
-        let totalRows = w.rows, blocks = w.blocks
-        quantised.withUnsafeBufferPointer { hq in
+        let ok = hq.withUnsafeBufferPointer { h in
             claimed.withUnsafeBufferPointer { c in
                 bestRow.withUnsafeMutableBufferPointer { br in
                     bestLogit.withUnsafeMutableBufferPointer { bv in
                         claimedLogit.withUnsafeMutableBufferPointer { cv in
-                            let p = ArgMaxPointers(w: wp, h: hq.baseAddress!, claimed: c.baseAddress!, bestRow: br.baseAddress!,
+                            let p = ArgMaxPointers(w: w.base.assumingMemoryBound(to: agora_block_q8_0.self), h: h.baseAddress!,
+                                                   claimed: c.baseAddress!, bestRow: br.baseAddress!,
                                                    bestLogit: bv.baseAddress!, claimedLogit: cv.baseAddress!)
-                            let work: @Sendable (Int) -> Void = { i in
-                                let lo = i * step, hi = min(totalRows, lo + step)
-                                guard lo < hi else { return }
-                                // Each part writes only claimed logits of rows in its own range.
-                                _ = agora_q8_0_argmax(p.w, Int64(lo), Int64(hi), Int64(blocks), p.h, Int64(count), p.claimed,
-                                                      p.bestRow + i * count, p.bestLogit + i * count, p.claimedLogit, 1)
-                            }
-                            if parts == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: work) }
+                            // Each part writes its own results, and claimed logits only of rows in its range.
+                            return overParts(w) { i, r in
+                                r.isEmpty ? 0 : agora_q8_0_argmax(p.w, Int64(r.lowerBound), Int64(r.upperBound), Int64(w.blocks), p.h,
+                                                                  Int64(count), p.claimed, p.bestRow + i * count,
+                                                                  p.bestLogit + i * count, p.claimedLogit, 1)
+                            }.ok
                         }
                     }
                 }
             }
         }
+        guard ok else { return nil }
         return (0..<count).map { k in
             var m = ArgMax(best: bestRow[k], bestLogit: bestLogit[k], claimedLogit: claimedLogit[k])
             for part in 1..<parts where bestLogit[part * count + k] > m.bestLogit {
@@ -161,7 +167,10 @@ final class OutputLayer: @unchecked Sendable {
         guard let w = weights else { disabledReason = "the output weights are not a host-memory Q8_0 matrix"; return }
         guard rows > 0, capturedRows == rows else { disabledReason = "the final norm was not captured"; return }
         var mine = [Float](repeating: 0, count: rows * w.rows)
-        mine.withUnsafeMutableBufferPointer { logits(rows: 0, count: rows, into: $0) }
+        guard mine.withUnsafeMutableBufferPointer({ logits(rows: 0, count: rows, into: $0) }) else {
+            disabledReason = "its logits could not be computed (out of memory)"
+            return
+        }
         for r in 0..<rows {
             guard let theirs = logitsOf(r) else { disabledReason = "llama.cpp gave no logits for row \(r)"; return }
             let same = mine.withUnsafeBufferPointer { memcmp($0.baseAddress! + r * w.rows, theirs, w.rows * 4) == 0 }
@@ -182,10 +191,18 @@ final class OutputLayer: @unchecked Sendable {
         let claimedLogit: UnsafeMutablePointer<Float>
     }
 
-    /// Pointers handed to `concurrentPerform`'s workers, which write disjoint columns.
-    private struct UnsafeSendable: @unchecked Sendable {
-        let out: UnsafeMutablePointer<Float>
-        let h: UnsafePointer<agora_block_q8_0>
+    /// Pointers handed to `concurrentPerform`'s workers for `logits`, which write disjoint columns.
+    private struct Pointers: @unchecked Sendable {
         let w: UnsafePointer<agora_block_q8_0>
+        let h: UnsafePointer<agora_block_q8_0>
+        let out: UnsafeMutablePointer<Float>
+    }
+
+    /// Whether any part of a split computation failed.
+    private final class Failures: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func record() { lock.lock(); count += 1; lock.unlock() }
+        var any: Bool { lock.lock(); defer { lock.unlock() }; return count > 0 }
     }
 }
