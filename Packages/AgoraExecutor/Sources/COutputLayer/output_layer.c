@@ -102,7 +102,7 @@ int agora_output_layer_fast_available(void) {
            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
 }
 
-enum { MAX_BLOCKS = 256, KR = 4, KP = 4 };
+enum { KR = 4, KP = 4 };
 
 /// Hidden rows laid out for the kernel: for a pair of positions and a block, 64 signed bytes
 /// (position 2j's 32, then 2j+1's), 16 floats of scales (8 × dh(2j), 8 × dh(2j+1)), and per
@@ -219,11 +219,21 @@ int agora_output_layer_fast_available(void) { return 0; }
 
 enum { CHUNK = 64, TILE = 64 };
 
+/// Whether a call asking for the fast kernel (`fast`) gets it on this CPU.
+static int use_fast_kernel(int fast) {
+#ifdef AGORA_HAVE_FAST
+    return fast && agora_output_layer_fast_available();
+#else
+    (void)fast;
+    return 0;
+#endif
+}
+
 int agora_q8_0_logits(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_end, int64_t blocks,
                       const agora_block_q8_0 *h, int64_t positions, float *out, int64_t out_stride, int fast) {
     if (positions <= 0 || row_end <= row_begin) return 0;
 #ifdef AGORA_HAVE_FAST
-    if (fast && blocks <= MAX_BLOCKS && agora_output_layer_fast_available()) {
+    if (use_fast_kernel(fast)) {
         // Positions in chunks, so the packed copy stays small (32 pairs × blocks × 192 bytes).
         pair_block *hp = (pair_block *)aligned_alloc(64, (size_t)(CHUNK / 2) * (size_t)blocks * sizeof(pair_block));
         if (!hp) return -1;
@@ -249,12 +259,7 @@ int agora_q8_0_argmax(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_
                       int32_t *best_row, float *best_value, float *claimed_value, int fast) {
     for (int64_t p = 0; p < positions; p++) { best_row[p] = -1; best_value[p] = -INFINITY; }
     if (positions <= 0 || row_end <= row_begin) return 0;
-    int use_fast = 0;
-#ifdef AGORA_HAVE_FAST
-    use_fast = fast && blocks <= MAX_BLOCKS && agora_output_layer_fast_available();
-#else
-    (void)fast;
-#endif
+    const int use_fast = use_fast_kernel(fast);
     float *tile = (float *)aligned_alloc(64, (size_t)CHUNK * TILE * sizeof(float));
     void *hp = NULL;
 #ifdef AGORA_HAVE_FAST
