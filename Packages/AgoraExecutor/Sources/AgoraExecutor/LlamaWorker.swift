@@ -59,6 +59,9 @@ final class LlamaWorker: @unchecked Sendable {
         batchCapacity = Int32(nCtx)
         batch = llama_batch_init(Int32(nCtx), 0, 1)
         slots = Array(repeating: nil, count: c.slots)
+        // Every slot is free before the thread starts: a job submitted at once must not be
+        // refused because the thread has not yet published its count.
+        freeSlotEstimate = c.slots
         fingerprintBase = RuntimeFingerprint(
             llamaBuild: LlamaBackend.build, modelID: model.info.id, sampling: "", seed: 0,
             arithmetic: LlamaWorker.arithmetic)
@@ -147,9 +150,6 @@ final class LlamaWorker: @unchecked Sendable {
     // MARK: the thread
 
     private func run() {
-        condition.lock()
-        freeSlotEstimate = slots.count
-        condition.unlock()
         while true {
             guard let admitted = admit() else { break }
             for job in admitted { start(job) }

@@ -26,6 +26,28 @@ struct QueueAndCancellationTests {
         #expect(after.tokens.count == 4)
     }
 
+    @Test("a job submitted the moment a 1-slot worker with no queue exists gets the free slot")
+    func firstJobTakesTheFreeSlot() throws {
+        // The worker thread starts at the end of `init`; a job submitted before it has run
+        // must still see the free slot (this raced, and `agora generate` failed with queueFull).
+        let config = EngineConfiguration(threads: 1, slots: 1, contextPerSlot: 256, queueCapacity: 0,
+                                         measureSpeedAtStart: false)
+        let model = try LlamaModel(path: config.modelPath, contextLength: config.contextPerSlot)
+        for _ in 0..<20 {
+            let worker = try LlamaWorker(model: model, configuration: config)
+            defer { worker.stop() }
+            let done = DispatchSemaphore(value: 0)
+            let job = Job(kind: .generate(onToken: nil, ignoreEndOfGeneration: false), prompt: try model.tokenize("Hi", addSpecial: true, parseSpecial: false),
+                          parameters: .greedy(maxTokens: 1)) { _ in done.signal() }
+            do {
+                try worker.submit(job)
+                done.wait()
+            } catch {
+                Issue.record("the first job was refused: \(error)")
+            }
+        }
+    }
+
     @Test("cancellation stops a job within one token")
     func cancelWithinOneToken() async throws {
         let engine = try await Engines.shared.engine(threads: 1, slots: 2)
