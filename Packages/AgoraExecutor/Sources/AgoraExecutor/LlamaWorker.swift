@@ -21,6 +21,8 @@ final class LlamaWorker: @unchecked Sendable {
     /// Step timings since the last `takeProfile()` (guarded by `condition`), and the end of
     /// the previous busy step (worker thread only; 0 when no job was running).
     private var profile = StepProfile()
+    /// Jobs finished during the current step, with their results (worker thread only).
+    private var finished: [(Job, Result<Job.Output, ExecutorError>)] = []
     private var lastStepEnd: UInt64 = 0
     /// The engine's own output layer for verification (worker thread only after `init`).
     private let outputLayer: OutputLayer
@@ -154,11 +156,13 @@ final class LlamaWorker: @unchecked Sendable {
             guard let admitted = admit() else { break }
             for job in admitted { start(job) }
             reapCancelled()
-            if slots.allSatisfy({ $0 == nil }) { continue }
+            if slots.allSatisfy({ $0 == nil }) { deliver(); continue }
             step()
+            deliver()
         }
         let closed = ExecutorError(.engineClosed, "the engine for \(model.info.name) was shut down")
         for i in slots.indices { if let s = slots[i] { finish(i, .failure(closed), s) } }
+        deliver()
         condition.lock()
         let left = pending
         pending.removeAll()
@@ -346,6 +350,14 @@ final class LlamaWorker: @unchecked Sendable {
         condition.lock()
         freeSlotEstimate = slots.filter { $0 == nil }.count
         condition.unlock()
-        s.job.onFinish(result)
+        finished.append((s.job, result))
+    }
+
+    /// Hands finished jobs their results, after the step that finished them is recorded in
+    /// `profile`, so a caller that reads the profile on its result sees every step.
+    private func deliver() {
+        let done = finished
+        finished.removeAll()
+        for (job, result) in done { job.onFinish(result) }
     }
 }
