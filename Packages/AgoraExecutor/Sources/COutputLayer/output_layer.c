@@ -1,5 +1,7 @@
 // The output layer (lm_head) of a Q8_0 model, computed bit-identically to ggml's x86 AVX2
-// path, with an AVX-512 VNNI kernel that does the integer dots four times as wide.
+// path, with an AVX-512 VNNI kernel: one vpdpbusd per 32 products, and each block's scale
+// product computed once and read back as a broadcast, so a block costs three 8-lane
+// operations (dot, convert, fma) per row and position.
 #include "output_layer.h"
 
 #include <math.h>
@@ -102,96 +104,115 @@ int agora_output_layer_fast_available(void) {
            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
 }
 
-enum { KR = 4, KP = 4 };
+enum { KR = 4, KQ = 4 };
 
-/// Hidden rows laid out for the kernel: for a pair of positions and a block, 64 signed bytes
-/// (position 2j's 32, then 2j+1's), 16 floats of scales (8 × dh(2j), 8 × dh(2j+1)), and per
-/// lane the correction −128·Σh over the lane's 4 bytes. vpdpbusd multiplies unsigned by
-/// signed bytes, so the kernel feeds it w+128 (w XOR 0x80) and starts each sum at the
-/// correction: Σ(w+128)·h − 128·Σh = Σw·h, exactly.
+/// Hidden rows laid out for the kernel: for four positions and a block, each position's 32
+/// signed bytes, per lane the correction −128·Σh over the lane's 4 bytes, and the four scales
+/// each repeated four times ([dh0 ×4, dh1 ×4, dh2 ×4, dh3 ×4], to meet the four rows' scales in
+/// one multiplication). vpdpbusd multiplies unsigned by signed bytes, so the kernel feeds it
+/// w+128 (w XOR 0x80) and starts each sum at the correction: Σ(w+128)·h − 128·Σh = Σw·h,
+/// exactly.
 typedef struct {
-    int8_t q[64];
-    float d[16];
-    int32_t corr[16];
-} pair_block;
+    int8_t q[KQ][32];
+    int32_t corr[KQ][8];
+    float d[KQ * KR];
+} quad_block;
 
-/// One step of the kernel: row i's block against position pair j's block.
-#define STEP(i, j) acc##i##j = _mm512_fmadd_ps(_mm512_mul_ps(dw##i, hd##j), \
-    _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(hc##j, wu##i, hq##j)), acc##i##j)
-/// Row i's weight block as unsigned bytes (twice, one per position of a pair) and its scale.
-#define LOADW(i) \
-    const agora_block_q8_0 *x##i = w + (r0 + i) * blocks + b; \
-    const __m512i wu##i = _mm512_xor_si512(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)x##i->qs)), bias); \
-    const __m512 dw##i = _mm512_set1_ps(_cvtsh_ss(x##i->d));
+/// One step of the kernel: row i's block against position j's, with the block's scale
+/// product dw_i·dh_j read from `pd` (lane 4j+i) as an embedded broadcast. Each lane gets
+/// fma(dw·dh, Σ of its 4 products, acc), as in ggml's AVX2 loop.
+#define STEP(i, j) acc##i##j = _mm256_fmadd_ps(_mm256_broadcast_ss(pd + 16 * (b - b0) + 4 * j + i), \
+    _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(hc##j, wu##i, hq##j)), acc##i##j)
+#define LOADW(i) const __m256i wu##i = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)x##i[b].qs), bias);
 #define LOADH(j) \
-    const pair_block *pb##j = hp + (pair0 + j) * blocks + b; \
-    const __m512i hq##j = _mm512_load_si512((const void *)pb##j->q); \
-    const __m512 hd##j = _mm512_load_ps(pb##j->d); \
-    const __m512i hc##j = _mm512_load_si512((const void *)pb##j->corr);
-/// ggml's hsum_float_8 on both 8-lane halves at once: lane i + lane i+4, then pairs two apart,
-/// then neighbours, so lane 0 of each half holds ((a0+a4)+(a2+a6))+((a1+a5)+(a3+a7)). (Each
-/// sum has the same two operands as ggml's; IEEE addition is commutative.)
+    const __m256i hq##j = _mm256_load_si256((const __m256i *)qb->q[j]); \
+    const __m256i hc##j = _mm256_load_si256((const __m256i *)qb->corr[j]);
+/// ggml's hsum_float_8 of an accumulator, stored when its position exists.
 #define STORE(i, j) do { \
-        const __m512 s4 = _mm512_add_ps(acc##i##j, _mm512_shuffle_f32x4(acc##i##j, acc##i##j, 0xB1)); \
-        const __m512 s2 = _mm512_add_ps(s4, _mm512_permute_ps(s4, 0x4E)); \
-        const __m512 s1 = _mm512_add_ps(s2, _mm512_permute_ps(s2, 0xB1)); \
-        float lanes[16]; \
-        _mm512_storeu_ps(lanes, s1); \
-        const int64_t p = (pair0 + j) * 2; \
-        out[p * out_stride + r0 + i - roff] = lanes[0]; \
-        if (p + 1 < positions) out[(p + 1) * out_stride + r0 + i - roff] = lanes[8]; \
+        const int64_t p = quad * KQ + j; \
+        if (p < positions) { \
+            float lanes[8]; \
+            _mm256_storeu_ps(lanes, acc##i##j); \
+            out[p * out_stride + r0 + i - roff] = hsum8(lanes); \
+        } \
     } while (0)
+#define ZERO(i) __m256 acc##i##0 = _mm256_setzero_ps(), acc##i##1 = _mm256_setzero_ps(), \
+    acc##i##2 = _mm256_setzero_ps(), acc##i##3 = _mm256_setzero_ps();
 
-/// 4 rows × 4 position pairs with every accumulator in a register.
+/// Scale products for block b of a chunk from b0: lane 4j+i of pd[16(b−b0)…] holds dw_i·dh_j, one IEEE
+/// multiplication each, as ggml's fp16→fp32(x.d) * fp16→fp32(y.d). They are computed in a
+/// pass of their own so that the main loop reads each as a broadcast from memory, with no
+/// shuffles.
+#define PRODUCTS(dw16) \
+    _mm512_store_ps(pd + 16 * (b - b0), _mm512_mul_ps(dw16, _mm512_load_ps(hp[quad * blocks + b].d)));
+enum { MAX_BLOCKS = 64 };
+
+/// 4 rows × 4 positions with every accumulator in a register. Blocks go in chunks of
+/// MAX_BLOCKS, each chunk's scale products first.
 FAST_TARGET
-static void kernel_main(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const pair_block *hp,
-                       int64_t pair0, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
-    const __m512i bias = _mm512_set1_epi8((char)0x80);
-    __m512 acc00 = _mm512_setzero_ps(), acc01 = _mm512_setzero_ps(), acc02 = _mm512_setzero_ps(), acc03 = _mm512_setzero_ps(), acc10 = _mm512_setzero_ps(), acc11 = _mm512_setzero_ps(), acc12 = _mm512_setzero_ps(), acc13 = _mm512_setzero_ps(), acc20 = _mm512_setzero_ps(), acc21 = _mm512_setzero_ps(), acc22 = _mm512_setzero_ps(), acc23 = _mm512_setzero_ps(), acc30 = _mm512_setzero_ps(), acc31 = _mm512_setzero_ps(), acc32 = _mm512_setzero_ps(), acc33 = _mm512_setzero_ps();
-    for (int64_t b = 0; b < blocks; b++) {
-        LOADH(0) LOADH(1) LOADH(2) LOADH(3)
-        LOADW(0) STEP(0, 0); STEP(0, 1); STEP(0, 2); STEP(0, 3);
-        LOADW(1) STEP(1, 0); STEP(1, 1); STEP(1, 2); STEP(1, 3);
-        LOADW(2) STEP(2, 0); STEP(2, 1); STEP(2, 2); STEP(2, 3);
-        LOADW(3) STEP(3, 0); STEP(3, 1); STEP(3, 2); STEP(3, 3);
+static void kernel_main(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
+                        int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
+    const __m256i bias = _mm256_set1_epi8((char)0x80);
+    const agora_block_q8_0 *x0 = w + r0 * blocks, *x1 = x0 + blocks, *x2 = x1 + blocks, *x3 = x2 + blocks;
+    _Alignas(64) float pd[16 * MAX_BLOCKS];
+    ZERO(0) ZERO(1) ZERO(2) ZERO(3)
+    for (int64_t b0 = 0; b0 < blocks; b0 += MAX_BLOCKS) {
+        const int64_t b1 = blocks - b0 < MAX_BLOCKS ? blocks : b0 + MAX_BLOCKS;
+        for (int64_t b = b0; b < b1; b++) {
+            const __m128i d4 = _mm_setr_epi16((short)x0[b].d, (short)x1[b].d, (short)x2[b].d, (short)x3[b].d, 0, 0, 0, 0);
+            PRODUCTS(_mm512_broadcast_f32x4(_mm_cvtph_ps(d4)))
+        }
+        for (int64_t b = b0; b < b1; b++) {
+            const quad_block *qb = hp + quad * blocks + b;
+            LOADH(0) LOADH(1) LOADH(2) LOADH(3)
+            LOADW(0) STEP(0, 0); STEP(0, 1); STEP(0, 2); STEP(0, 3);
+            LOADW(1) STEP(1, 0); STEP(1, 1); STEP(1, 2); STEP(1, 3);
+            LOADW(2) STEP(2, 0); STEP(2, 1); STEP(2, 2); STEP(2, 3);
+            LOADW(3) STEP(3, 0); STEP(3, 1); STEP(3, 2); STEP(3, 3);
+        }
     }
-    STORE(0, 0); STORE(0, 1); STORE(0, 2); STORE(0, 3); STORE(1, 0); STORE(1, 1); STORE(1, 2); STORE(1, 3); STORE(2, 0); STORE(2, 1); STORE(2, 2); STORE(2, 3); STORE(3, 0); STORE(3, 1); STORE(3, 2); STORE(3, 3);
+    STORE(0, 0); STORE(0, 1); STORE(0, 2); STORE(0, 3); STORE(1, 0); STORE(1, 1); STORE(1, 2); STORE(1, 3);
+    STORE(2, 0); STORE(2, 1); STORE(2, 2); STORE(2, 3); STORE(3, 0); STORE(3, 1); STORE(3, 2); STORE(3, 3);
 }
 
-/// One row × one position pair, for the edges of the tiling.
+/// One row × 4 positions, for the edges of the tiling.
 FAST_TARGET
-static void kernel_1x1(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const pair_block *hp,
-                       int64_t pair0, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
-    const __m512i bias = _mm512_set1_epi8((char)0x80);
-    __m512 acc00 = _mm512_setzero_ps();
-    for (int64_t b = 0; b < blocks; b++) {
-        LOADH(0)
-        LOADW(0) STEP(0, 0);
+static void kernel_1x4(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
+                       int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
+    const __m256i bias = _mm256_set1_epi8((char)0x80);
+    const agora_block_q8_0 *x0 = w + r0 * blocks;
+    _Alignas(64) float pd[16 * MAX_BLOCKS];
+    ZERO(0)
+    for (int64_t b0 = 0; b0 < blocks; b0 += MAX_BLOCKS) {
+        const int64_t b1 = blocks - b0 < MAX_BLOCKS ? blocks : b0 + MAX_BLOCKS;
+        for (int64_t b = b0; b < b1; b++) PRODUCTS(_mm512_set1_ps(_cvtsh_ss(x0[b].d)))
+        for (int64_t b = b0; b < b1; b++) {
+            const quad_block *qb = hp + quad * blocks + b;
+            LOADH(0) LOADH(1) LOADH(2) LOADH(3)
+            LOADW(0) STEP(0, 0); STEP(0, 1); STEP(0, 2); STEP(0, 3);
+        }
     }
-    STORE(0, 0);
+    STORE(0, 0); STORE(0, 1); STORE(0, 2); STORE(0, 3);
 }
 
-/// Packs `positions` hidden rows into `hp` ((positions + 1) / 2 pairs × blocks).
+/// Packs `positions` hidden rows into `hp` ((positions + 3) / 4 quads × blocks); missing
+/// positions of the last quad are zeros.
 FAST_TARGET
-static void pack_pairs(const agora_block_q8_0 *h, int64_t positions, int64_t blocks, pair_block *hp) {
-    const int64_t pairs = (positions + 1) / 2;
-    for (int64_t j = 0; j < pairs; j++) {
+static void pack_quads(const agora_block_q8_0 *h, int64_t positions, int64_t blocks, quad_block *hp) {
+    const int64_t quads = (positions + KQ - 1) / KQ;
+    for (int64_t j = 0; j < quads; j++) {
         for (int64_t b = 0; b < blocks; b++) {
-            pair_block *pb = hp + j * blocks + b;
-            for (int half = 0; half < 2; half++) {
-                const int64_t p = 2 * j + half;
-                if (p < positions) {
-                    const agora_block_q8_0 *y = h + p * blocks + b;
-                    memcpy(pb->q + half * 32, y->qs, 32);
-                    const float dh = _cvtsh_ss(y->d);
-                    for (int k = 0; k < 8; k++) {
-                        pb->d[half * 8 + k] = dh;
-                        pb->corr[half * 8 + k] = -128 * (y->qs[4 * k] + y->qs[4 * k + 1] + y->qs[4 * k + 2] + y->qs[4 * k + 3]);
-                    }
-                } else {
-                    memset(pb->q + half * 32, 0, 32);
-                    for (int k = 0; k < 8; k++) { pb->d[half * 8 + k] = 0.0f; pb->corr[half * 8 + k] = 0; }
-                }
+            quad_block *qb = hp + j * blocks + b;
+            memset(qb, 0, sizeof *qb);
+            for (int k = 0; k < KQ; k++) {
+                const int64_t p = j * KQ + k;
+                if (p >= positions) continue;
+                const agora_block_q8_0 *y = h + p * blocks + b;
+                memcpy(qb->q[k], y->qs, 32);
+                const float dh = _cvtsh_ss(y->d);
+                for (int i = 0; i < KR; i++) qb->d[k * KR + i] = dh;
+                for (int l = 0; l < 8; l++)
+                    qb->corr[k][l] = -128 * (y->qs[4 * l] + y->qs[4 * l + 1] + y->qs[4 * l + 2] + y->qs[4 * l + 3]);
             }
         }
     }
@@ -200,18 +221,14 @@ static void pack_pairs(const agora_block_q8_0 *h, int64_t positions, int64_t blo
 /// Logits of rows [t0, t1) (at most one tile of 64) for the packed positions, into
 /// out[p * out_stride + r - roff].
 FAST_TARGET
-static void compute_tile(const agora_block_q8_0 *w, int64_t t0, int64_t t1, int64_t blocks, const pair_block *hp,
+static void compute_tile(const agora_block_q8_0 *w, int64_t t0, int64_t t1, int64_t blocks, const quad_block *hp,
                          int64_t positions, float *out, int64_t out_stride, int64_t roff) {
-    const int64_t pairs = (positions + 1) / 2;
-    int64_t j = 0;
-    for (; j + KP <= pairs; j += KP) {
+    const int64_t quads = (positions + KQ - 1) / KQ;
+    for (int64_t j = 0; j < quads; j++) {
         int64_t r = t0;
         for (; r + KR <= t1; r += KR) kernel_main(w, r, blocks, hp, j, positions, out, out_stride, roff);
-        for (; r < t1; r++)
-            for (int64_t k = 0; k < KP; k++) kernel_1x1(w, r, blocks, hp, j + k, positions, out, out_stride, roff);
+        for (; r < t1; r++) kernel_1x4(w, r, blocks, hp, j, positions, out, out_stride, roff);
     }
-    for (; j < pairs; j++)
-        for (int64_t r = t0; r < t1; r++) kernel_1x1(w, r, blocks, hp, j, positions, out, out_stride, roff);
 }
 #else
 int agora_output_layer_fast_available(void) { return 0; }
@@ -234,13 +251,13 @@ int agora_q8_0_logits(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_
     if (positions <= 0 || row_end <= row_begin) return 0;
 #ifdef AGORA_HAVE_FAST
     if (use_fast_kernel(fast)) {
-        // Positions in chunks, so the packed copy stays small (32 pairs × blocks × 192 bytes).
-        pair_block *hp = (pair_block *)aligned_alloc(64, (size_t)(CHUNK / 2) * (size_t)blocks * sizeof(pair_block));
+        // Positions in chunks, so the packed copy stays small (16 quads × blocks × 320 bytes).
+        quad_block *hp = (quad_block *)aligned_alloc(64, (size_t)(CHUNK / KQ) * (size_t)blocks * sizeof(quad_block));
         if (!hp) return -1;
         for (int64_t p0 = 0; p0 < positions; p0 += CHUNK) {
             const int64_t n = positions - p0 < CHUNK ? positions - p0 : CHUNK;
-            pack_pairs(h + p0 * blocks, n, blocks, hp);
-            // Rows in tiles that stay in L1 while every position pair passes over them.
+            pack_quads(h + p0 * blocks, n, blocks, hp);
+            // Rows in tiles that stay in L1 while every group of positions passes over them.
             for (int64_t t0 = row_begin; t0 < row_end; t0 += TILE) {
                 const int64_t t1 = t0 + TILE < row_end ? t0 + TILE : row_end;
                 compute_tile(w, t0, t1, blocks, hp, n, out + p0 * out_stride, out_stride, 0);
@@ -263,18 +280,18 @@ int agora_q8_0_argmax(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_
     float *tile = (float *)aligned_alloc(64, (size_t)CHUNK * TILE * sizeof(float));
     void *hp = NULL;
 #ifdef AGORA_HAVE_FAST
-    if (use_fast) hp = aligned_alloc(64, (size_t)(CHUNK / 2) * (size_t)blocks * sizeof(pair_block));
+    if (use_fast) hp = aligned_alloc(64, (size_t)(CHUNK / KQ) * (size_t)blocks * sizeof(quad_block));
 #endif
     if (!tile || (use_fast && !hp)) { free(tile); free(hp); return -1; }
     for (int64_t p0 = 0; p0 < positions; p0 += CHUNK) {
         const int64_t n = positions - p0 < CHUNK ? positions - p0 : CHUNK;
 #ifdef AGORA_HAVE_FAST
-        if (use_fast) pack_pairs(h + p0 * blocks, n, blocks, (pair_block *)hp);
+        if (use_fast) pack_quads(h + p0 * blocks, n, blocks, (quad_block *)hp);
 #endif
         for (int64_t t0 = row_begin; t0 < row_end; t0 += TILE) {
             const int64_t t1 = t0 + TILE < row_end ? t0 + TILE : row_end;
 #ifdef AGORA_HAVE_FAST
-            if (use_fast) compute_tile(w, t0, t1, blocks, (const pair_block *)hp, n, tile, TILE, t0);
+            if (use_fast) compute_tile(w, t0, t1, blocks, (const quad_block *)hp, n, tile, TILE, t0);
             else
 #endif
             {
