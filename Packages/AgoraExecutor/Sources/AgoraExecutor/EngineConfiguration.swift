@@ -20,6 +20,8 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// (`OutputLayer`), bit-identical to llama.cpp's and used only after a start-up check
     /// proves it so on the loaded model; false always lets llama.cpp compute the logits.
     public var ownOutputLayer: Bool
+    /// Which of the engine's kernels computes it (all give the same bits).
+    public var outputLayerKernel: OutputLayerKernel
 
     /// The tolerance calibrated from measured honest variation (BENCHMARKS.md, "Executor"):
     /// about 4.6× the largest margin an honest result needed there (0.325 logits, on 128-token
@@ -42,7 +44,8 @@ public struct EngineConfiguration: Sendable, Equatable {
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                 slots: Int = 4, contextPerSlot: Int = 2048, queueCapacity: Int = 16,
                 tolerance: Double = EngineConfiguration.calibratedTolerance,
-                measureSpeedAtStart: Bool = true, ownOutputLayer: Bool = true) {
+                measureSpeedAtStart: Bool = true, ownOutputLayer: Bool = true,
+                outputLayerKernel: OutputLayerKernel = .automatic) {
         self.modelPath = modelPath
         self.threads = threads
         self.slots = slots
@@ -51,6 +54,7 @@ public struct EngineConfiguration: Sendable, Equatable {
         self.tolerance = tolerance
         self.measureSpeedAtStart = measureSpeedAtStart
         self.ownOutputLayer = ownOutputLayer
+        self.outputLayerKernel = outputLayerKernel
     }
 
     /// Throws `invalidParameter` naming the first value out of range.

@@ -48,7 +48,8 @@ final class LlamaWorker: @unchecked Sendable {
         params.n_threads_batch = Int32(c.threads)
         params.no_perf = true
         params.kv_unified = false
-        let layer = OutputLayer(embedding: Int(llama_model_n_embd(model.pointer)), threads: c.threads)
+        let layer = OutputLayer(embedding: Int(llama_model_n_embd(model.pointer)), threads: c.threads,
+                                kernel: c.outputLayerKernel)
         outputLayer = layer
         if c.ownOutputLayer, let capture = layer.capture {
             params.cb_eval = OutputLayer.callback
@@ -70,7 +71,7 @@ final class LlamaWorker: @unchecked Sendable {
         if c.ownOutputLayer, layer.capture != nil {
             LlamaWorker.testOutputLayer(layer, context: ctx, batch: &batch, model: model)
             outputLayerStatus = layer.enabled
-                ? "engine kernel (AVX-512 VNNI, bit-identical to llama.cpp's, checked at start-up)"
+                ? "engine kernel (\(OutputLayerKernel.name(ofC: layer.kernel)), bit-identical to llama.cpp's, checked at start-up)"
                 : "llama.cpp (the engine's kernel is off: \(layer.disabledReason ?? "unknown"))"
         } else {
             outputLayerStatus = "llama.cpp (the engine's kernel is off by configuration)"

@@ -7,7 +7,7 @@ import Foundation
 /// A verification needs logits at every claimed position, where a prompt pass needs them at
 /// one; in llama.cpp that output layer (Q8_0, vocabulary × embedding) is a fifth of the work.
 /// The engine instead stops each verification decode after the final norm (`result_norm`),
-/// takes those hidden rows, and computes the logits with an AVX-512 VNNI kernel
+/// takes those hidden rows, and computes the logits with an AVX-512 VNNI or AVX2 kernel
 /// (`COutputLayer`) whose every value is bit-identical to ggml's AVX2 dot product: the
 /// integer part of each block dot is exact in both, and the float steps (one fused
 /// multiply-add per block and lane, then a fixed sum of the eight lanes) are the same.
@@ -37,10 +37,13 @@ final class OutputLayer: @unchecked Sendable {
     private(set) var disabledReason: String? = "not tested yet"
     let embedding: Int
     let threads: Int
+    /// The C kernel in use (`AGORA_KERNEL_…`).
+    let kernel: Int32
 
-    init(embedding: Int, threads: Int) {
+    init(embedding: Int, threads: Int, kernel: OutputLayerKernel) {
         self.embedding = embedding
         self.threads = max(1, threads)
+        self.kernel = kernel.cKernel
         capture = agora_output_capture_new(Int64(embedding))
     }
 
@@ -100,11 +103,12 @@ final class OutputLayer: @unchecked Sendable {
     /// (`count × weights.rows` floats). False when they could not be computed (out of memory).
     func logits(rows first: Int, count: Int, into out: UnsafeMutableBufferPointer<Float>) -> Bool {
         guard let w = weights, out.count >= count * w.rows, let hq = quantisedRows(first, count, blocks: w.blocks) else { return false }
+        let k = kernel
         return hq.withUnsafeBufferPointer { h in
             let p = Pointers(w: w.base.assumingMemoryBound(to: agora_block_q8_0.self), h: h.baseAddress!, out: out.baseAddress!)
             return overParts(w) { _, r in
                 r.isEmpty ? 0 : agora_q8_0_logits(p.w, Int64(r.lowerBound), Int64(r.upperBound), Int64(w.blocks), p.h,
-                                                  Int64(count), p.out, Int64(w.rows), 1)
+                                                  Int64(count), p.out, Int64(w.rows), k)
             }.ok
         }
     }
@@ -121,6 +125,7 @@ final class OutputLayer: @unchecked Sendable {
     /// (one token per row), without storing any logits; nil when they could not be computed.
     func argmax(rows first: Int, count: Int, claimed: [Int32]) -> [ArgMax]? {
         guard let w = weights, claimed.count == count, let hq = quantisedRows(first, count, blocks: w.blocks) else { return nil }
+        let k = kernel
         let parts = partCount(w)
         // One result array per part; parts cover increasing row ranges.
         var bestRow = [Int32](repeating: -1, count: parts * count)
@@ -138,7 +143,7 @@ final class OutputLayer: @unchecked Sendable {
                             return overParts(w) { i, r in
                                 r.isEmpty ? 0 : agora_q8_0_argmax(p.w, Int64(r.lowerBound), Int64(r.upperBound), Int64(w.blocks), p.h,
                                                                   Int64(count), p.claimed, p.bestRow + i * count,
-                                                                  p.bestLogit + i * count, p.claimedLogit, 1)
+                                                                  p.bestLogit + i * count, p.claimedLogit, k)
                             }.ok
                         }
                     }
@@ -162,7 +167,7 @@ final class OutputLayer: @unchecked Sendable {
     /// only when every value is bit-identical.
     func selfTest(rows: Int, logitsOf: (Int) -> UnsafePointer<Float>?) {
         enabled = false
-        guard agora_output_layer_fast_available() != 0 else { disabledReason = "the CPU has no AVX-512 VNNI"; return }
+        guard kernel != Int32(AGORA_KERNEL_REFERENCE) else { disabledReason = "the CPU has neither AVX2 nor AVX-512 VNNI"; return }
         guard LlamaBackend.systemInfo.contains("AVX2 = 1") else { disabledReason = "ggml was not built for AVX2"; return }
         guard let w = weights else { disabledReason = "the output weights are not a host-memory Q8_0 matrix"; return }
         guard rows > 0, capturedRows == rows else { disabledReason = "the final norm was not captured"; return }

@@ -97,11 +97,16 @@ static void logits_reference(const agora_block_q8_0 *w, int64_t row_begin, int64
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define AGORA_HAVE_FAST 1
 #define FAST_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")))
+#define AVX2_TARGET __attribute__((target("avx2,f16c,fma")))
 
-int agora_output_layer_fast_available(void) {
+int agora_output_layer_best_kernel(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni"))
+        return AGORA_KERNEL_AVX512_VNNI;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
+        return AGORA_KERNEL_AVX2;
+    return AGORA_KERNEL_REFERENCE;
 }
 
 enum { KR = 4, KQ = 4 };
@@ -197,7 +202,7 @@ static void kernel_1x4(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, co
 
 /// Packs `positions` hidden rows into `hp` ((positions + 3) / 4 quads × blocks); missing
 /// positions of the last quad are zeros.
-FAST_TARGET
+AVX2_TARGET
 static void pack_quads(const agora_block_q8_0 *h, int64_t positions, int64_t blocks, quad_block *hp) {
     const int64_t quads = (positions + KQ - 1) / KQ;
     for (int64_t j = 0; j < quads; j++) {
@@ -230,27 +235,109 @@ static void compute_tile(const agora_block_q8_0 *w, int64_t t0, int64_t t1, int6
         for (; r < t1; r++) kernel_1x4(w, r, blocks, hp, j, positions, out, out_stride, roff);
     }
 }
+
+/// The AVX2 kernel: ggml's own integer steps (|w| times h with w's sign, pairs summed to 16
+/// bits, then to 32), 2 rows × 4 positions (AVX2 has 16 vector registers), and the same scale
+/// products read back as broadcasts.
+#define STEP2(i, j) acc##i##j = _mm256_fmadd_ps(_mm256_broadcast_ss(pd + 16 * (b - b0) + 4 * j + i), \
+    _mm256_cvtepi32_ps(_mm256_madd_epi16(ones, _mm256_maddubs_epi16(aw##i, _mm256_sign_epi8(hq##j, w##i)))), acc##i##j)
+#define LOADW2(i) \
+    const __m256i w##i = _mm256_loadu_si256((const __m256i *)x##i[b].qs); \
+    const __m256i aw##i = _mm256_sign_epi8(w##i, w##i);
+#define LOADH2(j) const __m256i hq##j = _mm256_load_si256((const __m256i *)qb->q[j]);
+/// Scale products for a kernel of up to 2 rows: `dw4` = [dw0, dw1, dw0, dw1] fills lanes 4j+i.
+#define PRODUCTS2(dw4) do { \
+        const __m256 dw8 = _mm256_set_m128(dw4, dw4); \
+        const float *dh = hp[quad * blocks + b].d; \
+        _mm256_store_ps(pd + 16 * (b - b0), _mm256_mul_ps(dw8, _mm256_load_ps(dh))); \
+        _mm256_store_ps(pd + 16 * (b - b0) + 8, _mm256_mul_ps(dw8, _mm256_load_ps(dh + 8))); \
+    } while (0)
+
+/// 2 rows × 4 positions.
+AVX2_TARGET
+static void kernel_avx2_2x4(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
+                            int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    const agora_block_q8_0 *x0 = w + r0 * blocks, *x1 = x0 + blocks;
+    _Alignas(64) float pd[16 * MAX_BLOCKS];
+    ZERO(0) ZERO(1)
+    for (int64_t b0 = 0; b0 < blocks; b0 += MAX_BLOCKS) {
+        const int64_t b1 = blocks - b0 < MAX_BLOCKS ? blocks : b0 + MAX_BLOCKS;
+        for (int64_t b = b0; b < b1; b++)
+            PRODUCTS2(_mm_cvtph_ps(_mm_setr_epi16((short)x0[b].d, (short)x1[b].d, (short)x0[b].d, (short)x1[b].d, 0, 0, 0, 0)));
+        for (int64_t b = b0; b < b1; b++) {
+            const quad_block *qb = hp + quad * blocks + b;
+            LOADW2(0) LOADW2(1)
+            { LOADH2(0) STEP2(0, 0); STEP2(1, 0); }
+            { LOADH2(1) STEP2(0, 1); STEP2(1, 1); }
+            { LOADH2(2) STEP2(0, 2); STEP2(1, 2); }
+            { LOADH2(3) STEP2(0, 3); STEP2(1, 3); }
+        }
+    }
+    STORE(0, 0); STORE(0, 1); STORE(0, 2); STORE(0, 3); STORE(1, 0); STORE(1, 1); STORE(1, 2); STORE(1, 3);
+}
+
+/// One row × 4 positions.
+AVX2_TARGET
+static void kernel_avx2_1x4(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
+                            int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    const agora_block_q8_0 *x0 = w + r0 * blocks;
+    _Alignas(64) float pd[16 * MAX_BLOCKS];
+    ZERO(0)
+    for (int64_t b0 = 0; b0 < blocks; b0 += MAX_BLOCKS) {
+        const int64_t b1 = blocks - b0 < MAX_BLOCKS ? blocks : b0 + MAX_BLOCKS;
+        for (int64_t b = b0; b < b1; b++) PRODUCTS2(_mm_set1_ps(_cvtsh_ss(x0[b].d)));
+        for (int64_t b = b0; b < b1; b++) {
+            const quad_block *qb = hp + quad * blocks + b;
+            LOADW2(0)
+            { LOADH2(0) STEP2(0, 0); }
+            { LOADH2(1) STEP2(0, 1); }
+            { LOADH2(2) STEP2(0, 2); }
+            { LOADH2(3) STEP2(0, 3); }
+        }
+    }
+    STORE(0, 0); STORE(0, 1); STORE(0, 2); STORE(0, 3);
+}
+
+/// `compute_tile` with the AVX2 kernel.
+AVX2_TARGET
+static void compute_tile_avx2(const agora_block_q8_0 *w, int64_t t0, int64_t t1, int64_t blocks, const quad_block *hp,
+                              int64_t positions, float *out, int64_t out_stride, int64_t roff) {
+    const int64_t quads = (positions + KQ - 1) / KQ;
+    for (int64_t j = 0; j < quads; j++) {
+        int64_t r = t0;
+        for (; r + 2 <= t1; r += 2) kernel_avx2_2x4(w, r, blocks, hp, j, positions, out, out_stride, roff);
+        for (; r < t1; r++) kernel_avx2_1x4(w, r, blocks, hp, j, positions, out, out_stride, roff);
+    }
+}
+
+/// Runs the tile with `kernel` (AVX2 or AVX-512 VNNI).
+static void run_tile(int kernel, const agora_block_q8_0 *w, int64_t t0, int64_t t1, int64_t blocks,
+                     const quad_block *hp, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
+    if (kernel == AGORA_KERNEL_AVX512_VNNI) compute_tile(w, t0, t1, blocks, hp, positions, out, out_stride, roff);
+    else compute_tile_avx2(w, t0, t1, blocks, hp, positions, out, out_stride, roff);
+}
 #else
-int agora_output_layer_fast_available(void) { return 0; }
+int agora_output_layer_best_kernel(void) { return AGORA_KERNEL_REFERENCE; }
 #endif
 
 enum { CHUNK = 64, TILE = 64 };
 
-/// Whether a call asking for the fast kernel (`fast`) gets it on this CPU.
-static int use_fast_kernel(int fast) {
-#ifdef AGORA_HAVE_FAST
-    return fast && agora_output_layer_fast_available();
-#else
-    (void)fast;
-    return 0;
-#endif
+/// The kernel a call asking for `kernel` gets: that one when this CPU runs it, else the
+/// scalar reference.
+static int effective_kernel(int kernel) {
+    if (kernel != AGORA_KERNEL_AVX2 && kernel != AGORA_KERNEL_AVX512_VNNI) return AGORA_KERNEL_REFERENCE;
+    const int best = agora_output_layer_best_kernel();
+    return kernel <= best ? kernel : AGORA_KERNEL_REFERENCE;
 }
 
 int agora_q8_0_logits(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_end, int64_t blocks,
-                      const agora_block_q8_0 *h, int64_t positions, float *out, int64_t out_stride, int fast) {
+                      const agora_block_q8_0 *h, int64_t positions, float *out, int64_t out_stride, int kernel) {
     if (positions <= 0 || row_end <= row_begin) return 0;
+    kernel = effective_kernel(kernel);
 #ifdef AGORA_HAVE_FAST
-    if (use_fast_kernel(fast)) {
+    if (kernel != AGORA_KERNEL_REFERENCE) {
         // Positions in chunks, so the packed copy stays small (16 quads × blocks × 320 bytes).
         quad_block *hp = (quad_block *)aligned_alloc(64, (size_t)(CHUNK / KQ) * (size_t)blocks * sizeof(quad_block));
         if (!hp) return -1;
@@ -260,7 +347,7 @@ int agora_q8_0_logits(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_
             // Rows in tiles that stay in L1 while every group of positions passes over them.
             for (int64_t t0 = row_begin; t0 < row_end; t0 += TILE) {
                 const int64_t t1 = t0 + TILE < row_end ? t0 + TILE : row_end;
-                compute_tile(w, t0, t1, blocks, hp, n, out + p0 * out_stride, out_stride, 0);
+                run_tile(kernel, w, t0, t1, blocks, hp, n, out + p0 * out_stride, out_stride, 0);
             }
         }
         free(hp);
@@ -273,10 +360,11 @@ int agora_q8_0_logits(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_
 
 int agora_q8_0_argmax(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_end, int64_t blocks,
                       const agora_block_q8_0 *h, int64_t positions, const int32_t *claimed,
-                      int32_t *best_row, float *best_value, float *claimed_value, int fast) {
+                      int32_t *best_row, float *best_value, float *claimed_value, int kernel) {
     for (int64_t p = 0; p < positions; p++) { best_row[p] = -1; best_value[p] = -INFINITY; }
     if (positions <= 0 || row_end <= row_begin) return 0;
-    const int use_fast = use_fast_kernel(fast);
+    kernel = effective_kernel(kernel);
+    const int use_fast = kernel != AGORA_KERNEL_REFERENCE;
     float *tile = (float *)aligned_alloc(64, (size_t)CHUNK * TILE * sizeof(float));
     void *hp = NULL;
 #ifdef AGORA_HAVE_FAST
@@ -291,7 +379,7 @@ int agora_q8_0_argmax(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_
         for (int64_t t0 = row_begin; t0 < row_end; t0 += TILE) {
             const int64_t t1 = t0 + TILE < row_end ? t0 + TILE : row_end;
 #ifdef AGORA_HAVE_FAST
-            if (use_fast) compute_tile(w, t0, t1, blocks, (const quad_block *)hp, n, tile, TILE, t0);
+            if (use_fast) run_tile(kernel, w, t0, t1, blocks, (const quad_block *)hp, n, tile, TILE, t0);
             else
 #endif
             {

@@ -6,10 +6,12 @@ import Foundation
 /// (the previous path, as the in-invocation baseline). Each round runs the three sides in a
 /// rotated order, `reps` times each.
 enum VerifySpeed {
-    static func run(model: String, threads: Int, rounds: Int, reps: Int, outputTokens: Int) async throws {
+    static func run(model: String, threads: Int, rounds: Int, reps: Int, outputTokens: Int,
+                    kernel: OutputLayerKernel) async throws {
         say("## verify-speed (threads \(threads), \(rounds) rounds x \(reps) runs per side, \(outputTokens) output tokens, load average at start \(loadAverage()))")
         let own = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: threads, slots: 4,
-                                                                 contextPerSlot: 1024, measureSpeedAtStart: false))
+                                                                 contextPerSlot: 1024, measureSpeedAtStart: false,
+                                                                 outputLayerKernel: kernel))
         let llama = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: threads, slots: 4,
                                                                    contextPerSlot: 1024, measureSpeedAtStart: false,
                                                                    ownOutputLayer: false))

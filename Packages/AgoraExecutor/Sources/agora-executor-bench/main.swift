@@ -1,7 +1,7 @@
 import AgoraExecutor
 import Foundation
 
-// agora-executor-bench [speed|verify-speed|calibrate|decode-probe|context-sweep|all] [--threads N] [--rounds R] [--reps K] [--count N] [--detect N] [--tokens N] [--first I] [--shapes all|N|I,J,...] [--slots N] [--contexts C1,C2,...] [--tolerances T1,T2,...] [--model PATH]
+// agora-executor-bench [speed|verify-speed|calibrate|decode-probe|context-sweep|all] [--threads N] [--rounds R] [--reps K] [--count N] [--detect N] [--tokens N] [--first I] [--shapes all|N|I,J,...] [--slots N] [--contexts C1,C2,...] [--tolerances T1,T2,...] [--kernel automatic|avx2] [--model PATH]
 // Measures LlamaEngine against llama.cpp's own llama-bench / llama-batched-bench (same source,
 // model and threads) in one invocation, and calibrates verification over honest results.
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -29,7 +29,12 @@ do {
                                    slots: Int(option("--slots", "4")) ?? 4, contexts: contexts)
     }
     if mode == "verify-speed" {
-        try await VerifySpeed.run(model: model, threads: threads, rounds: rounds, reps: reps, outputTokens: Int(option("--tokens", "128")) ?? 128)
+        guard let kernel = OutputLayerKernel(rawValue: option("--kernel", "automatic")) else {
+            FileHandle.standardError.write(Data("agora-executor-bench: --kernel takes automatic or avx2\n".utf8))
+            exit(2)
+        }
+        try await VerifySpeed.run(model: model, threads: threads, rounds: rounds, reps: reps,
+                                  outputTokens: Int(option("--tokens", "128")) ?? 128, kernel: kernel)
     }
     if mode == "decode-probe" { try await DecodeProbe.run(model: model, threads: threads, rounds: rounds, shapes: shapesOption) }
     if mode == "speed" || mode == "all" { try await SpeedBenchmark.run(model: model, threads: threads, rounds: rounds, reps: reps) }

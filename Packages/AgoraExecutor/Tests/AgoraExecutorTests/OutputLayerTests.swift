@@ -24,10 +24,10 @@ struct OutputLayerKernelTests {
 
     /// 18 blocks is the default model's 576 dimensions; the kernel takes blocks in chunks of 64,
     /// so 66 ends on a partial chunk and 128 on two full ones.
-    @Test("the AVX-512 kernel gives the scalar reference's exact bits at every edge of its tiling",
-          arguments: [18, 66, 128])
-    func kernelMatchesReference(blocks: Int) throws {
-        try #require(agora_output_layer_fast_available() != 0, "this test needs a CPU with AVX-512 VNNI (the CI machine kind has it)")
+    @Test("the AVX2 and AVX-512 VNNI kernels give the scalar reference's exact bits at every edge of their tiling",
+          arguments: [Int32(AGORA_KERNEL_AVX2), Int32(AGORA_KERNEL_AVX512_VNNI)], [18, 66, 128])
+    func kernelMatchesReference(kernel: Int32, blocks: Int) throws {
+        try #require(agora_output_layer_best_kernel() >= kernel, "this test needs a CPU that runs kernel \(kernel) (the CI machine kind runs both)")
         let rows = 203, positions = 13
         let (w, h) = randomInputs(rows: rows, positions: positions, blocks: blocks, seed: UInt64(11 + blocks))
         var cases = 0
@@ -36,7 +36,7 @@ struct OutputLayerKernelTests {
                 var ref = [Float](repeating: .nan, count: n * rows)
                 var fast = [Float](repeating: .nan, count: n * rows)
                 #expect(agora_q8_0_logits(w, Int64(lo), Int64(hi), Int64(blocks), h, Int64(n), &ref, Int64(rows), 0) == 0)
-                #expect(agora_q8_0_logits(w, Int64(lo), Int64(hi), Int64(blocks), h, Int64(n), &fast, Int64(rows), 1) == 0)
+                #expect(agora_q8_0_logits(w, Int64(lo), Int64(hi), Int64(blocks), h, Int64(n), &fast, Int64(rows), kernel) == 0)
                 for p in 0..<n {
                     for r in lo..<hi {
                         let a = ref[p * rows + r], b = fast[p * rows + r]
@@ -66,7 +66,8 @@ struct OutputLayerKernelTests {
         }
         let x = (0..<(positions * blocks * 32)).map { Float($0 % 7 + 1) }
         agora_q8_0_quantize(x, Int64(positions), Int64(blocks * 32), &h)
-        for fast in [Int32(0), 1] where fast == 0 || agora_output_layer_fast_available() != 0 {
+        for fast in [Int32(AGORA_KERNEL_REFERENCE), Int32(AGORA_KERNEL_AVX2), Int32(AGORA_KERNEL_AVX512_VNNI)]
+        where fast <= agora_output_layer_best_kernel() {
             var logits = [Float](repeating: 0, count: positions * rows)
             _ = agora_q8_0_logits(w, 0, Int64(rows), Int64(blocks), h, Int64(positions), &logits, Int64(rows), fast)
             let claimed = (0..<positions).map { Int32($0 * 17 % rows) }
@@ -115,10 +116,14 @@ struct OutputLayerModelTests {
         let own = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64)
         let theirs = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64, ownOutputLayer: false)
         let split = try await Engines.shared.engine(threads: 2, slots: 4, queue: 64)
-        print("verification output layer: \(own.verificationOutputLayer) / \(theirs.verificationOutputLayer)")
+        let avx2 = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64, kernel: .avx2)
+        print("verification output layer: \(own.verificationOutputLayer) / \(avx2.verificationOutputLayer) / \(theirs.verificationOutputLayer)")
         #expect(theirs.verificationOutputLayer.hasPrefix("llama.cpp"))
-        if agora_output_layer_fast_available() != 0 {
-            #expect(own.verificationOutputLayer.hasPrefix("engine kernel"), "\(own.verificationOutputLayer)")
+        if agora_output_layer_best_kernel() == Int32(AGORA_KERNEL_AVX512_VNNI) {
+            #expect(own.verificationOutputLayer.hasPrefix("engine kernel (AVX-512 VNNI"), "\(own.verificationOutputLayer)")
+        }
+        if agora_output_layer_best_kernel() >= Int32(AGORA_KERNEL_AVX2) {
+            #expect(avx2.verificationOutputLayer.hasPrefix("engine kernel (AVX2"), "\(avx2.verificationOutputLayer)")
         }
         let requests = honestRequests(maxTokens: 16).enumerated().filter { $0.offset % 8 == 0 || $0.offset % 8 == 5 }.map(\.element)
         let results = try await generateBatched(own, requests)
@@ -136,7 +141,8 @@ struct OutputLayerModelTests {
                     let b = try await theirs.verify(request: r, claimedTokens: claim, claimedArithmetic: arithmetic)
                     // 2 threads: the vocabulary is split in two parts whose arg-maxes are merged.
                     let c = try await split.verify(request: r, claimedTokens: claim, claimedArithmetic: arithmetic)
-                    for x in [a, c] {
+                    let d = try await avx2.verify(request: r, claimedTokens: claim, claimedArithmetic: arithmetic)
+                    for x in [a, c, d] {
                         #expect(x.passed == b.passed)
                         #expect(x.report.largestMargin.bitPattern == b.report.largestMargin.bitPattern,
                                 "\(x.report.largestMargin) vs \(b.report.largestMargin)")

@@ -13,12 +13,12 @@ actor Engines {
     private var cache: [String: LlamaEngine] = [:]
 
     func engine(threads: Int = 1, slots: Int = 4, queue: Int = 16, context: Int = 1024,
-                ownOutputLayer: Bool = true) async throws -> LlamaEngine {
-        let key = "\(threads)/\(slots)/\(queue)/\(context)/\(ownOutputLayer)"
+                ownOutputLayer: Bool = true, kernel: OutputLayerKernel = .automatic) async throws -> LlamaEngine {
+        let key = "\(threads)/\(slots)/\(queue)/\(context)/\(ownOutputLayer)/\(kernel)"
         if let e = cache[key] { return e }
         let e = try await LlamaEngine.load(EngineConfiguration(
             threads: threads, slots: slots, contextPerSlot: context, queueCapacity: queue, measureSpeedAtStart: false,
-            ownOutputLayer: ownOutputLayer))
+            ownOutputLayer: ownOutputLayer, outputLayerKernel: kernel))
         cache[key] = e
         return e
     }
