@@ -1,16 +1,11 @@
 // The output layer (lm_head) of a Q8_0 model, computed bit-identically to ggml's x86 AVX2
-// path, with an AVX-512 VNNI kernel: one vpdpbusd per 32 products, and each block's scale
-// product computed once and read back as a broadcast, so a block costs three 8-lane
-// operations (dot, convert, fma) per row and position.
-#include "output_layer.h"
+// path: ggml's quantisation of the hidden rows, the scalar reference, and the dispatch to the
+// kernels (kernel_avx512.c, kernel_avx2.c) over chunks of positions and tiles of rows.
+#include "output_layer_kernels.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 static inline float fp32_from_bits(uint32_t w) { float f; memcpy(&f, &w, 4); return f; }
 static inline uint32_t fp32_to_bits(float f) { uint32_t w; memcpy(&w, &f, 4); return w; }
@@ -67,13 +62,6 @@ void agora_q8_0_quantize(const float *x, int64_t rows, int64_t cols, agora_block
     }
 }
 
-/// ggml's hsum_float_8 on lanes a[0..7].
-static inline float hsum8(const float *a) {
-    const float r0 = a[4] + a[0], r1 = a[5] + a[1], r2 = a[6] + a[2], r3 = a[7] + a[3];
-    const float s0 = r0 + r2, s1 = r1 + r3;
-    return s0 + s1;
-}
-
 static void logits_reference(const agora_block_q8_0 *w, int64_t row_begin, int64_t row_end, int64_t blocks,
                              const agora_block_q8_0 *h, int64_t positions, float *out, int64_t out_stride) {
     for (int64_t p = 0; p < positions; p++) {
@@ -94,11 +82,7 @@ static void logits_reference(const agora_block_q8_0 *w, int64_t row_begin, int64
     }
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define AGORA_HAVE_FAST 1
-#define FAST_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")))
-#define AVX2_TARGET __attribute__((target("avx2,f16c,fma")))
-
+#ifdef AGORA_HAVE_FAST
 int agora_output_layer_best_kernel(void) {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
@@ -107,97 +91,6 @@ int agora_output_layer_best_kernel(void) {
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c"))
         return AGORA_KERNEL_AVX2;
     return AGORA_KERNEL_REFERENCE;
-}
-
-enum { KR = 4, KQ = 4 };
-
-/// Hidden rows laid out for the kernel: for four positions and a block, each position's 32
-/// signed bytes, per lane the correction −128·Σh over the lane's 4 bytes, and the four scales
-/// each repeated four times ([dh0 ×4, dh1 ×4, dh2 ×4, dh3 ×4], to meet the four rows' scales in
-/// one multiplication). vpdpbusd multiplies unsigned by signed bytes, so the kernel feeds it
-/// w+128 (w XOR 0x80) and starts each sum at the correction: Σ(w+128)·h − 128·Σh = Σw·h,
-/// exactly.
-typedef struct {
-    int8_t q[KQ][32];
-    int32_t corr[KQ][8];
-    float d[KQ * KR];
-} quad_block;
-
-/// One step of the kernel: row i's block against position j's, with the block's scale
-/// product dw_i·dh_j read from `pd` (lane 4j+i) as an embedded broadcast. Each lane gets
-/// fma(dw·dh, Σ of its 4 products, acc), as in ggml's AVX2 loop.
-#define STEP(i, j) acc##i##j = _mm256_fmadd_ps(_mm256_broadcast_ss(pd + 16 * (b - b0) + 4 * j + i), \
-    _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(hc##j, wu##i, hq##j)), acc##i##j)
-#define LOADW(i) const __m256i wu##i = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)x##i[b].qs), bias);
-#define LOADH(j) \
-    const __m256i hq##j = _mm256_load_si256((const __m256i *)qb->q[j]); \
-    const __m256i hc##j = _mm256_load_si256((const __m256i *)qb->corr[j]);
-/// ggml's hsum_float_8 of an accumulator, stored when its position exists.
-#define STORE(i, j) do { \
-        const int64_t p = quad * KQ + j; \
-        if (p < positions) { \
-            float lanes[8]; \
-            _mm256_storeu_ps(lanes, acc##i##j); \
-            out[p * out_stride + r0 + i - roff] = hsum8(lanes); \
-        } \
-    } while (0)
-#define ZERO(i) __m256 acc##i##0 = _mm256_setzero_ps(), acc##i##1 = _mm256_setzero_ps(), \
-    acc##i##2 = _mm256_setzero_ps(), acc##i##3 = _mm256_setzero_ps();
-
-/// Scale products for block b of a chunk from b0: lane 4j+i of pd[16(b−b0)…] holds dw_i·dh_j, one IEEE
-/// multiplication each, as ggml's fp16→fp32(x.d) * fp16→fp32(y.d). They are computed in a
-/// pass of their own so that the main loop reads each as a broadcast from memory, with no
-/// shuffles.
-#define PRODUCTS(dw16) \
-    _mm512_store_ps(pd + 16 * (b - b0), _mm512_mul_ps(dw16, _mm512_load_ps(hp[quad * blocks + b].d)));
-enum { MAX_BLOCKS = 64 };
-
-/// 4 rows × 4 positions with every accumulator in a register. Blocks go in chunks of
-/// MAX_BLOCKS, each chunk's scale products first.
-FAST_TARGET
-static void kernel_main(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
-                        int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
-    const __m256i bias = _mm256_set1_epi8((char)0x80);
-    const agora_block_q8_0 *x0 = w + r0 * blocks, *x1 = x0 + blocks, *x2 = x1 + blocks, *x3 = x2 + blocks;
-    _Alignas(64) float pd[16 * MAX_BLOCKS];
-    ZERO(0) ZERO(1) ZERO(2) ZERO(3)
-    for (int64_t b0 = 0; b0 < blocks; b0 += MAX_BLOCKS) {
-        const int64_t b1 = blocks - b0 < MAX_BLOCKS ? blocks : b0 + MAX_BLOCKS;
-        for (int64_t b = b0; b < b1; b++) {
-            const __m128i d4 = _mm_setr_epi16((short)x0[b].d, (short)x1[b].d, (short)x2[b].d, (short)x3[b].d, 0, 0, 0, 0);
-            PRODUCTS(_mm512_broadcast_f32x4(_mm_cvtph_ps(d4)))
-        }
-        for (int64_t b = b0; b < b1; b++) {
-            const quad_block *qb = hp + quad * blocks + b;
-            LOADH(0) LOADH(1) LOADH(2) LOADH(3)
-            LOADW(0) STEP(0, 0); STEP(0, 1); STEP(0, 2); STEP(0, 3);
-            LOADW(1) STEP(1, 0); STEP(1, 1); STEP(1, 2); STEP(1, 3);
-            LOADW(2) STEP(2, 0); STEP(2, 1); STEP(2, 2); STEP(2, 3);
-            LOADW(3) STEP(3, 0); STEP(3, 1); STEP(3, 2); STEP(3, 3);
-        }
-    }
-    STORE(0, 0); STORE(0, 1); STORE(0, 2); STORE(0, 3); STORE(1, 0); STORE(1, 1); STORE(1, 2); STORE(1, 3);
-    STORE(2, 0); STORE(2, 1); STORE(2, 2); STORE(2, 3); STORE(3, 0); STORE(3, 1); STORE(3, 2); STORE(3, 3);
-}
-
-/// One row × 4 positions, for the edges of the tiling.
-FAST_TARGET
-static void kernel_1x4(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
-                       int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
-    const __m256i bias = _mm256_set1_epi8((char)0x80);
-    const agora_block_q8_0 *x0 = w + r0 * blocks;
-    _Alignas(64) float pd[16 * MAX_BLOCKS];
-    ZERO(0)
-    for (int64_t b0 = 0; b0 < blocks; b0 += MAX_BLOCKS) {
-        const int64_t b1 = blocks - b0 < MAX_BLOCKS ? blocks : b0 + MAX_BLOCKS;
-        for (int64_t b = b0; b < b1; b++) PRODUCTS(_mm512_set1_ps(_cvtsh_ss(x0[b].d)))
-        for (int64_t b = b0; b < b1; b++) {
-            const quad_block *qb = hp + quad * blocks + b;
-            LOADH(0) LOADH(1) LOADH(2) LOADH(3)
-            LOADW(0) STEP(0, 0); STEP(0, 1); STEP(0, 2); STEP(0, 3);
-        }
-    }
-    STORE(0, 0); STORE(0, 1); STORE(0, 2); STORE(0, 3);
 }
 
 /// Packs `positions` hidden rows into `hp` ((positions + 3) / 4 quads × blocks); missing
@@ -223,100 +116,11 @@ static void pack_quads(const agora_block_q8_0 *h, int64_t positions, int64_t blo
     }
 }
 
-/// Logits of rows [t0, t1) (at most one tile of 64) for the packed positions, into
-/// out[p * out_stride + r - roff].
-FAST_TARGET
-static void compute_tile(const agora_block_q8_0 *w, int64_t t0, int64_t t1, int64_t blocks, const quad_block *hp,
-                         int64_t positions, float *out, int64_t out_stride, int64_t roff) {
-    const int64_t quads = (positions + KQ - 1) / KQ;
-    for (int64_t j = 0; j < quads; j++) {
-        int64_t r = t0;
-        for (; r + KR <= t1; r += KR) kernel_main(w, r, blocks, hp, j, positions, out, out_stride, roff);
-        for (; r < t1; r++) kernel_1x4(w, r, blocks, hp, j, positions, out, out_stride, roff);
-    }
-}
-
-/// The AVX2 kernel: ggml's own integer steps (|w| times h with w's sign, pairs summed to 16
-/// bits, then to 32), 2 rows × 4 positions (AVX2 has 16 vector registers), and the same scale
-/// products read back as broadcasts.
-#define STEP2(i, j) acc##i##j = _mm256_fmadd_ps(_mm256_broadcast_ss(pd + 16 * (b - b0) + 4 * j + i), \
-    _mm256_cvtepi32_ps(_mm256_madd_epi16(ones, _mm256_maddubs_epi16(aw##i, _mm256_sign_epi8(hq##j, w##i)))), acc##i##j)
-#define LOADW2(i) \
-    const __m256i w##i = _mm256_loadu_si256((const __m256i *)x##i[b].qs); \
-    const __m256i aw##i = _mm256_sign_epi8(w##i, w##i);
-#define LOADH2(j) const __m256i hq##j = _mm256_load_si256((const __m256i *)qb->q[j]);
-/// Scale products for a kernel of up to 2 rows: `dw4` = [dw0, dw1, dw0, dw1] fills lanes 4j+i.
-#define PRODUCTS2(dw4) do { \
-        const __m256 dw8 = _mm256_set_m128(dw4, dw4); \
-        const float *dh = hp[quad * blocks + b].d; \
-        _mm256_store_ps(pd + 16 * (b - b0), _mm256_mul_ps(dw8, _mm256_load_ps(dh))); \
-        _mm256_store_ps(pd + 16 * (b - b0) + 8, _mm256_mul_ps(dw8, _mm256_load_ps(dh + 8))); \
-    } while (0)
-
-/// 2 rows × 4 positions.
-AVX2_TARGET
-static void kernel_avx2_2x4(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
-                            int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
-    const __m256i ones = _mm256_set1_epi16(1);
-    const agora_block_q8_0 *x0 = w + r0 * blocks, *x1 = x0 + blocks;
-    _Alignas(64) float pd[16 * MAX_BLOCKS];
-    ZERO(0) ZERO(1)
-    for (int64_t b0 = 0; b0 < blocks; b0 += MAX_BLOCKS) {
-        const int64_t b1 = blocks - b0 < MAX_BLOCKS ? blocks : b0 + MAX_BLOCKS;
-        for (int64_t b = b0; b < b1; b++)
-            PRODUCTS2(_mm_cvtph_ps(_mm_setr_epi16((short)x0[b].d, (short)x1[b].d, (short)x0[b].d, (short)x1[b].d, 0, 0, 0, 0)));
-        for (int64_t b = b0; b < b1; b++) {
-            const quad_block *qb = hp + quad * blocks + b;
-            LOADW2(0) LOADW2(1)
-            { LOADH2(0) STEP2(0, 0); STEP2(1, 0); }
-            { LOADH2(1) STEP2(0, 1); STEP2(1, 1); }
-            { LOADH2(2) STEP2(0, 2); STEP2(1, 2); }
-            { LOADH2(3) STEP2(0, 3); STEP2(1, 3); }
-        }
-    }
-    STORE(0, 0); STORE(0, 1); STORE(0, 2); STORE(0, 3); STORE(1, 0); STORE(1, 1); STORE(1, 2); STORE(1, 3);
-}
-
-/// One row × 4 positions.
-AVX2_TARGET
-static void kernel_avx2_1x4(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
-                            int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
-    const __m256i ones = _mm256_set1_epi16(1);
-    const agora_block_q8_0 *x0 = w + r0 * blocks;
-    _Alignas(64) float pd[16 * MAX_BLOCKS];
-    ZERO(0)
-    for (int64_t b0 = 0; b0 < blocks; b0 += MAX_BLOCKS) {
-        const int64_t b1 = blocks - b0 < MAX_BLOCKS ? blocks : b0 + MAX_BLOCKS;
-        for (int64_t b = b0; b < b1; b++) PRODUCTS2(_mm_set1_ps(_cvtsh_ss(x0[b].d)));
-        for (int64_t b = b0; b < b1; b++) {
-            const quad_block *qb = hp + quad * blocks + b;
-            LOADW2(0)
-            { LOADH2(0) STEP2(0, 0); }
-            { LOADH2(1) STEP2(0, 1); }
-            { LOADH2(2) STEP2(0, 2); }
-            { LOADH2(3) STEP2(0, 3); }
-        }
-    }
-    STORE(0, 0); STORE(0, 1); STORE(0, 2); STORE(0, 3);
-}
-
-/// `compute_tile` with the AVX2 kernel.
-AVX2_TARGET
-static void compute_tile_avx2(const agora_block_q8_0 *w, int64_t t0, int64_t t1, int64_t blocks, const quad_block *hp,
-                              int64_t positions, float *out, int64_t out_stride, int64_t roff) {
-    const int64_t quads = (positions + KQ - 1) / KQ;
-    for (int64_t j = 0; j < quads; j++) {
-        int64_t r = t0;
-        for (; r + 2 <= t1; r += 2) kernel_avx2_2x4(w, r, blocks, hp, j, positions, out, out_stride, roff);
-        for (; r < t1; r++) kernel_avx2_1x4(w, r, blocks, hp, j, positions, out, out_stride, roff);
-    }
-}
-
 /// Runs the tile with `kernel` (AVX2 or AVX-512 VNNI).
 static void run_tile(int kernel, const agora_block_q8_0 *w, int64_t t0, int64_t t1, int64_t blocks,
                      const quad_block *hp, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
-    if (kernel == AGORA_KERNEL_AVX512_VNNI) compute_tile(w, t0, t1, blocks, hp, positions, out, out_stride, roff);
-    else compute_tile_avx2(w, t0, t1, blocks, hp, positions, out, out_stride, roff);
+    if (kernel == AGORA_KERNEL_AVX512_VNNI) agora_tile_avx512(w, t0, t1, blocks, hp, positions, out, out_stride, roff);
+    else agora_tile_avx2(w, t0, t1, blocks, hp, positions, out, out_stride, roff);
 }
 #else
 int agora_output_layer_best_kernel(void) { return AGORA_KERNEL_REFERENCE; }
