@@ -24,8 +24,8 @@
 
 /// 2 rows × 4 positions.
 AVX2_TARGET
-static void kernel_avx2_2x4(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
-                            int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
+void agora_kernel_avx2_2x4(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
+                           int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
     const __m256i ones = _mm256_set1_epi16(1);
     const agora_block_q8_0 *x0 = w + r0 * blocks, *x1 = x0 + blocks;
     _Alignas(64) float pd[16 * MAX_BLOCKS];
@@ -48,8 +48,8 @@ static void kernel_avx2_2x4(const agora_block_q8_0 *w, int64_t r0, int64_t block
 
 /// One row × 4 positions.
 AVX2_TARGET
-static void kernel_avx2_1x4(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
-                            int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
+void agora_kernel_avx2_1x4(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
+                           int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
     const __m256i ones = _mm256_set1_epi16(1);
     const agora_block_q8_0 *x0 = w + r0 * blocks;
     _Alignas(64) float pd[16 * MAX_BLOCKS];
@@ -68,16 +68,4 @@ static void kernel_avx2_1x4(const agora_block_q8_0 *w, int64_t r0, int64_t block
     }
     STORE(0, 0); STORE(0, 1); STORE(0, 2); STORE(0, 3);
 }
-
-AVX2_TARGET
-void agora_tile_avx2(const agora_block_q8_0 *w, int64_t t0, int64_t t1, int64_t blocks, const quad_block *hp,
-                              int64_t positions, float *out, int64_t out_stride, int64_t roff) {
-    const int64_t quads = (positions + KQ - 1) / KQ;
-    for (int64_t j = 0; j < quads; j++) {
-        int64_t r = t0;
-        for (; r + 2 <= t1; r += 2) kernel_avx2_2x4(w, r, blocks, hp, j, positions, out, out_stride, roff);
-        for (; r < t1; r++) kernel_avx2_1x4(w, r, blocks, hp, j, positions, out, out_stride, roff);
-    }
-}
-
 #endif

@@ -26,8 +26,8 @@
 /// 4 rows × 4 positions with every accumulator in a register. Blocks go in chunks of
 /// MAX_BLOCKS, each chunk's scale products first.
 FAST_TARGET
-static void kernel_main(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
-                        int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
+void agora_kernel_avx512_4x4(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
+                             int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
     const __m256i bias = _mm256_set1_epi8((char)0x80);
     const agora_block_q8_0 *x0 = w + r0 * blocks, *x1 = x0 + blocks, *x2 = x1 + blocks, *x3 = x2 + blocks;
     _Alignas(64) float pd[16 * MAX_BLOCKS];
@@ -53,8 +53,8 @@ static void kernel_main(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, c
 
 /// One row × 4 positions, for the edges of the tiling.
 FAST_TARGET
-static void kernel_1x4(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
-                       int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
+void agora_kernel_avx512_1x4(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
+                             int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
     const __m256i bias = _mm256_set1_epi8((char)0x80);
     const agora_block_q8_0 *x0 = w + r0 * blocks;
     _Alignas(64) float pd[16 * MAX_BLOCKS];
@@ -69,16 +69,5 @@ static void kernel_1x4(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, co
         }
     }
     STORE(0, 0); STORE(0, 1); STORE(0, 2); STORE(0, 3);
-}
-
-FAST_TARGET
-void agora_tile_avx512(const agora_block_q8_0 *w, int64_t t0, int64_t t1, int64_t blocks, const quad_block *hp,
-                         int64_t positions, float *out, int64_t out_stride, int64_t roff) {
-    const int64_t quads = (positions + KQ - 1) / KQ;
-    for (int64_t j = 0; j < quads; j++) {
-        int64_t r = t0;
-        for (; r + KR <= t1; r += KR) kernel_main(w, r, blocks, hp, j, positions, out, out_stride, roff);
-        for (; r < t1; r++) kernel_1x4(w, r, blocks, hp, j, positions, out, out_stride, roff);
-    }
 }
 #endif

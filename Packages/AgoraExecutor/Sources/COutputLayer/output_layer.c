@@ -116,11 +116,21 @@ static void pack_quads(const agora_block_q8_0 *h, int64_t positions, int64_t blo
     }
 }
 
-/// Runs the tile with `kernel` (AVX2 or AVX-512 VNNI).
+/// Logits of rows [t0, t1) (at most one tile) for the packed positions, into
+/// out[p * out_stride + r - roff], with `kernel` (AVX2 or AVX-512 VNNI): its widest kernel
+/// over whole groups of rows, then its 1-row kernel for the rest.
 static void run_tile(int kernel, const agora_block_q8_0 *w, int64_t t0, int64_t t1, int64_t blocks,
                      const quad_block *hp, int64_t positions, float *out, int64_t out_stride, int64_t roff) {
-    if (kernel == AGORA_KERNEL_AVX512_VNNI) agora_tile_avx512(w, t0, t1, blocks, hp, positions, out, out_stride, roff);
-    else agora_tile_avx2(w, t0, t1, blocks, hp, positions, out, out_stride, roff);
+    const int wide = kernel == AGORA_KERNEL_AVX512_VNNI;
+    agora_kernel *group = wide ? agora_kernel_avx512_4x4 : agora_kernel_avx2_2x4;
+    agora_kernel *single = wide ? agora_kernel_avx512_1x4 : agora_kernel_avx2_1x4;
+    const int64_t rows = wide ? 4 : 2;
+    const int64_t quads = (positions + KQ - 1) / KQ;
+    for (int64_t j = 0; j < quads; j++) {
+        int64_t r = t0;
+        for (; r + rows <= t1; r += rows) group(w, r, blocks, hp, j, positions, out, out_stride, roff);
+        for (; r < t1; r++) single(w, r, blocks, hp, j, positions, out, out_stride, roff);
+    }
 }
 #else
 int agora_output_layer_best_kernel(void) { return AGORA_KERNEL_REFERENCE; }

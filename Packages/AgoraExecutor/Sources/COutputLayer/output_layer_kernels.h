@@ -51,13 +51,14 @@ typedef struct {
 enum { MAX_BLOCKS = 64 };
 
 #ifdef AGORA_HAVE_FAST
-/// Logits of rows [t0, t1) for the `positions` packed in `hp`, into
-/// out[p * out_stride + r - roff], with the AVX-512 VNNI kernel (kernel_avx512.c).
-void agora_tile_avx512(const agora_block_q8_0 *w, int64_t t0, int64_t t1, int64_t blocks, const quad_block *hp,
-                       int64_t positions, float *out, int64_t out_stride, int64_t roff);
-/// The same with the AVX2 kernel (kernel_avx2.c).
-void agora_tile_avx2(const agora_block_q8_0 *w, int64_t t0, int64_t t1, int64_t blocks, const quad_block *hp,
-                     int64_t positions, float *out, int64_t out_stride, int64_t roff);
+/// A kernel: the logits of `rows` weight rows from r0 against the (up to) four positions of
+/// packed quad `quad`, into out[p * out_stride + r - roff] for the positions that exist.
+typedef void agora_kernel(const agora_block_q8_0 *w, int64_t r0, int64_t blocks, const quad_block *hp,
+                          int64_t quad, int64_t positions, float *out, int64_t out_stride, int64_t roff);
+/// AVX-512 VNNI (kernel_avx512.c): 4 rows, and 1 row for the edges.
+agora_kernel agora_kernel_avx512_4x4, agora_kernel_avx512_1x4;
+/// AVX2 (kernel_avx2.c): 2 rows, and 1 row for the edges.
+agora_kernel agora_kernel_avx2_2x4, agora_kernel_avx2_1x4;
 #endif
 
 #endif
