@@ -147,6 +147,12 @@ extension Market {
         case ledgerAppended(LedgerTicket, EntryProof)
         /// The executor finished a teacher-forced check.
         case verificationFinished(ticket: Digest, Attestation.Verdict)
+        /// The executor could not run a teacher-forced check (busy, cancelled, out of memory,
+        /// an error of its own). Nothing is attested: "could not check" is never "failed".
+        case verificationAbandoned(ticket: Digest, UncheckedReason)
+        /// The executor generated more text of a running job (UTF-8, whole characters): the
+        /// instance streams it to the job's requester as a `StreamPiece`.
+        case generated(JobKey, text: [UInt8])
         /// Verified equivocation evidence against a node (from the ledger layer): exclude it.
         case evidence(against: PublicKey)
         /// Another node's ledger entry seen (fetched or gossiped): the instance verifies it
@@ -164,11 +170,32 @@ extension Market {
         case jobCancelled(JobID)
         /// A validator attested that `provider` returned a wrong result.
         case providerCaught(PublicKey, job: JobKey, validator: PublicKey)
+        /// More of a requested job's output, as its provider streams it (an unverified
+        /// preview that only ever extends what was passed on before).
+        case streamText(JobID, String)
+        /// This node, as validator, could not check a result (nothing was attested).
+        case checkAbandoned(ticket: Digest, UncheckedReason)
+    }
+
+    /// Why a validator could not check a result. None of these says anything about the
+    /// provider: no attestation is written, and the requester asks another validator.
+    public enum UncheckedReason: String, Equatable, Sendable {
+        /// The executor's queue was full.
+        case busy
+        /// The check was cancelled (shutdown).
+        case cancelled
+        /// Memory or context could not be had for the check.
+        case outOfResources
+        /// The validator's own executor failed.
+        case executorError
+        /// The job's input could not be read by this node's executor.
+        case unreadableInput
     }
 
     /// Why a requested job failed.
     public enum FailureReason: String, Equatable, Sendable {
-        /// No acceptable bid in any solicitation round.
+        /// The deadline passed before any provider could take the job (every solicitation
+        /// round found no acceptable bid).
         case noBids
         /// The job's deadline passed before a (verified) result.
         case deadlinePassed

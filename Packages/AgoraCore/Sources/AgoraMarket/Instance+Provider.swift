@@ -34,16 +34,17 @@ extension Market.Instance {
         return [Self.send(signed, to: q.requester), .schedule(.bidExpiry(key), at: bid.expiresAt)]
     }
 
-    /// Jobs awarded and not yet delivered.
+    /// Jobs awarded and not yet delivered (queued, running or being appended).
     var activeJobs: Int {
-        state.provided.values.reduce(0) { $0 + ($1.phase == .running || $1.phase == .appending ? 1 : 0) }
+        state.provided.values.reduce(0) { $0 + ($1.phase == .queued || $1.phase == .running || $1.phase == .appending ? 1 : 0) }
     }
 
-    /// Milliseconds to finish a job after the queue ahead of it, from measured speeds.
+    /// Milliseconds to finish a job after the queue ahead of it, from measured speeds (the
+    /// single-stream speed: batching only makes the real figure smaller).
     func estimate(promptTokens: UInt32, maxTokens: UInt32, profile: Market.ProviderProfile) -> Millis {
         // An integer sum first: dictionary order must not reach the (signed) estimate.
         let queuedTokens = state.provided.values.reduce(UInt64(0)) { acc, j in
-            j.phase == .running ? acc + UInt64(j.request.body.maxTokens) : acc
+            j.phase == .running || j.phase == .queued ? acc + UInt64(j.request.body.maxTokens) : acc
         }
         let queued = Double(queuedTokens) / Swift.max(profile.decodeTokensPerSecond, 0.001)
         let own = Double(promptTokens) / Swift.max(profile.prefillTokensPerSecond, 0.001)
@@ -86,17 +87,22 @@ extension Market.Instance {
         guard Market.Commitment.commit(payload.prompt, salt: payload.promptSalt) == a.promptCommitment else {
             return reject(.hashMismatch, "prompt does not match the award's commitment", from: from)
         }
-        job.award = m
-        job.payload = payload
         if let profile = settings.provider, activeJobs >= profile.maxQueue {
+            // Full since it bid: the award goes back, and a later round may ask again.
             job.phase = .closed
             state.provided[key] = job
             return [decline(job, m, reason: .unavailable, now: now)]
         }
-        job.phase = .running
+        job.award = m
+        job.payload = payload
+        job.phase = .queued
+        job.queueSeq = state.queueSeq
+        state.queueSeq += 1
+        // Start-time fair queueing, each job weighted by the tokens it may generate.
+        job.fairTag = Swift.max(state.virtualTime, state.finishTags[key.requester] ?? 0)
+        state.finishTags[key.requester] = job.fairTag + UInt64(Swift.max(1, job.request.body.maxTokens))
         state.provided[key] = job
-        let q = job.request.body
-        return [.runJob(Market.JobSpec(key: key, modelID: q.modelID, prompt: payload.prompt, sampling: payload.sampling, maxTokens: q.maxTokens))]
+        return dispatchWork()
     }
 
     /// The requester withdrew the job: stop the executor, send nothing.
@@ -111,10 +117,16 @@ extension Market.Instance {
             job.phase = .cancelled
             state.provided[key] = job
             return []
+        case .queued:
+            job.phase = .cancelled
+            job.payload = nil
+            state.provided[key] = job
+            return []
         case .running:
             job.phase = .cancelled
+            job.payload = nil
             state.provided[key] = job
-            return [.cancelJob(key)]
+            return [.cancelJob(key)] + dispatchWork()
         case .delivered, .cancelled, .closed:
             return reject(.jobClosed, "cancel for \(key) after it closed", from: from)
         }
@@ -138,14 +150,38 @@ extension Market.Instance {
         job.output = Market.OutputPayload(outputSalt: salt, tokens: tokens, text: output.text)
         job.phase = .appending
         state.provided[key] = job
-        return [.appendLedger(Market.LedgerAppend(kind: .result, body: record.wireBytes, ticket: .result(key)))]
+        return [.appendLedger(Market.LedgerAppend(kind: .result, body: record.wireBytes, ticket: .result(key)))] + dispatchWork()
     }
 
     mutating func onExecutionFailed(_ key: Market.JobKey, now: Millis) -> [Directive] {
         guard var job = state.provided[key], job.phase == .running, let award = job.award else { return [] }
         job.phase = .closed
+        job.payload = nil
         state.provided[key] = job
-        return [decline(job, award, reason: .executionFailed, now: now)]
+        return [decline(job, award, reason: .executionFailed, now: now)] + dispatchWork()
+    }
+
+    /// Streams newly generated text of a running job to its requester (a preview).
+    mutating func onGenerated(_ key: Market.JobKey, text: [UInt8]) -> [Directive] {
+        guard var job = state.provided[key], job.phase == .running else { return [] }
+        var out: [Directive] = []
+        var offset = job.streamed
+        var rest = text[...]
+        // Whole pieces of at most maxTextBytes, split on character boundaries.
+        while !rest.isEmpty, offset < Market.StreamPiece.maxOffset {
+            var n = Swift.min(rest.count, Market.StreamPiece.maxTextBytes)
+            while n < rest.count, n > 0, rest[rest.startIndex + n] & 0xC0 == 0x80 { n -= 1 }
+            guard n > 0 else { break }
+            let chunk = Array(rest.prefix(n))
+            let piece = Market.StreamPiece(jobID: key.jobID, offset: offset, text: chunk)
+            out.append(.send(to: key.requester, type: .streamPiece,
+                             envelope: Envelope(type: .streamPiece, payload: piece.wireBytes).encoded(compress: false)))
+            offset += UInt64(n)
+            rest = rest.dropFirst(n)
+        }
+        job.streamed = offset
+        state.provided[key] = job
+        return out
     }
 
     func decline(_ job: Market.ProviderJob, _ award: Signed<Market.Award>, reason: Market.Decline.Reason, now: Millis) -> Directive {

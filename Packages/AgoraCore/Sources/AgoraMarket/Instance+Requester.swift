@@ -50,7 +50,8 @@ extension Market.Instance {
                                         maxTokens: s.maxTokens, maxPrice: s.maxPrice, deadline: s.deadline,
                                         verificationLevel: s.verificationLevel, issuedAt: now)
         var job = Market.RequesterJob(request: Signed(signing: request, with: identity), prompt: s.prompt, promptSalt: salt,
-                                      sampling: s.sampling, phase: .soliciting, reserved: cost)
+                                      sampling: s.sampling, phase: .soliciting, reserved: cost,
+                                      assembly: s.stream ? Market.StreamAssembly() : nil)
         state.reserved += cost
         var out = solicit(&job, round: 1, now: now)
         out.append(.schedule(.jobDeadline(jobID), at: s.deadline))
@@ -101,7 +102,9 @@ extension Market.Instance {
         job.askedThisRound = chosen.count
         var out = chosen.map { Self.send(job.request, to: $0) }
         for p in chosen where !job.asked.contains(p) { job.asked.append(p) }
-        out.append(.schedule(.bidWindow(job.request.body.jobID, round: round), at: now + settings.bidWindow))
+        // A round that found nobody to ask, or no acceptable bid, is followed by a longer one.
+        let window = Swift.min(settings.maxBidWindow, settings.bidWindow << Millis(Swift.min(round - 1, 16)))
+        out.append(.schedule(.bidWindow(job.request.body.jobID, round: round), at: Swift.min(now + Swift.max(1, window), job.request.body.deadline)))
         return out
     }
 
@@ -138,8 +141,9 @@ extension Market.Instance {
         return out
     }
 
-    /// Awards the best acceptable bid; without one, asks more peers; after the last round,
-    /// fails the job.
+    /// Awards the best acceptable bid; without one, asks peers again (after a longer window
+    /// each round) until the job's deadline: busy providers do not bid, and a job waits for
+    /// capacity rather than failing.
     mutating func awardNext(_ job: inout Market.RequesterJob, now: Millis) -> [Directive] {
         let req = job.request.body
         guard now < req.deadline else { return fail(&job, .deadlinePassed, now: now) }
@@ -148,7 +152,6 @@ extension Market.Instance {
         guard let best = rank(job.bids, request: req, now: now).first else {
             job.award = nil
             job.awardedBid = nil
-            guard job.round < settings.maxSolicitRounds else { return fail(&job, .noBids, now: now) }
             return solicit(&job, round: job.round + 1, now: now)
         }
         job.bids.removeAll { $0 == best }
@@ -178,11 +181,16 @@ extension Market.Instance {
     func rank(_ bids: [Signed<Market.Bid>], request: Market.JobRequest, now: Millis) -> [Signed<Market.Bid>] {
         let p = settings.scoring
         let window = Double(request.deadline > now ? request.deadline - now : 1)
+        let scale = Swift.min(window, Double(Swift.max(1, p.timeScale)))
         let scored: [(Double, Signed<Market.Bid>)] = bids.compactMap { b in
+            // This node's own standing never changes (it does not score itself): its bids
+            // rank at the prior every newcomer has.
             let rep = state.reputation.score(of: b.body.provider)
-            guard rep >= p.minReputation else { return nil }
+            // Only verified misbehaviour keeps a provider out; one that missed deadlines is
+            // ranked by its cost and can earn its standing back.
+            guard rep >= p.minReputation || state.reputation.standing(of: b.body.provider).fails == 0 else { return nil }
             let price = request.maxPrice == 0 ? 0 : Double(b.body.pricePer1k) / Double(request.maxPrice)
-            let time = Double(b.body.etaMillis) / window
+            let time = Double(b.body.etaMillis) / scale
             return (p.priceWeight * price + p.timeWeight * time + p.reputationWeight * (1 - rep), b)
         }
         return scored.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1.body.provider < $1.1.body.provider }.map(\.1)
@@ -190,6 +198,10 @@ extension Market.Instance {
 
     mutating func onAwardTimeout(_ id: JobID, provider: PublicKey, now: Millis) -> [Directive] {
         guard var job = state.requests[id], job.phase == .awarded, job.award?.body.provider == provider else { return [] }
+        // A provider that is streaming its output is making progress: it gets more time.
+        if let last = job.lastProgress, now < last + settings.progressStall, now < job.request.body.deadline {
+            return [.schedule(.awardTimeout(id, provider: provider), at: Swift.min(last + settings.progressStall, job.request.body.deadline))]
+        }
         stats.timeouts += 1
         var out = receipt(for: job, provider: provider, outcome: .timedOut, recordHash: .zero, credits: 0, now: now)
         out.append(cancelMessage(id, to: provider, now: now))
@@ -201,8 +213,32 @@ extension Market.Instance {
 
     mutating func onJobDeadline(_ id: JobID, now: Millis) -> [Directive] {
         guard var job = state.requests[id], job.phase.isOpen else { return [] }
-        let out = fail(&job, .deadlinePassed, now: now)
+        let out: [Directive]
+        if job.phase == .verifying {
+            // A proven result whose validators could not check it in time: "could not check"
+            // is not "failed", so it is paid and delivered without attestations (validators
+            // still checking may yet attest, and a failing attestation counts as ever).
+            out = pay(&job, now: now)
+        } else {
+            out = fail(&job, job.award == nil && job.tried.isEmpty && job.result == nil ? .noBids : .deadlinePassed, now: now)
+        }
         state.requests[id] = job
+        return out
+    }
+
+    /// A piece of output streamed by the provider holding a job's award: progress, and a
+    /// preview for a streaming user.
+    mutating func onStreamPiece(_ piece: Market.StreamPiece, from: PublicKey, now: Millis) -> [Directive] {
+        guard var job = state.requests[piece.jobID], job.phase == .awarded, job.award?.body.provider == from else {
+            return []  // late, or from a provider no longer holding the award: a preview only
+        }
+        job.lastProgress = now
+        var out: [Directive] = []
+        if var assembly = job.assembly {
+            if let text = assembly.add(piece, from: from) { out.append(.notify(.streamText(piece.jobID, text))) }
+            job.assembly = assembly
+        }
+        state.requests[piece.jobID] = job
         return out
     }
 

@@ -74,7 +74,9 @@ extension Market.Instance {
             return reject(.notCurrentWinner, "\(d.provider.short) does not hold the award of \(d.jobID)", from: from)
         }
         guard d.awardHash == award.digest else { return reject(.hashMismatch, "decline names another award", from: from) }
-        job.tried.append(d.provider)
+        // A provider that could not run the job is not asked again; one that was only busy
+        // may be, in a later round (busy is not a failure).
+        if d.reason != .unavailable { job.tried.append(d.provider) }
         let out = awardNext(&job, now: now)
         state.requests[d.jobID] = job
         return out
@@ -102,14 +104,19 @@ extension Market.Instance {
     mutating func askValidators(_ job: inout Market.RequesterJob, count: Int, now: Millis) -> [Directive] {
         guard let result = job.result, let output = job.output else { return [] }
         let req = job.request.body
-        let candidates = peers(serving: req.modelID, excluding: [result.body.provider, nodeID] + job.validatorsAsked)
+        var candidates = peers(serving: req.modelID, excluding: [result.body.provider, nodeID] + job.validatorsAsked)
+        if candidates.isEmpty {
+            // Every validator was asked: ask again those that have not answered (one that
+            // could not check may do so now; one still checking ignores the repeat).
+            candidates = peers(serving: req.modelID, excluding: [result.body.provider, nodeID] + job.validatorsAnswered)
+        }
         let chosen = Array(preferringClassOf(result.body.provider, state.random.shuffled(candidates)).prefix(count))
         var out: [Directive] = []
         let payload = Market.VerifyPayload(promptSalt: job.promptSalt, prompt: job.prompt, sampling: job.sampling,
                                            outputSalt: output.outputSalt, tokens: output.tokens, text: output.text,
                                            maxTokens: req.maxTokens)
         for v in chosen {
-            job.validatorsAsked.append(v)
+            if !job.validatorsAsked.contains(v) { job.validatorsAsked.append(v) }
             guard let sealed = try? SealedBox.seal(payload.wireBytes, to: v.x25519(), ephemeralSeed: state.random.bytes(32)) else { continue }
             let vr = Market.VerifyRequest(jobID: req.jobID, requester: nodeID, validator: v, record: result.body.record,
                                           entryProof: result.body.entryProof, sealedPayload: sealed, issuedAt: now)

@@ -16,7 +16,10 @@ extension Market.Instance {
             return reject(.invalidField, "model \(rec.modelID.hex.prefix(8)) not validated here", from: from)
         }
         let hash = SHA256.hash(v.recordBytes)
-        guard state.validations[hash] == nil else { return reject(.replay, "result \(hash.hex.prefix(8)) already checked", from: from) }
+        // A check this node could not run may be asked for again; anything else is a replay.
+        if let seen = state.validations[hash], seen.phase != .abandoned {
+            return reject(.replay, "result \(hash.hex.prefix(8)) already checked", from: from)
+        }
         guard rec.requester == v.requester, rec.jobID == v.jobID else {
             return reject(.hashMismatch, "verify request and result record name different jobs", from: from)
         }
@@ -34,10 +37,24 @@ extension Market.Instance {
               p.tokens.count == Int(rec.outputTokenCount) else {
             return reject(.hashMismatch, "prompt or output does not match the provider's commitments", from: from)
         }
-        state.validations[hash] = Market.ValidationJob(request: m, phase: .checking)
-        return [.verify(Market.VerificationSpec(ticket: hash, modelID: rec.modelID, prompt: p.prompt, sampling: p.sampling,
-                                                tokens: p.tokens, text: p.text, fingerprint: rec.fingerprint,
-                                                providerClass: advertisedClass(of: rec.provider)))]
+        // Busy is not a verdict: beyond its bound the validator stays silent and the
+        // requester, after its validation timeout, asks another one.
+        guard heldChecks < profile.maxChecks else { return [] }
+        let spec = Market.VerificationSpec(ticket: hash, modelID: rec.modelID, prompt: p.prompt, sampling: p.sampling,
+                                           tokens: p.tokens, text: p.text, fingerprint: rec.fingerprint,
+                                           providerClass: advertisedClass(of: rec.provider))
+        state.validations[hash] = Market.ValidationJob(request: m, phase: .waiting, spec: spec, queueSeq: state.queueSeq)
+        state.queueSeq += 1
+        return dispatchWork()
+    }
+
+    /// The executor could not check: nothing is attested, the check's slot is freed, and the
+    /// same result may be asked for again.
+    mutating func onVerificationAbandoned(_ ticket: Digest, _ reason: Market.UncheckedReason, now: Millis) -> [Directive] {
+        guard var job = state.validations[ticket], job.phase == .checking else { return [] }
+        job.phase = .abandoned
+        state.validations[ticket] = job
+        return [.notify(.checkAbandoned(ticket: ticket, reason))] + dispatchWork()
     }
 
     mutating func onVerificationFinished(_ ticket: Digest, _ verdict: Market.Attestation.Verdict, now: Millis) -> [Directive] {
@@ -49,6 +66,7 @@ extension Market.Instance {
         job.phase = .appending
         state.validations[ticket] = job
         return [.appendLedger(Market.LedgerAppend(kind: .attestation, body: att.wireBytes, ticket: .attestation(ticket)))]
+            + dispatchWork()
     }
 
     /// Sends the appended attestation to the requester; a failing one is also gossiped.

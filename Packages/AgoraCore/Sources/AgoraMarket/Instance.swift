@@ -31,6 +31,12 @@ extension Market {
             var validations: [Digest: ValidationJob] = [:]
             var seenAttestations: Set<Digest> = []
             var reserved: UInt64 = 0
+            /// Arrival counter of this node's work queue (jobs and checks).
+            var queueSeq: UInt64 = 0
+            /// Fair queueing: the virtual time (start tag of the job started last) and each
+            /// requester's last finish tag (forgotten once the virtual time passes it).
+            var virtualTime: UInt64 = 0
+            var finishTags: [PublicKey: UInt64] = [:]
             /// Reputation and credits from verified ledger facts.
             public internal(set) var reputation: Reputation
         }
@@ -107,6 +113,11 @@ extension Market {
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<VerifyRequest>) in i.onVerifyRequest(m, from: from, now: now) }
             case .attestation:
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<AttestationMessage>) in i.onAttestation(m, from: from, now: now) }
+            case .streamPiece:
+                guard let piece = try? Market.StreamPiece(wireBytes: env.payload) else {
+                    return reject(Rejection(.malformed, "stream piece does not decode"), from: from)
+                }
+                return onStreamPiece(piece, from: from, now: now)
             case .receipt:
                 guard let proof = try? EntryProof(wireBytes: env.payload) else {
                     return reject(Rejection(.malformed, "receipt notice does not decode"), from: from)
@@ -135,6 +146,8 @@ extension Market {
             case .executionFailed(let key): return onExecutionFailed(key, now: now)
             case .ledgerAppended(let ticket, let proof): return onLedgerAppended(ticket, proof, now: now)
             case .verificationFinished(let ticket, let verdict): return onVerificationFinished(ticket, verdict, now: now)
+            case .verificationAbandoned(let ticket, let reason): return onVerificationAbandoned(ticket, reason, now: now)
+            case .generated(let key, let text): return onGenerated(key, text: text)
             case .evidence(let node):
                 state.reputation.exclude(node)
                 return []

@@ -19,13 +19,16 @@ extension Market {
         public var deadline: Millis
         /// Passing attestations required before payment (0: spot checks only).
         public var verificationLevel: UInt8
+        /// Whether the user wants the provider's output as it is generated
+        /// (`Notification.streamText`).
+        public var stream: Bool
 
         /// Creates a submission.
         public init(modelID: Digest, prompt: [UInt8], promptTokens: UInt32, sampling: Sampling = .greedy,
-                    maxTokens: UInt32, maxPrice: UInt64, deadline: Millis, verificationLevel: UInt8 = 0) {
+                    maxTokens: UInt32, maxPrice: UInt64, deadline: Millis, verificationLevel: UInt8 = 0, stream: Bool = false) {
             self.modelID = modelID; self.prompt = prompt; self.promptTokens = promptTokens; self.sampling = sampling
             self.maxTokens = maxTokens; self.maxPrice = maxPrice; self.deadline = deadline
-            self.verificationLevel = verificationLevel
+            self.verificationLevel = verificationLevel; self.stream = stream
         }
     }
 
@@ -72,6 +75,10 @@ extension Market {
         var passes: [PublicKey] = []
         var reserved: UInt64
         var spotChecked = false
+        /// When the awarded provider last streamed output (progress).
+        var lastProgress: Millis?
+        /// What was streamed to the user, when the user streams.
+        var assembly: StreamAssembly?
     }
 
     /// A provider's view of a job it bid on.
@@ -79,6 +86,8 @@ extension Market {
         enum Phase: Equatable, Sendable {
             /// Bid sent, no award yet.
             case bid
+            /// Awarded; waiting for a free executor slot.
+            case queued
             /// Awarded; the executor is running it.
             case running
             /// Finished; the result entry is being appended.
@@ -98,21 +107,36 @@ extension Market {
         var payload: AwardPayload?
         var record: ResultRecord?
         var output: OutputPayload?
+        /// Order of arrival in the queue.
+        var queueSeq: UInt64 = 0
+        /// Start tag of start-time fair queueing across requesters: jobs start in the order
+        /// of their tags (ties by arrival).
+        var fairTag: UInt64 = 0
+        /// Bytes of output streamed to the requester so far.
+        var streamed: UInt64 = 0
     }
 
     /// A validator's view of one result it was asked to check.
     struct ValidationJob: Equatable, Sendable {
         enum Phase: Equatable, Sendable {
+            /// Waiting for a free check slot.
+            case waiting
             /// The executor is re-checking.
             case checking
             /// The attestation entry is being appended.
             case appending
             /// Attestation sent.
             case done
+            /// The executor could not check; nothing attested (the requester may ask again).
+            case abandoned
         }
 
         var request: Signed<VerifyRequest>
         var phase: Phase
         var attestation: Attestation?
+        /// The check to run.
+        var spec: VerificationSpec
+        /// Order of arrival.
+        var queueSeq: UInt64
     }
 }

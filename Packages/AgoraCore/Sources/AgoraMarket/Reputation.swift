@@ -72,6 +72,8 @@ extension Market {
                 balances[receipt.provider, default: 0] &+= c
                 balances[receipt.requester, default: 0] &-= c
             case .timedOut:
+                // A node never scores itself.
+                guard receipt.provider != receipt.requester else { return true }
                 standings[receipt.provider, default: Standing()].timeouts += 1
             case .failedVerification:
                 break  // the failing attestation itself is the fact that counts

@@ -32,6 +32,14 @@ extension Market {
         public var decodeTokensPerSecond: Double
         /// Most jobs accepted at once (running or waiting).
         public var maxQueue: Int
+        /// Jobs the executor runs at once; awarded jobs beyond these wait in this instance's
+        /// queue, taken fairly across requesters (the one with fewest jobs running goes next).
+        public var slots: Int
+        /// Checks (as validator) the executor runs at once, beside the jobs.
+        public var checkSlots: Int
+        /// Most checks held at once (running or waiting); a verify request beyond that gets no
+        /// answer, and its requester asks another validator.
+        public var maxChecks: Int
         /// How long a bid holds.
         public var bidTTL: Millis
         /// What results say about this runtime.
@@ -39,21 +47,28 @@ extension Market {
 
         /// Creates a profile.
         public init(models: [Digest], pricePer1k: UInt64, prefillTokensPerSecond: Double, decodeTokensPerSecond: Double,
-                    maxQueue: Int = 4, bidTTL: Millis = 5_000, fingerprint: [UInt8] = []) {
+                    maxQueue: Int = 4, slots: Int? = nil, checkSlots: Int = 2, maxChecks: Int = 256,
+                    bidTTL: Millis = 5_000, fingerprint: [UInt8] = []) {
             self.models = models; self.pricePer1k = pricePer1k
             self.prefillTokensPerSecond = prefillTokensPerSecond; self.decodeTokensPerSecond = decodeTokensPerSecond
-            self.maxQueue = maxQueue; self.bidTTL = bidTTL; self.fingerprint = fingerprint
+            self.maxQueue = maxQueue; self.slots = Swift.max(1, slots ?? maxQueue); self.checkSlots = Swift.max(1, checkSlots)
+            self.maxChecks = Swift.max(1, maxChecks); self.bidTTL = bidTTL; self.fingerprint = fingerprint
         }
     }
 
     /// How a requester ranks bids: lower cost wins. `cost = priceWeight·price/maxPrice +
-    /// timeWeight·eta/(deadline − now) + reputationWeight·(1 − reputation)`; bids from
-    /// providers below `minReputation` are never awarded.
+    /// timeWeight·eta/min(deadline − now, timeScale) + reputationWeight·(1 − reputation)`;
+    /// bids from providers below `minReputation` with a failed attestation against them are
+    /// never awarded (one below it only for missed deadlines still is, ranked by its cost, so
+    /// it can earn its standing back).
     public struct ScoringPolicy: Equatable, Sendable {
         /// Weight of the normalised price.
         public var priceWeight: Double = 1
         /// Weight of the normalised completion estimate.
         public var timeWeight: Double = 1
+        /// Completion estimates are normalised by the time left before the deadline, but by
+        /// no more than this (so a long deadline still prefers a short queue).
+        public var timeScale: Millis = 30_000
         /// Weight of the reputation shortfall.
         public var reputationWeight: Double = 3
         /// Providers below this reputation get no award.
@@ -92,15 +107,22 @@ extension Market {
         /// peer asked in the round has bid (0: always wait for the window). Keeps the market's
         /// latency near one round trip when providers are quick to bid.
         public var earlyAwardBids = 3
-        /// Solicitation rounds before a job fails for lack of bids.
-        public var maxSolicitRounds = 6
+        /// A round without an acceptable bid is followed by another, each waiting twice as
+        /// long as the one before, up to this; a job waits like this until its deadline
+        /// (busy providers decline to bid; being busy is not a failure).
+        public var maxBidWindow: Millis = 2_000
         /// An award's `completeBy` is `now + max(minAwardTimeout, eta × awardTimeoutFactor)`
         /// (capped at the job deadline).
         public var awardTimeoutFactor = 2.0
         /// Lower bound of an award's time allowance.
         public var minAwardTimeout: Millis = 2_000
-        /// How long a validator has to attest.
-        public var validationTimeout: Millis = 5_000
+        /// A provider that streamed output within this long of its `completeBy` is making
+        /// progress: its award is extended (to its last progress plus this) instead of
+        /// timing out, until the job's deadline.
+        public var progressStall: Millis = 10_000
+        /// How long a validator has to attest before another one is asked as well (the first
+        /// one's attestation still counts when it comes).
+        public var validationTimeout: Millis = 20_000
         /// Share of results (at verification level 0) sent to a validator at random.
         public var spotCheckRate = 0.05
         /// Bid ranking.

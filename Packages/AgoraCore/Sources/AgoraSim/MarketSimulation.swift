@@ -276,6 +276,10 @@ struct MarketSimulation {
         case .jobCancelled(let id):
             note("\(now) \(i) cancelled \(id.hex)")
             if let j = jobIndex[Market.JobKey(requester: nodes[i].instance.nodeID, jobID: id)] { jobs[j].cancelled = true }
+        case .streamText:
+            break
+        case .checkAbandoned(let ticket, let reason):
+            note("\(now) \(i) could-not-check \(ticket.hex.prefix(16)) \(reason)")
         case .providerCaught(let p, _, _):
             guard let c = index[p] else { return }
             if caughtAt[c] == nil {

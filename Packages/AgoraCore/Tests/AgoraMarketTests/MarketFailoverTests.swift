@@ -15,10 +15,13 @@ import Testing
         let job = w.submit(from: "R")
         w.deliver(); w.advance(to: w.now + 250); w.deliver()
         #expect(w.runs.first?.node == w["P1"])
-        let crashedRun = w.runs.removeFirst()          // P1 goes silent
-        w.advance(to: w.now + 2_100)                  // past completeBy (award + 2 s)
+        let crashedRun = w.runs.removeFirst()          // P1 goes silent after its start
+        w.advance(to: w.now + 2_100)                  // past completeBy (award + 2 s), but it started lately
+        #expect(w.receipts(of: "R").isEmpty)
+        w.advance(to: w.now + Market.Settings().progressStall)  // no progress for that long
         #expect(w.receipts(of: "R").map(\.outcome) == [.timedOut])
         #expect(w.inbox.contains { $0.type == .cancel && $0.to == w["P1"] })
+        w.deliver(); w.advance(to: w.now + Market.Settings().maxBidWindow)  // P2's old bid expired: asked again
         #expect(w.inbox.contains { $0.type == .award && $0.to == w["P2"] })
         w.deliver()
         #expect(w.cancelledRuns.contains { $0.node == w["P1"] })
@@ -40,11 +43,13 @@ import Testing
         w.add("P2", seed: 3, price: 20)
         w.meshPeers()
         _ = w.submit(from: "R")
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.deliver(); w.advance(to: w.now + 250); w.deliver { $0.type != .streamPiece }
+        w.take { $0.type == .streamPiece }            // P1's start notice is lost too
         w.finishRuns()                                // P1 finished, but its result is delayed
         let late = w.take { $0.type == .result }
-        w.advance(to: w.now + 2_100)                  // award times out, P2 awarded
+        w.advance(to: w.now + 2_100)                  // award times out (no progress seen)
         w.take { $0.type == .cancel }
+        w.deliver(); w.advance(to: w.now + 500); w.deliver { $0.type != .result }  // P2 awarded
         let before = w.instances[w["R"]]!.state
         w.inbox.append(contentsOf: late)
         w.deliver { $0.type == .result }
@@ -53,22 +58,35 @@ import Testing
         #expect(w.receipts(of: "R").filter { $0.outcome == .paid }.isEmpty)
     }
 
-    /// No bid in a round → more peers are asked; after the last round the job fails unpaid.
-    @Test func noBidsAsksMorePeersThenFails() {
+    /// No bid in a round → more peers are asked, each round waiting longer (up to
+    /// `maxBidWindow`); the job waits so until its deadline, and only then fails unpaid.
+    @Test func noBidsAsksMorePeersUntilTheDeadlineThenFails() {
         let w = MarketWorld()
         var s = MarketWorld.windowSettings
         s.bidFanout = 1
-        s.maxSolicitRounds = 3
         w.add("R", seed: 1, price: nil, settings: s)
         w.add("P1", seed: 2, price: 500)              // too expensive: stays silent
         w.add("P2", seed: 3, price: 500)
         w.meshPeers()
-        let job = w.submit(from: "R", maxPrice: 100)
+        let start = w.now
+        let job = w.submit(from: "R", maxPrice: 100, deadline: start + 20_000)
         let first = w.inbox.filter { $0.type == .jobRequest }.map(\.to)
         w.deliver(); w.advance(to: w.now + 250)
         let second = w.inbox.filter { $0.type == .jobRequest }.map(\.to)
         #expect(first.count == 1 && second.count == 1 && first != second)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver(); w.advance(to: w.now + 250)
+        // Windows double: the next round ends 500 ms later, not 250.
+        let windows = w.timers.compactMap { t -> Market.Millis? in
+            if case .bidWindow(_, let round) = t.timer, round == 2 { return t.at } else { return nil }
+        }
+        #expect(windows == [start + 250 + 500])
+        var rounds = 0
+        while w.now < start + 19_000 {
+            w.deliver(); w.advance(to: w.now + 250)
+            rounds += w.inbox.filter { $0.type == .jobRequest }.count
+        }
+        #expect(rounds >= 8)                          // still asking after many rounds
+        #expect(w.instances[w["R"]]!.jobPhase(job) == "soliciting")
+        w.deliver(); w.advance(to: start + 20_001)
         #expect(w.notes(of: "R").contains(.jobFailed(job, .noBids)))
         #expect(w.instances[w["R"]]!.jobPhase(job) == "failed")
         #expect(w.receipts(of: "R").isEmpty)

@@ -115,7 +115,7 @@ import Testing
         w.finishRuns(); w.deliver()
         #expect(w.verifies.count == 1)
         let first = w.verifies.removeFirst().node
-        w.advance(to: w.now + 5_000)
+        w.advance(to: w.now + Market.Settings().validationTimeout)
         w.deliver()
         #expect(w.verifies.count == 1 && w.verifies.first?.node != first)
         w.finishVerifies(); w.deliver()

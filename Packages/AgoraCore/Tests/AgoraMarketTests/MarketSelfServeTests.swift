@@ -46,6 +46,7 @@ import Testing
         w.add("V", seed: 3, price: 30)
         w.meshPeers()
         w.advance(to: w.now + 60_000)
-        #expect(w.inbox.filter { $0.type == .verifyRequest }.map(\.to) == [w["V"]])
+        let asked = w.inbox.filter { $0.type == .verifyRequest }.map(\.to)
+        #expect(!asked.isEmpty && Set(asked) == [w["V"]])
     }
 }

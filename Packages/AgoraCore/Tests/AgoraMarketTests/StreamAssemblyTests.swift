@@ -2,7 +2,6 @@ import AgoraCrypto
 import AgoraMarket
 import AgoraWire
 import Testing
-@testable import AgoraNode
 
 /// Streaming previews: pieces are assembled per provider; only text that extends what the
 /// client already has is passed on, so a failover provider repeating the prefix adds only
@@ -11,12 +10,12 @@ import Testing
     let job = Market.JobID(bytes: [UInt8](repeating: 7, count: 16))!
     let p1 = Identity.generate().publicKey, p2 = Identity.generate().publicKey, p3 = Identity.generate().publicKey
 
-    func piece(_ offset: Int, _ text: String) -> StreamPiece {
-        StreamPiece(jobID: job, offset: UInt64(offset), text: Array(text.utf8))
+    func piece(_ offset: Int, _ text: String) -> Market.StreamPiece {
+        Market.StreamPiece(jobID: job, offset: UInt64(offset), text: Array(text.utf8))
     }
 
     @Test func failoverRepeatsThePrefixAndOnlyTheContinuationIsPassedOn() {
-        var a = StreamAssembly()
+        var a = Market.StreamAssembly()
         #expect(a.add(piece(0, "The sky"), from: p1) == "The sky")
         #expect(a.add(piece(7, " is"), from: p1) == " is")
         #expect(a.add(piece(7, " is"), from: p1) == nil)        // repeated
@@ -31,11 +30,11 @@ import Testing
 
     @Test func piecesRoundTripAndBadOnesAreTypedErrors() throws {
         let p = piece(12, "héllo")
-        #expect(try StreamPiece(wireBytes: p.wireBytes) == p)
-        #expect(throws: WireError.self) { try StreamPiece(wireBytes: Array(p.wireBytes.dropLast())) }
-        #expect(throws: WireError.self) { try StreamPiece(wireBytes: p.wireBytes + [0]) }
+        #expect(try Market.StreamPiece(wireBytes: p.wireBytes) == p)
+        #expect(throws: WireError.self) { try Market.StreamPiece(wireBytes: Array(p.wireBytes.dropLast())) }
+        #expect(throws: WireError.self) { try Market.StreamPiece(wireBytes: p.wireBytes + [0]) }
         var big = WireWriter()
-        big.raw([UInt8](repeating: 1, count: 16)); big.varint(0); big.bytes([UInt8](repeating: 0x61, count: StreamPiece.maxTextBytes + 1))
-        #expect(throws: WireError.self) { try StreamPiece(wireBytes: big.bytes) }
+        big.raw([UInt8](repeating: 1, count: 16)); big.varint(0); big.bytes([UInt8](repeating: 0x61, count: Market.StreamPiece.maxTextBytes + 1))
+        #expect(throws: WireError.self) { try Market.StreamPiece(wireBytes: big.bytes) }
     }
 }

@@ -1,0 +1,72 @@
+import AgoraCrypto
+import AgoraWire
+
+extension Market.Instance {
+    // MARK: provider and validator: the executor's work queue
+
+    /// Jobs the executor runs now.
+    var runningJobs: Int { state.provided.values.reduce(0) { $0 + ($1.phase == .running ? 1 : 0) } }
+
+    /// Checks the executor runs now.
+    var runningChecks: Int { state.validations.values.reduce(0) { $0 + ($1.phase == .checking ? 1 : 0) } }
+
+    /// Checks held (waiting or running).
+    var heldChecks: Int {
+        state.validations.values.reduce(0) { $0 + ($1.phase == .checking || $1.phase == .waiting ? 1 : 0) }
+    }
+
+    /// Work waiting for the executor: awarded jobs and checks not started yet.
+    public var queuedWork: Int {
+        state.provided.values.reduce(0) { $0 + ($1.phase == .queued ? 1 : 0) }
+            + state.validations.values.reduce(0) { $0 + ($1.phase == .waiting ? 1 : 0) }
+    }
+
+    /// Work this node holds for the executor (waiting or running), as its peer record
+    /// advertises it.
+    public var queueDepth: Int { activeJobs + heldChecks }
+
+    /// Starts waiting work while the executor has room: checks first (they are short and
+    /// unblock payments) up to `checkSlots`, then jobs up to `slots`, in start-time fair
+    /// queueing order across requesters (each job weighted by its `maxTokens`), so one
+    /// requester's flood cannot starve another's jobs; within a requester, first come first
+    /// served.
+    mutating func dispatchWork() -> [Directive] {
+        guard let profile = settings.provider else { return [] }
+        var out: [Directive] = []
+        var checks = runningChecks
+        while checks < profile.checkSlots,
+              let next = state.validations.filter({ $0.value.phase == .waiting }).min(by: { $0.value.queueSeq < $1.value.queueSeq }) {
+            state.validations[next.key]?.phase = .checking
+            out.append(.verify(next.value.spec))
+            checks += 1
+        }
+        var running = runningJobs
+        while running < profile.slots, let key = nextQueuedJob() {
+            guard var job = state.provided[key], let payload = job.payload else {
+                state.provided[key]?.phase = .closed
+                continue
+            }
+            job.phase = .running
+            state.provided[key] = job
+            state.virtualTime = Swift.max(state.virtualTime, job.fairTag)
+            let v = state.virtualTime
+            state.finishTags = state.finishTags.filter { $0.value > v }
+            let q = job.request.body
+            out.append(.runJob(Market.JobSpec(key: key, modelID: q.modelID, prompt: payload.prompt, sampling: payload.sampling,
+                                              maxTokens: q.maxTokens)))
+            // An empty piece tells the requester the job has started (progress).
+            let started = Market.StreamPiece(jobID: key.jobID, offset: 0, text: [])
+            out.append(.send(to: key.requester, type: .streamPiece,
+                             envelope: Envelope(type: .streamPiece, payload: started.wireBytes).encoded(compress: false)))
+            running += 1
+        }
+        return out
+    }
+
+    /// The queued job to start next: the smallest fair-queueing tag, ties by arrival.
+    func nextQueuedJob() -> Market.JobKey? {
+        state.provided.filter { $0.value.phase == .queued }.min { a, b in
+            a.value.fairTag != b.value.fairTag ? a.value.fairTag < b.value.fairTag : a.value.queueSeq < b.value.queueSeq
+        }?.key
+    }
+}
