@@ -22,7 +22,9 @@ enum JSONResponse {
 
     /// The OpenAI-shaped error response for `error`.
     static func error(_ error: OpenAIError) -> Response {
-        make(error, status: HTTPResponse.Status(code: error.status))
+        var response = make(error, status: HTTPResponse.Status(code: error.status))
+        if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
+        return response
     }
 
     /// Reads the body (at most `maxBody` bytes) and decodes `T`, mapping every failure to

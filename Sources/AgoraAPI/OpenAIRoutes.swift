@@ -13,7 +13,7 @@ struct OpenAIRoutes<Context: RequestContext>: Sendable {
             do {
                 let body = try await JSONResponse.decode(ChatCompletionRequest.self, from: &request)
                 let job = try JobValidation.job(from: body)
-                return body.stream ? streamChat(job) : try await chat(job)
+                return body.stream ? await streamChat(job) : try await chat(job)
             } catch let e as OpenAIError {
                 return JSONResponse.error(e)
             } catch {
@@ -25,7 +25,7 @@ struct OpenAIRoutes<Context: RequestContext>: Sendable {
             do {
                 let body = try await JSONResponse.decode(CompletionRequest.self, from: &request)
                 let job = try JobValidation.job(from: body)
-                return body.stream ? streamCompletion(job) : try await completion(job)
+                return body.stream ? await streamCompletion(job) : try await completion(job)
             } catch let e as OpenAIError {
                 return JSONResponse.error(e)
             } catch {
@@ -56,11 +56,11 @@ struct OpenAIRoutes<Context: RequestContext>: Sendable {
             choices: [.init(index: 0, text: o.text, finishReason: o.finishReason)], usage: Usage(o), agora: o.agora))
     }
 
-    private func streamChat(_ job: InferenceJob) -> Response {
+    private func streamChat(_ job: InferenceJob) async -> Response {
         let created = Int(Date().timeIntervalSince1970)
         let id = "chatcmpl-" + Hex16.random()
         let model = job.model ?? "default"
-        return sse(job) { event in
+        return await sse(job) { event in
             switch event {
             case .text(let t):
                 return ChatCompletionChunk(id: id, created: created, model: model,
@@ -74,11 +74,11 @@ struct OpenAIRoutes<Context: RequestContext>: Sendable {
         }
     }
 
-    private func streamCompletion(_ job: InferenceJob) -> Response {
+    private func streamCompletion(_ job: InferenceJob) async -> Response {
         let created = Int(Date().timeIntervalSince1970)
         let id = "cmpl-" + Hex16.random()
         let model = job.model ?? "default"
-        return sse(job) { event in
+        return await sse(job) { event in
             switch event {
             case .text(let t):
                 return CompletionResponse(id: id, created: created, model: model,
@@ -91,17 +91,26 @@ struct OpenAIRoutes<Context: RequestContext>: Sendable {
         }
     }
 
-    /// Server-sent events: one `data: {json}` per event, then `data: [DONE]`. An error after
-    /// the stream started is sent as a final `data: {"error": …}` event.
-    private func sse(_ job: InferenceJob, _ shape: @escaping @Sendable (InferenceStreamEvent) -> any Encodable) -> Response {
-        let events = service.stream(job)
+    /// Server-sent events: one `data: {json}` per event, then `data: [DONE]`. The response
+    /// starts with the first event, so an error known before it (overloaded, unknown model,
+    /// context exceeded) is an HTTP error with its status; an error after the stream started
+    /// is sent as a final `data: {"error": …}` event. A client that goes away cancels the job.
+    private func sse(_ job: InferenceJob, _ shape: @escaping @Sendable (InferenceStreamEvent) -> any Encodable) async -> Response {
+        let events = EventCursor(service.stream(job))
+        let first: InferenceStreamEvent?
+        do { first = try await events.next() } catch {
+            return JSONResponse.error((error as? OpenAIError) ?? .server("\(error)"))
+        }
         let body = ResponseBody { writer in
             do {
-                for try await event in events {
+                var next = first
+                while let event = next {
                     let data = try JSONResponse.encoder.encode(shape(event))
                     try await writer.write(ByteBuffer(string: "data: " + String(decoding: data, as: UTF8.self) + "\n\n"))
+                    next = try await events.next()
                 }
             } catch {
+                events.cancel()
                 let e = (error as? OpenAIError) ?? .server("\(error)")
                 let data = (try? JSONResponse.encoder.encode(e)) ?? Data()
                 try await writer.write(ByteBuffer(string: "data: " + String(decoding: data, as: UTF8.self) + "\n\n"))
@@ -111,6 +120,20 @@ struct OpenAIRoutes<Context: RequestContext>: Sendable {
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
     }
+}
+
+/// Reads one stream of events from two tasks in turn (the handler reads the first, the
+/// response body the rest; never at once). Dropping it, or `cancel`, cancels the job.
+final class EventCursor: @unchecked Sendable {
+    private var iterator: AsyncThrowingStream<InferenceStreamEvent, Error>.AsyncIterator?
+
+    init(_ stream: AsyncThrowingStream<InferenceStreamEvent, Error>) { iterator = stream.makeAsyncIterator() }
+
+    /// The next event, or nil at the end.
+    func next() async throws -> InferenceStreamEvent? { try await iterator?.next() }
+
+    /// Stops reading: the stream ends and its job is cancelled.
+    func cancel() { iterator = nil }
 }
 
 /// Random 16-hex-digit identifiers for stream ids.

@@ -85,23 +85,47 @@ enum ExecutorBridge {
         return runtimeFingerprint(spec.fingerprint)?.arithmetic
     }
 
-    /// Re-checks a claimed result by teacher forcing.
-    static func verify(_ spec: Market.VerificationSpec, on engine: LlamaEngine) async -> Market.Attestation.Verdict {
-        guard let prompt = try? prompt(from: spec.prompt) else { return .fail(.invalidResult, position: 0) }
+    /// What a check came to: a verdict about the provider's result, or nothing to say
+    /// about it because this node's executor could not run the check.
+    enum CheckOutcome: Sendable {
+        /// The check ran: pass or fail.
+        case checked(Market.Attestation.Verdict)
+        /// The check did not run (busy, cancelled, out of memory, an unreadable job): never a
+        /// failure of the provider.
+        case couldNotCheck(Market.UncheckedReason, String)
+    }
+
+    /// Why an executor error stopped a check.
+    static func uncheckedReason(_ e: ExecutorError) -> Market.UncheckedReason {
+        switch e.code {
+        case .queueFull: return .busy
+        case .cancelled, .engineClosed: return .cancelled
+        case .contextExceeded, .contextCreateFailed: return .outOfResources
+        case .invalidParameter, .tokenizeFailed, .templateFailed: return .unreadableInput
+        case .modelNotFound, .modelUnreadable, .notGGUF, .modelLoadFailed, .decodeFailed, .invalidResult: return .executorError
+        }
+    }
+
+    /// Re-checks a claimed result by teacher forcing. Only a check that ran gives a verdict.
+    static func verify(_ spec: Market.VerificationSpec, on engine: LlamaEngine) async -> CheckOutcome {
+        let prompt: Prompt
+        do { prompt = try self.prompt(from: spec.prompt) } catch {
+            return .couldNotCheck(.unreadableInput, "the job's prompt does not decode: \(error)")
+        }
         let tokens = spec.tokens.map { Int32(bitPattern: $0) }
         // The claimed text must be what the claimed tokens spell.
         guard engine.detokenize(tokens) == String(decoding: spec.text, as: UTF8.self) else {
-            return .fail(.invalidResult, position: 0)
+            return .checked(.fail(.invalidResult, position: 0))
         }
         let request = GenerationRequest(prompt: prompt, parameters: parameters(spec.sampling, maxTokens: max(1, tokens.count)))
         do {
             switch try await engine.verify(request: request, claimedTokens: tokens,
                                            claimedArithmetic: claimedArithmetic(spec, ownArithmetic: engine.arithmetic)) {
-            case .pass: return .pass
-            case .fail(let position, _, _): return .fail(.tokenMismatch, position: UInt32(max(0, position)))
+            case .pass: return .checked(.pass)
+            case .fail(let position, _, _): return .checked(.fail(.tokenMismatch, position: UInt32(max(0, position))))
             }
         } catch {
-            return .fail(.invalidResult, position: 0)
+            return .couldNotCheck(uncheckedReason(error), "\(error)")
         }
     }
 }

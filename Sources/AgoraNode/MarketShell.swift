@@ -26,12 +26,18 @@ actor MarketShell {
     private var pendingJobs: [Market.JobID: (model: String, promptTokens: Int, maxTokens: Int, level: UInt8)] = [:]
     private var resultEntries: [Market.JobID: [NodeID: Ledger.Entry]] = [:]
     private var running: [Market.JobKey: Task<Void, Never>] = [:]
-    /// Streaming clients of jobs this node requested, and what each has been sent.
-    var streams: [Market.JobID: (assembly: StreamAssembly, onText: @Sendable (String) -> Void)] = [:]
+    /// Streaming clients of jobs this node requested.
+    private var streams: [Market.JobID: @Sendable (String) -> Void] = [:]
     private(set) var journal = JobJournal()
+    /// How long a job may wait and run before it fails (its market deadline).
+    private let jobTimeout: UInt64
+    /// Most jobs this node's users may have open at once; one more is refused (429).
+    private let maxOpenJobs: Int
 
     init(identity: Identity, engine: LlamaEngine?, ledger: LedgerStore, sessions: SessionPool, settings: Market.Settings,
-         logger: Logger) {
+         jobTimeout: UInt64 = 600_000, maxOpenJobs: Int = 4_096, logger: Logger) {
+        self.jobTimeout = jobTimeout
+        self.maxOpenJobs = maxOpenJobs
         self.identity = identity
         self.engine = engine
         self.ledger = ledger
@@ -69,10 +75,6 @@ actor MarketShell {
 
     /// An envelope from a peer's session (or from this node to itself).
     func receive(_ envelope: Envelope, from peer: NodeID) async {
-        if envelope.type == .streamPiece {
-            receivePiece(envelope.payload, from: peer)
-            return
-        }
         let bytes = envelope.encoded(compress: false)
         if envelope.type == .result, let m = try? Market.Signed<Market.ResultMessage>(payload: envelope.payload),
            m.body.requester == identity.publicKey, let entry = try? Ledger.Entry(bytes: m.body.entryProof.entry) {
@@ -82,19 +84,23 @@ actor MarketShell {
         await observeCheckpoints(in: envelope)
     }
 
-    /// Submits a job as requester and waits for its verified, paid result.
+    /// Submits a job as requester and waits for its verified, paid result. The job waits
+    /// for capacity (re-auctioned until its deadline); cancelling the calling task cancels
+    /// it everywhere, unpaid.
     func submit(_ job: NodeJob, promptTokens: Int, maxPricePer1k: UInt64,
                 onText: (@Sendable (String) -> Void)? = nil) async throws -> CompletedJob {
         guard let modelID = chooseModel(job.model) else {
-            throw NodeError(.job, job.model.map { "no peer serves the model \"\($0)\"" } ?? "no peer serves any model yet")
+            throw NodeError(.modelNotFound, job.model.map { "no peer serves the model \"\($0)\"" } ?? "no peer serves any model yet")
+        }
+        guard waiting.count < maxOpenJobs else {
+            throw NodeError(.overloaded, "\(waiting.count) jobs are already waiting on this node; retry later")
         }
         let now = NodeClock.unixMillis()
         let maxTokens = job.parameters.maxTokens
-        let deadline = now + 60_000 + UInt64(maxTokens) * 200
         let submission = Market.JobSubmission(
             modelID: modelID, prompt: ExecutorBridge.promptBytes(job.prompt), promptTokens: UInt32(promptTokens),
             sampling: ExecutorBridge.sampling(job.parameters), maxTokens: UInt32(maxTokens), maxPrice: maxPricePer1k,
-            deadline: deadline, verificationLevel: job.verificationLevel)
+            deadline: now + jobTimeout, verificationLevel: job.verificationLevel, stream: onText != nil)
         switch instance.submit(submission, now: now) {
         case .failure(let rejection):
             throw NodeError(.job, "the market refused the job: \(rejection)")
@@ -103,15 +109,26 @@ actor MarketShell {
             let id = submitted.jobID
             submittedAt[id] = now
             pendingJobs[id] = (modelNames[modelID] ?? modelID.hex, promptTokens, maxTokens, job.verificationLevel)
-            if let onText { streams[id] = (StreamAssembly(), onText) }
+            if let onText { streams[id] = onText }
             journal.record(JobRecord(jobID: id.hex, role: "requester", state: "bidding", requester: identity.publicKey.hex,
                                      provider: nil, price: nil, latencyMs: nil, verification: "pending", attempts: 0,
                                      createdUnixMs: Int64(now)))
-            return try await withCheckedThrowingContinuation { c in
-                waiting[id] = c
-                Task { await self.perform(submitted.directives) }
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { c in
+                    waiting[id] = c
+                    Task { await self.perform(submitted.directives) }
+                }
+            } onCancel: {
+                Task { await self.cancel(id) }
             }
         }
+    }
+
+    /// Cancels a job this node requested (its client went away): the provider is told to
+    /// stop, nothing is paid, and the waiting caller gets `cancelled`.
+    func cancel(_ id: Market.JobID) async {
+        guard waiting[id] != nil else { return }
+        await perform(instance.cancel(id, now: NodeClock.unixMillis()))
     }
 
     private func chooseModel(_ requested: String?) -> Digest? {
@@ -135,8 +152,10 @@ actor MarketShell {
     var balance: Int64 { instance.state.reputation.balance(of: identity.publicKey) }
     /// Market counters.
     var stats: Market.Instance.Stats { instance.stats }
-    /// Jobs running on the executor now.
-    var queueDepth: Int { running.count }
+    /// Work this node holds for its executor (jobs and checks, waiting or running).
+    var queueDepth: Int { instance.queueDepth }
+    /// Jobs this node's users have open.
+    var openJobs: Int { waiting.count }
     /// Names of known models by id.
     func modelName(_ id: Digest) -> String? { modelNames[id] }
     /// Models the network serves: (id, name, providers).
@@ -211,16 +230,12 @@ actor MarketShell {
             Task { await self.handle(.executionFailed(spec.key)) }
             return
         }
-        // Token texts go out in order as stream pieces to the requester (unverified previews).
-        let (pieces, sink) = AsyncStream<String>.makeStream()
         let key = spec.key
+        // Token texts go to the market in order; it streams them to the requester as previews
+        // (and as proof of progress).
+        let (pieces, sink) = AsyncStream<String>.makeStream()
         Task {
-            var offset: UInt64 = 0
-            for await text in pieces {
-                let bytes = Array(text.utf8)
-                await self.sendPiece(StreamPiece(jobID: key.jobID, offset: offset, text: bytes), to: key.requester)
-                offset += UInt64(bytes.count)
-            }
+            for await text in pieces { await self.handle(.generated(key, text: Array(text.utf8))) }
         }
         running[spec.key] = Task {
             let started = NodeClock.unixMillis()
@@ -251,25 +266,35 @@ actor MarketShell {
                                  price: nil, latencyMs: nil, verification: "pending", attempts: 0,
                                  createdUnixMs: Int64(NodeClock.unixMillis())))
         guard let engine else {
-            Task { await self.handle(.verificationFinished(ticket: spec.ticket, .fail(.invalidResult, position: 0))) }
+            Task { await self.handle(.verificationAbandoned(ticket: spec.ticket, .unreadableInput)) }
             return
         }
         Task {
             let started = NodeClock.unixMillis()
-            let verdict = await ExecutorBridge.verify(spec, on: engine)
-            NodeMetrics.verifications.increment()
+            let outcome = await ExecutorBridge.verify(spec, on: engine)
             let mode = engine.verificationMode(claimedArithmetic: ExecutorBridge.claimedArithmetic(spec, ownArithmetic: engine.arithmetic))
-            self.logger.info("checked a result", metadata: ["ticket": "\(spec.ticket.hex.prefix(16))",
-                                                            "verdict": "\(verdict.passed ? "pass" : "fail")", "check": "\(mode)"])
-            self.journalValidation(spec.ticket.hex, verdict: verdict, started: started)
-            await self.handle(.verificationFinished(ticket: spec.ticket, verdict))
+            switch outcome {
+            case .checked(let verdict):
+                NodeMetrics.verifications.increment()
+                self.logger.info("checked a result", metadata: ["ticket": "\(spec.ticket.hex.prefix(16))",
+                                                                "verdict": "\(verdict.passed ? "pass" : "fail")", "check": "\(mode)"])
+                self.journalValidation(spec.ticket.hex, verdict: verdict.passed ? "pass" : "fail", started: started)
+                await self.handle(.verificationFinished(ticket: spec.ticket, verdict))
+            case .couldNotCheck(let reason, let detail):
+                NodeMetrics.checksAbandoned.increment()
+                self.logger.notice("could not check a result (nothing attested)",
+                                   metadata: ["ticket": "\(spec.ticket.hex.prefix(16))", "reason": "\(reason.rawValue)",
+                                              "error": "\(detail)"])
+                self.journalValidation(spec.ticket.hex, verdict: "could not check", started: started)
+                await self.handle(.verificationAbandoned(ticket: spec.ticket, reason))
+            }
         }
     }
 
-    private func journalValidation(_ id: String, verdict: Market.Attestation.Verdict, started: UInt64) {
+    private func journalValidation(_ id: String, verdict: String, started: UInt64) {
         journal.update(id, role: "validator") {
-            $0.state = "attested"
-            $0.verification = verdict.passed ? "pass" : "fail"
+            $0.state = verdict == "could not check" ? "abandoned" : "attested"
+            $0.verification = verdict
             $0.latencyMs = Double(NodeClock.unixMillis() - started)
         }
     }
@@ -323,10 +348,15 @@ actor MarketShell {
         case .jobFailed(let id, let reason):
             NodeMetrics.jobsFailed.increment()
             cleanUp(id, state: "failed: \(reason.rawValue)")
-            waiting.removeValue(forKey: id)?.resume(throwing: NodeError(.job, "job \(id) failed: \(reason.rawValue)"))
+            let why = reason == .noBids ? "no provider could take it before its deadline" : "its deadline passed before a verified result"
+            waiting.removeValue(forKey: id)?.resume(throwing: NodeError(.deadlinePassed, "job \(id) failed: \(why)"))
         case .jobCancelled(let id):
             cleanUp(id, state: "cancelled")
-            waiting.removeValue(forKey: id)?.resume(throwing: NodeError(.job, "job \(id) was cancelled"))
+            waiting.removeValue(forKey: id)?.resume(throwing: NodeError(.cancelled, "job \(id) was cancelled"))
+        case .streamText(let id, let text):
+            streams[id]?(text)
+        case .checkAbandoned:
+            break  // logged where the executor reported it
         case .providerCaught(let provider, let job, let validator):
             logger.warning("a validator caught a provider returning a wrong result",
                            metadata: ["provider": "\(provider.short)", "job": "\(job)", "validator": "\(validator.short)"])

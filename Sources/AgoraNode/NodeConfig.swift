@@ -31,6 +31,11 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     /// Validators that re-check each job this node requests before it is paid (0: the
     /// ledger proof only).
     public var verificationLevel: UInt8 = 1
+    /// Seconds a job this node requests may wait for capacity and run before it fails.
+    public var jobTimeout: Int = 600
+    /// Jobs this node's users may have open at once (waiting or running); beyond that the
+    /// API answers 429 with `Retry-After`.
+    public var maxOpenJobs: Int = 1_024
 
     /// The defaults.
     public init() {}
@@ -71,6 +76,8 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         }
         guard (0...10_000).contains(queueLimit) else { throw NodeError(.configuration, "queue limit \(queueLimit) is out of range") }
         guard (0...1).contains(spotCheckRate) else { throw NodeError(.configuration, "spot-check rate \(spotCheckRate) is not in 0…1") }
+        guard (1...86_400).contains(jobTimeout) else { throw NodeError(.configuration, "job timeout \(jobTimeout) s is out of range 1…86400") }
+        guard (1...1_000_000).contains(maxOpenJobs) else { throw NodeError(.configuration, "max open jobs \(maxOpenJobs) is out of range 1…1000000") }
         guard verificationLevel <= 4 else { throw NodeError(.configuration, "verification level \(verificationLevel) is out of range 0…4") }
         for b in bootstrap where Self.parseAddress(b) == nil {
             throw NodeError(.configuration, "bootstrap address \"\(b)\" is not host:port")
@@ -88,7 +95,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case host, port, httpPort, bootstrap, modelPath, threads, slots, contextPerSlot, queueLimit, pricePer1kTokens, spotCheckRate, serve
-        case verificationLevel
+        case verificationLevel, jobTimeout, maxOpenJobs
     }
 
     /// Decodes leniently: missing keys keep their defaults; unknown keys are an error.
@@ -114,6 +121,8 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         spotCheckRate = try c.decodeIfPresent(Double.self, forKey: .spotCheckRate) ?? d.spotCheckRate
         serve = try c.decodeIfPresent(Bool.self, forKey: .serve) ?? d.serve
         verificationLevel = try c.decodeIfPresent(UInt8.self, forKey: .verificationLevel) ?? d.verificationLevel
+        jobTimeout = try c.decodeIfPresent(Int.self, forKey: .jobTimeout) ?? d.jobTimeout
+        maxOpenJobs = try c.decodeIfPresent(Int.self, forKey: .maxOpenJobs) ?? d.maxOpenJobs
     }
 }
 

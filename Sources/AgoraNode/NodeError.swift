@@ -14,6 +14,16 @@ public struct NodeError: Error, Sendable, CustomStringConvertible {
         case model
         /// A job could not be served.
         case job
+        /// No peer serves the requested model.
+        case modelNotFound
+        /// The prompt plus the tokens asked for exceed every serving node's context.
+        case contextExceeded
+        /// Too much work is waiting already: retry later.
+        case overloaded
+        /// The job's deadline passed before a result.
+        case deadlinePassed
+        /// The job was cancelled (client gone, or shutdown).
+        case cancelled
     }
 
     /// What kind of failure this is.

@@ -10,6 +10,8 @@ enum NodeMetrics {
     static let jobsServed = Counter(label: "agora_jobs_served_total")
     static let marketRejections = Counter(label: "agora_market_rejections_total")
     static let verifications = Counter(label: "agora_verifications_total")
+    /// Checks this node could not run (busy, cancelled, out of memory): nothing attested.
+    static let checksAbandoned = Counter(label: "agora_checks_abandoned_total")
     static let ledgerAppends = Counter(label: "agora_ledger_appends_total")
     static let evidence = Counter(label: "agora_equivocation_evidence_total")
     static let jobLatency = Timer(label: "agora_job_latency_seconds")

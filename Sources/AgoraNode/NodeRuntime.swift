@@ -8,6 +8,7 @@ import AgoraNet
 import AgoraWire
 import Foundation
 import Logging
+import Synchronization
 
 /// One running node: identity, ledger, executor, gossip and market shells over real
 /// sockets. `start` brings it up; `shutdown` leaves the cluster and closes everything in
@@ -26,6 +27,7 @@ public final class NodeRuntime: Sendable {
     let gossip: GossipShell
     let market: MarketShell
     let logger: Logger
+    let stopping = StopFlag()
 
     /// The node id.
     public var nodeID: NodeID { identity.publicKey }
@@ -77,7 +79,9 @@ public final class NodeRuntime: Sendable {
             if config.threads > 0 { ec.threads = config.threads }
             ec.slots = config.slots
             ec.contextPerSlot = config.contextPerSlot
-            ec.queueCapacity = config.queueLimit
+            // The market hands the engine at most `slots` jobs and `checkSlots` checks at once
+            // and keeps the rest waiting itself; the engine's own queue only absorbs the overlap.
+            ec.queueCapacity = config.queueLimit + Self.checkSlots
             do { engine = try await LlamaEngine.load(ec) } catch {
                 await sessions.close()
                 await transport.close()
@@ -103,10 +107,10 @@ public final class NodeRuntime: Sendable {
                 models: [id], pricePer1k: config.pricePer1kTokens,
                 prefillTokensPerSecond: engine.speed?.prefillTokensPerSecond ?? 100,
                 decodeTokensPerSecond: engine.speed?.decodeTokensPerSecond ?? 20,
-                maxQueue: config.slots + config.queueLimit)
+                maxQueue: config.slots + config.queueLimit, slots: config.slots, checkSlots: Self.checkSlots)
         }
         let market = MarketShell(identity: identity, engine: engine, ledger: ledger, sessions: sessions, settings: settings,
-                                 logger: logger)
+                                 jobTimeout: UInt64(config.jobTimeout) * 1000, maxOpenJobs: config.maxOpenJobs, logger: logger)
         let node = NodeRuntime(identity: identity, config: config, ledger: ledger, engine: engine, sessions: sessions,
                                transport: transport, gossip: gossip, market: market, logger: logger)
         await sessions.setRouter { envelope, session in await node.route(envelope, session: session) }
@@ -115,6 +119,7 @@ public final class NodeRuntime: Sendable {
         }
         await market.updateMembers([], selfRecord: await gossip.record)
         Task { await gossip.receiveDatagrams() }
+        Task { [weak node] in await node?.advertiseQueueDepth() }
         let bootstrap = config.bootstrap.compactMap(NodeConfig.parseAddress).map {
             Gossip.Address(host: $0.host, port: UInt16($0.port))
         }
@@ -122,6 +127,22 @@ public final class NodeRuntime: Sendable {
         logger.info("node started", metadata: ["node": "\(identity.publicKey.hex)", "address": "\(selfAddress)",
                                                 "bootstrap": "\(config.bootstrap)"])
         return node
+    }
+
+    /// Checks the executor runs at once beside its jobs.
+    static let checkSlots = 2
+
+    /// Keeps the peer record's queue depth live: re-signed and gossiped when the work held
+    /// here changed, at most once a second, until the node stops.
+    func advertiseQueueDepth() async {
+        var advertised = 0
+        while !Task.isCancelled, !stopping.value {
+            try? await Task.sleep(for: .seconds(1))
+            let depth = await market.queueDepth
+            guard depth != advertised else { continue }
+            advertised = depth
+            await gossip.update(capabilities: Self.capabilities(engine: engine, config: config, queue: depth))
+        }
     }
 
     static func capabilities(engine: LlamaEngine?, config: NodeConfig, queue: Int) -> Gossip.Capabilities {
@@ -172,8 +193,11 @@ public final class NodeRuntime: Sendable {
         var promptTokens = 0
         if let engine, let tokens = try? engine.promptTokens(job.prompt) { promptTokens = tokens.count }
         if promptTokens == 0 { promptTokens = max(1, ExecutorBridge.promptBytes(job.prompt).count / 4) }
-        if let engine, promptTokens + job.parameters.maxTokens > engine.model.contextLength {
-            throw NodeError(.job, "prompt (\(promptTokens) tokens) plus max_tokens (\(job.parameters.maxTokens)) exceed the context of \(engine.model.contextLength) tokens")
+        // Refused at once when no node serving the model could hold it (not queued).
+        let largest = await servedModels().filter { job.model == nil || job.model == "default" || $0.name == job.model || $0.id == job.model }
+            .map(\.contextLength).max() ?? engine?.model.contextLength ?? 0
+        if largest > 0, promptTokens + job.parameters.maxTokens > largest {
+            throw NodeError(.contextExceeded, "the prompt (\(promptTokens) tokens) plus max_tokens (\(job.parameters.maxTokens)) exceed the largest context any node serving the model takes (\(largest) tokens)")
         }
         return try await market.submit(job, promptTokens: promptTokens, maxPricePer1k: 1_000, onText: onText)
     }
@@ -182,6 +206,7 @@ public final class NodeRuntime: Sendable {
     /// sockets, the engine and the ledger (folding its WAL).
     public func shutdown() async {
         logger.info("shutting down")
+        stopping.set(true)
         await market.cancelAll()
         await gossip.leave()
         await sessions.close()
@@ -190,4 +215,15 @@ public final class NodeRuntime: Sendable {
         await ledger.close()
         logger.info("stopped")
     }
+}
+
+/// A flag set once when a node starts shutting down (read by its background loops).
+final class StopFlag: Sendable {
+    private let state = Mutex(false)
+
+    /// Whether shutdown began.
+    var value: Bool { state.withLock { $0 } }
+
+    /// Sets the flag.
+    func set(_ v: Bool) { state.withLock { $0 = v } }
 }

@@ -17,13 +17,16 @@ public struct OpenAIError: Error, Sendable, Encodable {
     public let status: Int
     /// The error object.
     public let error: Body
+    /// Seconds after which a retry may succeed (sent as `Retry-After` with 429 and 503).
+    public let retryAfter: Int?
 
     enum CodingKeys: String, CodingKey { case error }
 
     /// Creates an error.
-    public init(status: Int, type: String, message: String, param: String? = nil, code: String? = nil) {
+    public init(status: Int, type: String, message: String, param: String? = nil, code: String? = nil, retryAfter: Int? = nil) {
         self.status = status
         self.error = Body(message: message, type: type, param: param, code: code)
+        self.retryAfter = retryAfter
     }
 
     /// 400 for a request that is malformed or out of range.
@@ -41,9 +44,14 @@ public struct OpenAIError: Error, Sendable, Encodable {
         OpenAIError(status: 413, type: "invalid_request_error", message: message, code: "request_too_large")
     }
 
-    /// 503 when no provider can take the job now.
-    public static func overloaded(_ message: String) -> OpenAIError {
-        OpenAIError(status: 503, type: "overloaded_error", message: message, code: "no_capacity")
+    /// 503 when no provider can take the job now (or before its deadline).
+    public static func overloaded(_ message: String, retryAfter: Int = 5) -> OpenAIError {
+        OpenAIError(status: 503, type: "overloaded_error", message: message, code: "no_capacity", retryAfter: retryAfter)
+    }
+
+    /// 429 when this node already holds as much waiting work as it is configured to.
+    public static func tooManyRequests(_ message: String, retryAfter: Int = 2) -> OpenAIError {
+        OpenAIError(status: 429, type: "rate_limit_error", message: message, code: "rate_limit_exceeded", retryAfter: retryAfter)
     }
 
     /// 500 for a failure on our side.

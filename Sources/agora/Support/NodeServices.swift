@@ -31,9 +31,14 @@ struct NodeInferenceService: InferenceService {
                                                         ledgerEntry: c.ledgerEntry, ledgerSeq: c.ledgerSeq,
                                                         verification: c.verification, attempts: c.attempts))
         } catch let e as NodeError {
-            if e.context.contains("no peer serves the model") { throw OpenAIError.notFound(e.context, param: "model", code: "model_not_found") }
-            if e.context.contains("exceed the context") { throw OpenAIError.invalid(e.context, param: "messages", code: "context_length_exceeded") }
-            throw OpenAIError.overloaded(e.context)
+            switch e.code {
+            case .modelNotFound: throw OpenAIError.notFound(e.context, param: "model", code: "model_not_found")
+            case .contextExceeded: throw OpenAIError.invalid(e.context, param: "messages", code: "context_length_exceeded")
+            case .overloaded: throw OpenAIError.tooManyRequests(e.context)
+            case .deadlinePassed, .cancelled: throw OpenAIError.overloaded(e.context)
+            case .job: throw OpenAIError.invalid(e.context)
+            case .dataDirectory, .dataDirectoryInUse, .configuration, .portInUse, .model: throw OpenAIError.server(e.context)
+            }
         }
     }
 
