@@ -95,16 +95,17 @@ final class TestCluster: @unchecked Sendable {
 
     /// Starts `serving.count` nodes; node *i* serves jobs when `serving[i]`. Node 0 is every
     /// other node's bootstrap peer.
-    func start(serving: [Bool], verificationLevel: Int = 1, slots: Int = 2) throws {
+    func start(serving: [Bool], verificationLevel: Int = 1, slots: Int = 2, extra: [String: Any] = [:]) throws {
         for (i, serve) in serving.enumerated() {
             let dir = root + "/node-\(i)"
             let initRun = try Self.runBlocking([agora, "init", "--data-dir", dir])
             guard initRun.status == 0 else { throw Failure("agora init failed: \(initRun.output)") }
-            let config: [String: Any] = [
+            var config: [String: Any] = [
                 "host": "127.0.0.1", "port": basePort + i, "httpPort": basePort + 100 + i,
                 "bootstrap": i == 0 ? [] : ["127.0.0.1:\(basePort)"], "serve": serve, "threads": 1, "slots": slots,
                 "pricePer1kTokens": 8 + i, "verificationLevel": verificationLevel,
             ]
+            config.merge(extra) { _, new in new }
             try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: dir + "/config.json"))
             let p = Process()
             p.executableURL = URL(fileURLWithPath: agora)

@@ -23,7 +23,7 @@ extension Market.Instance {
             }
         }
         guard q.maxPrice >= profile.pricePer1k, activeJobs < profile.maxQueue else { return [] }
-        let eta = estimate(promptTokens: q.promptTokens, maxTokens: q.maxTokens, profile: profile)
+        let eta = estimate(promptTokens: q.promptTokens, maxTokens: q.maxTokens, profile: profile, now: now)
         guard now + eta <= q.deadline else { return [] }
         let bid = Market.Bid(jobID: q.jobID, requestHash: m.digest, provider: nodeID, requester: q.requester,
                              pricePer1k: profile.pricePer1k, etaMillis: eta, queueDepth: UInt32(activeJobs),
@@ -39,12 +39,16 @@ extension Market.Instance {
         state.provided.values.reduce(0) { $0 + ($1.phase == .queued || $1.phase == .running || $1.phase == .appending ? 1 : 0) }
     }
 
-    /// Milliseconds to finish a job after the queue ahead of it, from measured speeds (the
-    /// single-stream speed: batching only makes the real figure smaller).
-    func estimate(promptTokens: UInt32, maxTokens: UInt32, profile: Market.ProviderProfile) -> Millis {
+    /// Milliseconds to finish a job after the work ahead of it, from measured speeds (the
+    /// single-stream speed: batching only makes the real figure smaller). Ahead of a new bid
+    /// are the jobs queued and running and, with `countingBids`, the live bids too (any of
+    /// them may be awarded first: a burst of requests gets honest, growing estimates).
+    func estimate(promptTokens: UInt32, maxTokens: UInt32, profile: Market.ProviderProfile, countingBids: Bool = true,
+                  now: Millis = 0) -> Millis {
         // An integer sum first: dictionary order must not reach the (signed) estimate.
         let queuedTokens = state.provided.values.reduce(UInt64(0)) { acc, j in
-            j.phase == .running || j.phase == .queued ? acc + UInt64(j.request.body.maxTokens) : acc
+            let ahead = j.phase == .running || j.phase == .queued || (countingBids && j.phase == .bid && j.bid.body.expiresAt > now)
+            return ahead ? acc + UInt64(j.request.body.maxTokens) : acc
         }
         let queued = Double(queuedTokens) / Swift.max(profile.decodeTokensPerSecond, 0.001)
         let own = Double(promptTokens) / Swift.max(profile.prefillTokensPerSecond, 0.001)
@@ -87,8 +91,13 @@ extension Market.Instance {
         guard Market.Commitment.commit(payload.prompt, salt: payload.promptSalt) == a.promptCommitment else {
             return reject(.hashMismatch, "prompt does not match the award's commitment", from: from)
         }
-        if let profile = settings.provider, activeJobs >= profile.maxQueue {
-            // Full since it bid: the award goes back, and a later round may ask again.
+        if let profile = settings.provider,
+           activeJobs >= profile.maxQueue
+            || now + estimate(promptTokens: job.request.body.promptTokens, maxTokens: job.request.body.maxTokens,
+                              profile: profile, countingBids: false) > a.completeBy {
+            // Full, or too busy to finish by `completeBy`, since it bid: the award goes back
+            // (no penalty), and a later round may ask again. An accepted award is one this
+            // node expects to meet.
             job.phase = .closed
             state.provided[key] = job
             return [decline(job, m, reason: .unavailable, now: now)]
