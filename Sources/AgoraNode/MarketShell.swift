@@ -156,6 +156,19 @@ actor MarketShell {
     var queueDepth: Int { instance.queueDepth }
     /// Jobs this node's users have open.
     var openJobs: Int { waiting.count }
+    /// Jobs this node took part in, newest first; an open job this node requested shows the
+    /// market's phase of it now (soliciting, awarded, verifying).
+    func jobRecords() -> [JobRecord] {
+        journal.records.map { r in
+            guard r.role == "requester", r.state == "bidding", let id = Market.JobID(bytes: (try? Hex.decode(r.jobID)) ?? []),
+                  let phase = instance.jobPhase(id) else { return r }
+            var open = r
+            open.state = phase
+            open.provider = instance.awardedProvider(id)?.hex
+            return open
+        }
+    }
+
     /// Names of known models by id.
     func modelName(_ id: Digest) -> String? { modelNames[id] }
     /// Models the network serves: (id, name, providers).

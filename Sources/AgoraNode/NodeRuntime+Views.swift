@@ -58,7 +58,7 @@ extension NodeRuntime {
     }
 
     /// Jobs this node took part in, newest first.
-    public func jobRecords() async -> [JobRecord] { await market.journal.records }
+    public func jobRecords() async -> [JobRecord] { await market.jobRecords() }
 
     /// Entries acknowledged in this node's ledger.
     public func ledgerSize() async -> UInt64 { await ledger.count }
