@@ -69,6 +69,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
+        .testTarget(name: "AgoraAPITests", dependencies: ["AgoraAPI"], linkerSettings: llamaRPath),
         .testTarget(name: "AgoraCLITests", dependencies: [
             .product(name: "AgoraLedger", package: "AgoraCore"),
             .product(name: "AgoraLedgerStore", package: "AgoraCore"),
