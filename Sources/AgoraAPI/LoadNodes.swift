@@ -13,7 +13,8 @@ public struct NodeSnapshot: Sendable, Equatable {
     public var failedChecks: Set<String>
     /// Records `/api/jobs` listed (the node keeps its newest 500).
     public var jobsListed: Int
-    /// `agora_verifications_total` from `/metrics`: checks run since the node started.
+    /// `agora_verifications_total` from `/metrics`: checks run since the node started (0 when
+    /// `/metrics` was read without it: a counter never incremented is not exported yet).
     public var checksTotal: Double?
     /// `agora_checks_abandoned_total` from `/metrics`: checks it could not run (busy, cancelled, …).
     public var abandonedTotal: Double?
@@ -56,8 +57,8 @@ public struct NodeSnapshot: Sendable, Equatable {
         let failed = records.filter { $0.role == "validator" && $0.verification == "fail" }.map(\.jobID)
         return NodeSnapshot(url: url, nodeID: members.first { $0.isSelf == true }?.nodeID, reputations: reputations,
                             failedChecks: Set(failed), jobsListed: records.count,
-                            checksTotal: metrics.flatMap { PrometheusText.sum("agora_verifications_total", in: $0) },
-                            abandonedTotal: metrics.flatMap { PrometheusText.sum("agora_checks_abandoned_total", in: $0) },
+                            checksTotal: metrics.map { PrometheusText.sum("agora_verifications_total", in: $0) ?? 0 },
+                            abandonedTotal: metrics.map { PrometheusText.sum("agora_checks_abandoned_total", in: $0) ?? 0 },
                             error: nil)
     }
 }
@@ -215,7 +216,8 @@ public struct NodesReport: Sendable, Codable {
                     n.checksAbandoned.map { LoadText.number($0) } ?? "-",
                     n.failedChecks.map(String.init) ?? "-", note.isEmpty ? "" : note.joined(separator: "; ")]
         }))
-        lines.append("failed checks: \(failedChecks) (\(note))")
+        lines.append("failed checks: \(failedChecks)")
+        lines.append("  (\(note))")
         return lines.joined(separator: "\n")
     }
 }

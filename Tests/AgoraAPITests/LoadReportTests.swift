@@ -108,6 +108,9 @@ struct LoadNodesTests {
                                     metrics: "agora_verifications_total 14\nagora_checks_abandoned_total 3\n")
         let b2 = NodeSnapshot.unreachable(url: "http://b", error: "connection refused")
         #expect(a1.nodeID == "A" && a1.reputations == ["B": 1.0, "C": 0.9] && a1.failedChecks == ["t1"])
+        #expect(b1.checksTotal == nil)  // /metrics not read: unknown
+        let fresh = NodeSnapshot.parse(url: "http://c", peers: Self.peers(self: "C", []), jobs: nil, metrics: "# nothing yet\n")
+        #expect(fresh.checksTotal == 0 && fresh.abandonedTotal == 0)  // read, counters not exported yet: zero
 
         let r = NodesReport(before: [a1, b1], after: [a2, b2])
         #expect(r.nodes.map(\.url) == ["http://a", "http://b"])

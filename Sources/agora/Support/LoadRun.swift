@@ -24,12 +24,15 @@ struct LoadRun: Sendable {
     static let maxBody = 16 << 20
 
     /// An HTTP client that keeps up to `connections` connections per host (AsyncHTTPClient's
-    /// default of 8 would queue requests inside the client and hide the server's behaviour)
-    /// and never follows redirects. Shut it down after use.
+    /// default of 8 would queue requests inside the client and hide the server's behaviour),
+    /// does not retry failed connection attempts and never follows redirects. Shut it down
+    /// after use.
     static func makeClient(connections: Int) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60),
                                              concurrentHTTP1ConnectionsPerHostSoftLimit: max(connections, 1))
+        // A refused connection is a failure to report, not something to retry for 10 s.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout = .init(connect: .seconds(10), read: nil)
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
@@ -201,6 +204,7 @@ struct LoadRun: Sendable {
             return e.shortDescription
         }
         if error is CancellationError { return "cancelled" }
+        if let e = error as? IOError { return String(cString: strerror(e.errnoCode)).lowercased() }
         let text = "\(error)"
         return text.count > 120 ? String(text.prefix(120)) + "…" : text
     }
