@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(name: "AgoraNet", dependencies: [
@@ -60,6 +61,8 @@ let package = Package(
             .product(name: "AgoraExecutor", package: "AgoraExecutor"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ], linkerSettings: llamaRPath),
         .testTarget(name: "AgoraNetTests", dependencies: [
             "AgoraNet",
@@ -69,6 +72,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
+        .testTarget(name: "AgoraAPITests", dependencies: ["AgoraAPI"], linkerSettings: llamaRPath),
         .testTarget(name: "AgoraCLITests", dependencies: [
             .product(name: "AgoraLedger", package: "AgoraCore"),
             .product(name: "AgoraLedgerStore", package: "AgoraCore"),

@@ -17,6 +17,7 @@ struct Agora: AsyncParsableCommand {
             PeersCommand.self,
             JobsCommand.self,
             TestnetCommand.self,
+            BenchCommand.self,
         ]
     )
 }
