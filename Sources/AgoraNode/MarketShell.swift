@@ -25,7 +25,8 @@ actor MarketShell {
     private var submittedAt: [Market.JobID: UInt64] = [:]
     private var pendingJobs: [Market.JobID: (model: String, promptTokens: Int, maxTokens: Int, level: UInt8)] = [:]
     private var resultEntries: [Market.JobID: [NodeID: Ledger.Entry]] = [:]
-    private var running: [Market.JobKey: Task<Void, Never>] = [:]
+    private var running: [Market.JobKey: (run: UInt64, task: Task<Void, Never>)] = [:]
+    private var runCounter: UInt64 = 0
     /// Streaming clients of jobs this node requested.
     private var streams: [Market.JobID: @Sendable (String) -> Void] = [:]
     private(set) var journal = JobJournal()
@@ -196,7 +197,7 @@ actor MarketShell {
             case .runJob(let spec):
                 runJob(spec)
             case .cancelJob(let key):
-                running[key]?.cancel()
+                running[key]?.task.cancel()
                 running[key] = nil
             case .verify(let spec):
                 verify(spec)
@@ -244,27 +245,34 @@ actor MarketShell {
             return
         }
         let key = spec.key
+        runCounter += 1
+        let run = runCounter
         // Token texts go to the market in order; it streams them to the requester as previews
-        // (and as proof of progress).
+        // (and as proof of progress). A run cancelled and replaced by a new award of the same
+        // job reports nothing more.
         let (pieces, sink) = AsyncStream<String>.makeStream()
         Task {
-            for await text in pieces { await self.handle(.generated(key, text: Array(text.utf8))) }
+            for await text in pieces where self.isCurrent(key, run) { await self.handle(.generated(key, text: Array(text.utf8))) }
         }
-        running[spec.key] = Task {
+        running[spec.key] = (run, Task {
             let started = NodeClock.unixMillis()
             defer { sink.finish() }
             do {
                 let output = try await ExecutorBridge.run(spec, on: engine, onText: { sink.yield($0) })
                 NodeMetrics.jobsServed.increment()
+                guard self.isCurrent(key, run) else { return }
                 self.finishedRunning(spec.key, state: "completed", started: started)
                 await self.handle(.executionFinished(spec.key, output))
             } catch {
+                guard self.isCurrent(key, run) else { return }
                 self.finishedRunning(spec.key, state: "failed", started: started)
                 self.logger.warning("job failed on the executor", metadata: ["job": "\(spec.key)", "error": "\(error)"])
                 await self.handle(.executionFailed(spec.key))
             }
-        }
+        })
     }
+
+    private func isCurrent(_ key: Market.JobKey, _ run: UInt64) -> Bool { running[key]?.run == run }
 
     private func finishedRunning(_ key: Market.JobKey, state: String, started: UInt64) {
         running[key] = nil

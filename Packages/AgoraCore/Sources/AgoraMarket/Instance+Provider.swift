@@ -16,9 +16,10 @@ extension Market.Instance {
         guard !state.reputation.isExcluded(q.requester) else { return reject(.excludedPeer, "\(q.requester.short) is excluded", from: from) }
         let key = Market.JobKey(requester: q.requester, jobID: q.jobID)
         if let seen = state.provided[key] {
-            // The same request asked again after our bid lapsed unused (a later solicitation
-            // round) may be bid on again; anything else is a replay.
-            guard seen.phase == .closed, seen.award == nil, seen.request.digest == m.digest else {
+            // The same request asked again after our bid lapsed unused, or after the
+            // requester withdrew our award (a later solicitation round), may be bid on
+            // again; anything else is a replay.
+            guard seen.phase == .closed && seen.award == nil || seen.phase == .cancelled, seen.request.digest == m.digest else {
                 return reject(.replay, "job request \(key) already seen", from: from)
             }
         }
@@ -105,13 +106,21 @@ extension Market.Instance {
         job.award = m
         job.payload = payload
         job.phase = .queued
+        job.streamed = 0
         job.queueSeq = state.queueSeq
         state.queueSeq += 1
         // Start-time fair queueing, each job weighted by the tokens it may generate.
         job.fairTag = Swift.max(state.virtualTime, state.finishTags[key.requester] ?? 0)
         state.finishTags[key.requester] = job.fairTag + UInt64(Swift.max(1, job.request.body.maxTokens))
         state.provided[key] = job
-        return dispatchWork()
+        var out = dispatchWork()
+        if state.provided[key]?.phase == .queued {
+            // Tell the requester the job is queued here (progress: the award is alive).
+            let queued = Market.StreamPiece(jobID: key.jobID, offset: 0, text: [])
+            out.append(.send(to: key.requester, type: .streamPiece,
+                             envelope: Envelope(type: .streamPiece, payload: queued.wireBytes).encoded(compress: false)))
+        }
+        return out
     }
 
     /// The requester withdrew the job: stop the executor, send nothing.

@@ -96,6 +96,12 @@ extension Market.Instance {
         let holding = job.bids.map(\.body.provider)
         var candidates = peers(serving: model, excluding: job.asked + job.tried + holding)
         if candidates.isEmpty { candidates = peers(serving: model, excluding: job.tried + holding) }
+        if candidates.isEmpty, job.tried.count > job.caught.count {
+            // Every provider was tried: those that only missed a deadline or could not run it
+            // may have room now (only a failed check keeps a provider out of a job).
+            job.tried = job.caught
+            candidates = peers(serving: model, excluding: job.tried + holding)
+        }
         let chosen = Array(state.random.shuffled(candidates).prefix(settings.bidFanout))
         job.phase = .soliciting
         job.round = round

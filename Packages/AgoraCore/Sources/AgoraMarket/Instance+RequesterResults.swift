@@ -174,6 +174,7 @@ extension Market.Instance {
                 out += receipt(for: job, provider: a.provider, outcome: .failedVerification, recordHash: a.resultRecordHash,
                                credits: 0, validators: [a.validator], now: now)
                 job.tried.append(a.provider)
+                job.caught.append(a.provider)
                 job.result = nil
                 job.output = nil
                 job.passes = []

@@ -60,6 +60,16 @@ extension Market.Instance {
                              envelope: Envelope(type: .streamPiece, payload: started.wireBytes).encoded(compress: false)))
             running += 1
         }
+        // The queue moved: every job still waiting tells its requester it is queued here (an
+        // empty piece), which keeps its award alive while this node works through its queue.
+        // A node that stops working stops sending these, and its awards time out.
+        if !out.isEmpty {
+            for (key, job) in state.provided.sorted(by: { $0.key < $1.key }) where job.phase == .queued {
+                let waiting = Market.StreamPiece(jobID: key.jobID, offset: 0, text: [])
+                out.append(.send(to: key.requester, type: .streamPiece,
+                                 envelope: Envelope(type: .streamPiece, payload: waiting.wireBytes).encoded(compress: false)))
+            }
+        }
         return out
     }
 

@@ -66,6 +66,8 @@ extension Market {
         var asked: [PublicKey] = []
         var bids: [Signed<Bid>] = []
         var tried: [PublicKey] = []
+        /// Providers whose result for this job failed a check: never asked again.
+        var caught: [PublicKey] = []
         var award: Signed<Award>?
         var awardedBid: Signed<Bid>?
         var result: Signed<ResultMessage>?

@@ -165,4 +165,46 @@ import Testing
         #expect(w.instances[w["R2"]]!.jobPhase(other) == "completed")
         #expect(floodJobs.allSatisfy { w.instances[w["R1"]]!.jobPhase($0) == "completed" })
     }
+
+    /// Jobs waiting in a provider's queue longer than their estimate keep their awards while
+    /// the queue moves (each start tells the waiting jobs' requesters), and are all served
+    /// without a single timeout.
+    @Test func aMovingQueueKeepsItsAwards() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        let p = w.add("P", seed: 2, price: nil)
+        var s = MarketWorld.windowSettings
+        s.provider = Market.ProviderProfile(models: [MarketWorld.model], pricePer1k: 10, prefillTokensPerSecond: 400,
+                                            decodeTokensPerSecond: 100, maxQueue: 8, slots: 1, bidTTL: 5_000)
+        w.instances[p] = Market.Instance(identity: MarketWorld.identity(2), settings: s, verifier: Market.MemoryLedgerVerifier(),
+                                         randomSeed: [2, 0xAA])
+        w.meshPeers()
+        let jobs = (0..<4).map { i in w.submit(from: "R", prompt: "queued \(i)") }
+        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        for _ in 0..<4 {
+            w.advance(to: w.now + 4_000)                  // each job takes 4 s: far past a 2 s allowance
+            w.finishRuns(); w.deliver()
+        }
+        #expect(jobs.allSatisfy { w.instances[w["R"]]!.jobPhase($0) == "completed" })
+        #expect(w.receipts(of: "R").allSatisfy { $0.outcome == .paid })
+    }
+
+    /// When every provider has been tried (missed deadlines), they are asked again; only one
+    /// caught returning a wrong result stays out of the job.
+    @Test func triedProvidersAreAskedAgainButCaughtOnesAreNot() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.meshPeers()
+        let job = w.submit(from: "R")
+        w.deliver(); w.advance(to: w.now + 250); w.deliver { $0.type != .streamPiece }
+        w.take { $0.type == .streamPiece }
+        w.runs = []                                       // P1 stalls: its award times out
+        w.advance(to: w.now + 2_100)
+        #expect(w.receipts(of: "R").map(\.outcome) == [.timedOut])
+        w.deliver(); w.advance(to: w.now + Market.Settings().maxBidWindow); w.deliver()
+        #expect(w.runs.map(\.node) == [w["P1"]])         // asked again, and awarded
+        w.finishRuns(); w.deliver()
+        #expect(w.instances[w["R"]]!.jobPhase(job) == "completed")
+    }
 }
