@@ -20,8 +20,9 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     /// Context (prompt + output tokens) each slot holds; the largest job this node takes.
     /// Decode slows as it grows (llama.cpp's V cache rows are this long; BENCHMARKS.md).
     public var contextPerSlot: Int = 2048
-    /// Jobs that may wait for a slot before new ones are refused.
-    public var queueLimit: Int = 16
+    /// Awarded jobs that may wait for a slot here (beyond them, the node bids on nothing and
+    /// jobs wait at their requesters).
+    public var queueLimit: Int = 64
     /// Asking price, in credits per 1,000 tokens.
     public var pricePer1kTokens: UInt64 = 10
     /// Share of results this node re-checks as a validator when it is asked to spot-check (0…1).

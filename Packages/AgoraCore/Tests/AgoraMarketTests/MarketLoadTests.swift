@@ -143,12 +143,7 @@ import Testing
         flood.bidFanout = 1
         w.add("R1", seed: 1, price: nil, settings: flood)
         w.add("R2", seed: 6, price: nil, settings: flood)
-        let p = w.add("P", seed: 2, price: nil)
-        var s = MarketWorld.windowSettings
-        s.provider = Market.ProviderProfile(models: [MarketWorld.model], pricePer1k: 10, prefillTokensPerSecond: 400,
-                                            decodeTokensPerSecond: 100, maxQueue: 16, slots: 1, bidTTL: 5_000)
-        w.instances[p] = Market.Instance(identity: MarketWorld.identity(2), settings: s, verifier: Market.MemoryLedgerVerifier(),
-                                         randomSeed: [2, 0xAA])
+        w.addQueued("P", seed: 2, slots: 1, maxQueue: 16)
         w.meshPeers()
         let floodJobs = (0..<6).map { i in w.submit(from: "R1", prompt: "flood \(i)") }
         w.deliver(); w.advance(to: w.now + 250); w.deliver()
@@ -172,12 +167,7 @@ import Testing
     @Test func aMovingQueueKeepsItsAwards() {
         let w = MarketWorld()
         w.add("R", seed: 1, price: nil)
-        let p = w.add("P", seed: 2, price: nil)
-        var s = MarketWorld.windowSettings
-        s.provider = Market.ProviderProfile(models: [MarketWorld.model], pricePer1k: 10, prefillTokensPerSecond: 400,
-                                            decodeTokensPerSecond: 100, maxQueue: 8, slots: 1, bidTTL: 5_000)
-        w.instances[p] = Market.Instance(identity: MarketWorld.identity(2), settings: s, verifier: Market.MemoryLedgerVerifier(),
-                                         randomSeed: [2, 0xAA])
+        w.addQueued("P", seed: 2, slots: 1, maxQueue: 8)
         w.meshPeers()
         let jobs = (0..<4).map { i in w.submit(from: "R", prompt: "queued \(i)") }
         w.deliver(); w.advance(to: w.now + 250); w.deliver()

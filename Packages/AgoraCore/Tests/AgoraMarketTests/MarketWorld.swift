@@ -52,6 +52,18 @@ final class MarketWorld {
         return id.publicKey
     }
 
+    /// Adds a provider that runs `slots` jobs at once and holds `maxQueue`.
+    @discardableResult
+    func addQueued(_ name: String, seed: UInt8, slots: Int, maxQueue: Int) -> PublicKey {
+        let id = add(name, seed: seed, price: nil)
+        var s = MarketWorld.windowSettings
+        s.provider = Market.ProviderProfile(models: [Self.model], pricePer1k: 10, prefillTokensPerSecond: 400,
+                                            decodeTokensPerSecond: 100, maxQueue: maxQueue, slots: slots, bidTTL: 5_000)
+        instances[id] = Market.Instance(identity: Self.identity(seed), settings: s, verifier: Market.MemoryLedgerVerifier(),
+                                        randomSeed: [seed, 0xAA])
+        return id
+    }
+
     subscript(_ name: String) -> PublicKey { names[name]! }
 
     /// Everyone sees every provider, with the arithmetic classes named in `classes` (by node name).
