@@ -21,7 +21,7 @@ actor MarketShell {
     /// Checkpoints seen of other ledgers, and the ledgers caught equivocating.
     var watch = EquivocationWatch()
     private var modelNames: [Digest: String] = [:]
-    private var waiting: [Market.JobID: CheckedContinuation<CompletedJob, any Error>] = [:]
+    private(set) var waiting: [Market.JobID: CheckedContinuation<CompletedJob, any Error>] = [:]
     private var submittedAt: [Market.JobID: UInt64] = [:]
     private var pendingJobs: [Market.JobID: (model: String, promptTokens: Int, maxTokens: Int, level: UInt8)] = [:]
     private var resultEntries: [Market.JobID: [NodeID: Ledger.Entry]] = [:]
@@ -146,29 +146,6 @@ actor MarketShell {
     }
 
     // MARK: reading
-
-    /// Reputation score of a node (0…1).
-    func reputation(of node: NodeID) -> Double { instance.state.reputation.score(of: node) }
-    /// Credit balance of this node, derived from receipts seen.
-    var balance: Int64 { instance.state.reputation.balance(of: identity.publicKey) }
-    /// Market counters.
-    var stats: Market.Instance.Stats { instance.stats }
-    /// Work this node holds for its executor (jobs and checks, waiting or running).
-    var queueDepth: Int { instance.queueDepth }
-    /// Jobs this node's users have open.
-    var openJobs: Int { waiting.count }
-    /// Jobs this node took part in, newest first; an open job this node requested shows the
-    /// market's phase of it now (soliciting, awarded, verifying).
-    func jobRecords() -> [JobRecord] {
-        journal.records.map { r in
-            guard r.role == "requester", r.state == "bidding", let id = Market.JobID(bytes: (try? Hex.decode(r.jobID)) ?? []),
-                  let phase = instance.jobPhase(id) else { return r }
-            var open = r
-            open.state = phase
-            open.provider = instance.awardedProvider(id)?.hex
-            return open
-        }
-    }
 
     /// Names of known models by id.
     func modelName(_ id: Digest) -> String? { modelNames[id] }
