@@ -116,9 +116,7 @@ extension Market.Instance {
         var out = dispatchWork()
         if state.provided[key]?.phase == .queued {
             // Tell the requester the job is queued here (progress: the award is alive).
-            let queued = Market.StreamPiece(jobID: key.jobID, offset: 0, text: [])
-            out.append(.send(to: key.requester, type: .streamPiece,
-                             envelope: Envelope(type: .streamPiece, payload: queued.wireBytes).encoded(compress: false)))
+            out.append(Self.progressNotice(key))
         }
         return out
     }
@@ -191,9 +189,7 @@ extension Market.Instance {
             while n < rest.count, n > 0, rest[rest.startIndex + n] & 0xC0 == 0x80 { n -= 1 }
             guard n > 0 else { break }
             let chunk = Array(rest.prefix(n))
-            let piece = Market.StreamPiece(jobID: key.jobID, offset: offset, text: chunk)
-            out.append(.send(to: key.requester, type: .streamPiece,
-                             envelope: Envelope(type: .streamPiece, payload: piece.wireBytes).encoded(compress: false)))
+            out.append(Self.send(Market.StreamPiece(jobID: key.jobID, offset: offset, text: chunk), to: key.requester))
             offset += UInt64(n)
             rest = rest.dropFirst(n)
         }

@@ -54,10 +54,7 @@ extension Market.Instance {
             let q = job.request.body
             out.append(.runJob(Market.JobSpec(key: key, modelID: q.modelID, prompt: payload.prompt, sampling: payload.sampling,
                                               maxTokens: q.maxTokens)))
-            // An empty piece tells the requester the job has started (progress).
-            let started = Market.StreamPiece(jobID: key.jobID, offset: 0, text: [])
-            out.append(.send(to: key.requester, type: .streamPiece,
-                             envelope: Envelope(type: .streamPiece, payload: started.wireBytes).encoded(compress: false)))
+            out.append(Self.progressNotice(key))  // started
             running += 1
         }
         // The queue moved: every job still waiting tells its requester it is queued here (an
@@ -65,9 +62,7 @@ extension Market.Instance {
         // A node that stops working stops sending these, and its awards time out.
         if !out.isEmpty {
             for (key, job) in state.provided.sorted(by: { $0.key < $1.key }) where job.phase == .queued {
-                let waiting = Market.StreamPiece(jobID: key.jobID, offset: 0, text: [])
-                out.append(.send(to: key.requester, type: .streamPiece,
-                                 envelope: Envelope(type: .streamPiece, payload: waiting.wireBytes).encoded(compress: false)))
+                out.append(Self.progressNotice(key))
             }
         }
         return out
@@ -78,5 +73,15 @@ extension Market.Instance {
         state.provided.filter { $0.value.phase == .queued }.min { a, b in
             a.value.fairTag != b.value.fairTag ? a.value.fairTag < b.value.fairTag : a.value.queueSeq < b.value.queueSeq
         }?.key
+    }
+
+    /// Sends `piece` to `requester`.
+    static func send(_ piece: Market.StreamPiece, to requester: PublicKey) -> Directive {
+        .send(to: requester, type: .streamPiece, envelope: Envelope(type: .streamPiece, payload: piece.wireBytes).encoded(compress: false))
+    }
+
+    /// An empty piece to `key`'s requester: "queued here" or "started" (progress, no text).
+    static func progressNotice(_ key: Market.JobKey) -> Directive {
+        send(Market.StreamPiece(jobID: key.jobID, offset: 0, text: []), to: key.requester)
     }
 }
