@@ -29,10 +29,10 @@ enum JSONResponse {
 
     /// Reads the body (at most `maxBody` bytes) and decodes `T`, mapping every failure to
     /// an `OpenAIError` a client can act on.
-    static func decode<T: Decodable>(_ type: T.Type, from request: inout Request) async throws(OpenAIError) -> T {
+    static func decode<T: Decodable>(_ type: T.Type, from body: RequestBody) async throws(OpenAIError) -> T {
         let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: maxBody)
+            buffer = try await body.collect(upTo: maxBody)
         } catch {
             throw OpenAIError.tooLarge("request body exceeds \(maxBody) bytes")
         }

@@ -7,29 +7,37 @@ import NIOCore
 struct OpenAIRoutes<Context: RequestContext>: Sendable {
     let service: any InferenceService
 
+    /// Runs a completion route: a client that closes its connection before the answer
+    /// cancels the job everywhere (a streamed answer also notices when a write fails), and
+    /// every failure becomes an OpenAI-shaped error.
+    private func answer(_ request: Request, _ work: (RequestBody) async throws -> Response) async -> Response {
+        var response: Response
+        do {
+            response = try await request.body.consumeWithCancellationOnInboundClose(work)
+        } catch let e as OpenAIError {
+            response = JSONResponse.error(e)
+        } catch {
+            response = JSONResponse.error(.server("\(error)"))
+        }
+        // Watching for the close consumes the connection's inbound side, so the server
+        // closes the connection after this answer: say so, so that clients do not reuse it.
+        response.headers[.connection] = "close"
+        return response
+    }
+
     func register(on router: Router<Context>) {
         router.post("/v1/chat/completions") { request, _ in
-            var request = request
-            do {
-                let body = try await JSONResponse.decode(ChatCompletionRequest.self, from: &request)
+            await answer(request) { requestBody in
+                let body = try await JSONResponse.decode(ChatCompletionRequest.self, from: requestBody)
                 let job = try JobValidation.job(from: body)
                 return body.stream ? await streamChat(job) : try await chat(job)
-            } catch let e as OpenAIError {
-                return JSONResponse.error(e)
-            } catch {
-                return JSONResponse.error(.server("\(error)"))
             }
         }
         router.post("/v1/completions") { request, _ in
-            var request = request
-            do {
-                let body = try await JSONResponse.decode(CompletionRequest.self, from: &request)
+            await answer(request) { requestBody in
+                let body = try await JSONResponse.decode(CompletionRequest.self, from: requestBody)
                 let job = try JobValidation.job(from: body)
                 return body.stream ? await streamCompletion(job) : try await completion(job)
-            } catch let e as OpenAIError {
-                return JSONResponse.error(e)
-            } catch {
-                return JSONResponse.error(.server("\(error)"))
             }
         }
         router.get("/v1/models") { _, _ in

@@ -27,6 +27,8 @@ actor MarketShell {
     private var resultEntries: [Market.JobID: [NodeID: Ledger.Entry]] = [:]
     private var running: [Market.JobKey: (run: UInt64, task: Task<Void, Never>)] = [:]
     private var runCounter: UInt64 = 0
+    /// When the market told the executor to stop each cancelled run, until the run has stopped.
+    private var stopRequested: [Market.JobKey: UInt64] = [:]
     /// Streaming clients of jobs this node requested.
     private var streams: [Market.JobID: @Sendable (String) -> Void] = [:]
     private(set) var journal = JobJournal()
@@ -129,7 +131,9 @@ actor MarketShell {
     /// stop, nothing is paid, and the waiting caller gets `cancelled`.
     func cancel(_ id: Market.JobID) async {
         guard waiting[id] != nil else { return }
-        await perform(instance.cancel(id, now: NodeClock.unixMillis()))
+        let now = NodeClock.unixMillis()
+        logger.info("job cancelled: its client went away", metadata: ["job": "\(id.hex.prefix(16))", "at_ms": "\(now)"])
+        await perform(instance.cancel(id, now: now))
     }
 
     private func chooseModel(_ requested: String?) -> Digest? {
@@ -174,8 +178,10 @@ actor MarketShell {
             case .runJob(let spec):
                 runJob(spec)
             case .cancelJob(let key):
-                running[key]?.task.cancel()
-                running[key] = nil
+                guard let run = running.removeValue(forKey: key) else { break }
+                stopRequested[key] = NodeClock.unixMillis()
+                run.task.cancel()
+                journal.update(key.jobID.hex, role: "provider") { $0.state = "cancelled" }
             case .verify(let spec):
                 verify(spec)
             case .appendLedger(let append):
@@ -237,11 +243,11 @@ actor MarketShell {
             do {
                 let output = try await ExecutorBridge.run(spec, on: engine, onText: { sink.yield($0) })
                 NodeMetrics.jobsServed.increment()
-                guard self.isCurrent(key, run) else { return }
+                guard self.isCurrent(key, run) else { return self.stopped(key, tokens: output.tokens.count) }
                 self.finishedRunning(spec.key, state: "completed", started: started)
                 await self.handle(.executionFinished(spec.key, output))
             } catch {
-                guard self.isCurrent(key, run) else { return }
+                guard self.isCurrent(key, run) else { return self.stopped(key, tokens: nil) }
                 self.finishedRunning(spec.key, state: "failed", started: started)
                 self.logger.warning("job failed on the executor", metadata: ["job": "\(spec.key)", "error": "\(error)"])
                 await self.handle(.executionFailed(spec.key))
@@ -250,6 +256,17 @@ actor MarketShell {
     }
 
     private func isCurrent(_ key: Market.JobKey, _ run: UInt64) -> Bool { running[key]?.run == run }
+
+    /// A run the market cancelled has stopped: how long the executor took to let go of it.
+    private func stopped(_ key: Market.JobKey, tokens: Int?) {
+        guard let asked = stopRequested.removeValue(forKey: key) else { return }
+        let now = NodeClock.unixMillis()
+        let ms = now &- asked
+        NodeMetrics.cancelStop.recordMilliseconds(Int64(ms))
+        logger.info("job stopped: cancelled by the market", metadata: [
+            "job": "\(key.jobID.hex.prefix(16))", "stopped_after_ms": "\(ms)", "at_ms": "\(now)",
+            "outcome": "\(tokens.map { "finished first (\($0) tokens)" } ?? "executor stopped")"])
+    }
 
     private func finishedRunning(_ key: Market.JobKey, state: String, started: UInt64) {
         running[key] = nil

@@ -15,4 +15,6 @@ enum NodeMetrics {
     static let ledgerAppends = Counter(label: "agora_ledger_appends_total")
     static let evidence = Counter(label: "agora_equivocation_evidence_total")
     static let jobLatency = Timer(label: "agora_job_latency_seconds")
+    /// From the market cancelling a running job to the executor letting go of it.
+    static let cancelStop = Timer(label: "agora_job_cancel_stop_seconds")
 }
