@@ -99,6 +99,29 @@ public struct InferenceOutcome: Sendable {
     }
 }
 
+/// Where a completed job's time went, in milliseconds on the requester's clock: the auction
+/// (until the award), the provider's queue and prompt prefill (until its first output), the
+/// generation (until its result, with the provider's ledger append and the network), and the
+/// verification (until the job was paid).
+public struct AgoraJobTimings: Sendable, Codable, Equatable {
+    public var auctionMs: UInt64
+    public var queueAndPrefillMs: UInt64
+    public var generationMs: UInt64
+    public var verificationMs: UInt64
+    public var totalMs: UInt64
+
+    enum CodingKeys: String, CodingKey {
+        case auctionMs = "auction_ms", queueAndPrefillMs = "queue_and_prefill_ms", generationMs = "generation_ms",
+             verificationMs = "verification_ms", totalMs = "total_ms"
+    }
+
+    /// Creates the timings.
+    public init(auctionMs: UInt64, queueAndPrefillMs: UInt64, generationMs: UInt64, verificationMs: UInt64, totalMs: UInt64) {
+        self.auctionMs = auctionMs; self.queueAndPrefillMs = queueAndPrefillMs; self.generationMs = generationMs
+        self.verificationMs = verificationMs; self.totalMs = totalMs
+    }
+}
+
 /// The `agora` object every completion response carries.
 public struct AgoraJobInfo: Sendable, Codable, Equatable {
     /// Job id, hex.
@@ -115,14 +138,18 @@ public struct AgoraJobInfo: Sendable, Codable, Equatable {
     public var verification: String
     /// Providers that were tried before this one (failover).
     public var attempts: Int
+    /// Where the job's time went.
+    public var timings: AgoraJobTimings?
 
     enum CodingKeys: String, CodingKey {
-        case jobID = "job_id", provider, price, ledgerEntry = "ledger_entry", ledgerSeq = "ledger_seq", verification, attempts
+        case jobID = "job_id", provider, price, ledgerEntry = "ledger_entry", ledgerSeq = "ledger_seq", verification, attempts,
+             timings
     }
 
     /// Creates the object.
     public init(jobID: String, provider: String, price: UInt64, ledgerEntry: String, ledgerSeq: UInt64,
-                verification: String, attempts: Int) {
+                verification: String, attempts: Int, timings: AgoraJobTimings? = nil) {
+        self.timings = timings
         self.jobID = jobID
         self.provider = provider
         self.price = price

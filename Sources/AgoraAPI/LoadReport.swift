@@ -134,6 +134,8 @@ public struct LoadReport: Sendable, Codable {
     public var verification: [String: Int]
     /// Served requests by `agora.provider`.
     public var providers: [String: Int]
+    /// Where served jobs' time went (Agora nodes only).
+    public var timings: TimingsSummary?
     /// How many distinct providers served.
     public var distinctProviders: Int
     /// `Retry-After` values seen, by status (`"503": {"5": 3}`; `"(none)"`: the header was absent).
@@ -145,7 +147,7 @@ public struct LoadReport: Sendable, Codable {
         case settings, sent, served, failed, disconnected, failedByStatus = "failed_by_status",
              failedByError = "failed_by_error", wallSeconds = "wall_s", latencyMs = "latency_ms", ttftMs = "ttft_ms",
              completionTokens = "completion_tokens", tokensPerSecond = "tokens_per_s", verification, providers,
-             distinctProviders = "distinct_providers", retryAfter = "retry_after", nodes
+             distinctProviders = "distinct_providers", retryAfter = "retry_after", nodes, timings
     }
 
     /// Sums up `outcomes` of a run that took `wallSeconds`.
@@ -157,7 +159,7 @@ public struct LoadReport: Sendable, Codable {
         var served = 0, failed = 0, disconnected = 0, tokens = 0
         var byStatus: [String: Int] = [:], byError: [String: Int] = [:], verification: [String: Int] = [:]
         var providers: [String: Int] = [:], retryAfter: [String: [String: Int]] = [:]
-        var latencies: [Double] = [], ttfts: [Double] = []
+        var latencies: [Double] = [], ttfts: [Double] = [], timings: [AgoraJobTimings] = []
         for o in outcomes {
             if let t = o.ttftMs { ttfts.append(t) }
             switch o.result {
@@ -167,6 +169,7 @@ public struct LoadReport: Sendable, Codable {
                 latencies.append(o.latencyMs)
                 verification[o.agora?.verification ?? "(none)", default: 0] += 1
                 if let p = o.agora?.provider { providers[p, default: 0] += 1 }
+                if let t = o.agora?.timings { timings.append(t) }
             case .disconnected:
                 disconnected += 1
             case .httpStatus(let status):
@@ -197,6 +200,7 @@ public struct LoadReport: Sendable, Codable {
         self.providers = providers
         distinctProviders = providers.count
         self.retryAfter = retryAfter
+        self.timings = TimingsSummary(timings)
     }
 
     /// The report as plain text for a terminal.
@@ -222,6 +226,11 @@ public struct LoadReport: Sendable, Codable {
             ["providers", providers.isEmpty
                 ? "-" : "\(distinctProviders) distinct: " + LoadText.tally(providers, key: { String($0.prefix(12)) })],
         ]
+        if let t = timings {
+            func p50(_ p: PercentileSummary) -> String { p.p50.map { String(format: "%.0f", $0) } ?? "-" }
+            rows.append(["time p50 ms", "auction \(p50(t.auction)), queue+prefill \(p50(t.queueAndPrefill)), "
+                + "generation \(p50(t.generation)), verification \(p50(t.verification)); total \(p50(t.total))"])
+        }
         if !retryAfter.isEmpty {
             let seen = retryAfter.keys.sorted().map { status in
                 "\(status): " + LoadText.tally(retryAfter[status] ?? [:], key: { $0 == "(none)" ? "(none)" : "\($0)s" })

@@ -171,6 +171,32 @@ public struct PercentileSummary: Sendable, Equatable, Codable {
     }
 }
 
+/// Where served jobs' time went (from their `agora.timings`), phase by phase, in milliseconds.
+public struct TimingsSummary: Sendable, Equatable, Codable {
+    public let auction: PercentileSummary
+    public let queueAndPrefill: PercentileSummary
+    public let generation: PercentileSummary
+    public let verification: PercentileSummary
+    public let total: PercentileSummary
+
+    enum CodingKeys: String, CodingKey {
+        case auction, queueAndPrefill = "queue_and_prefill", generation, verification, total
+    }
+
+    /// Summarizes `timings`; nil when there are none.
+    public init?(_ timings: [AgoraJobTimings]) {
+        guard !timings.isEmpty else { return nil }
+        func summary(_ key: KeyPath<AgoraJobTimings, UInt64>) -> PercentileSummary {
+            PercentileSummary(timings.map { Double($0[keyPath: key]) })
+        }
+        auction = summary(\.auctionMs)
+        queueAndPrefill = summary(\.queueAndPrefillMs)
+        generation = summary(\.generationMs)
+        verification = summary(\.verificationMs)
+        total = summary(\.totalMs)
+    }
+}
+
 /// One line of a server-sent-event stream, as an OpenAI-compatible server sends it.
 public enum SSELine: Sendable, Equatable {
     /// `data: <payload>` (the payload without the field name and one optional space).
@@ -246,11 +272,15 @@ public struct AgoraJobSummary: Sendable, Equatable, Decodable {
     public var verification: String?
     /// Providers tried before this one.
     public var attempts: Int?
+    /// Where the job's time went.
+    public var timings: AgoraJobTimings?
 
-    enum CodingKeys: String, CodingKey { case jobID = "job_id", provider, verification, attempts }
+    enum CodingKeys: String, CodingKey { case jobID = "job_id", provider, verification, attempts, timings }
 
     /// Creates a summary.
-    public init(jobID: String? = nil, provider: String? = nil, verification: String? = nil, attempts: Int? = nil) {
+    public init(jobID: String? = nil, provider: String? = nil, verification: String? = nil, attempts: Int? = nil,
+                timings: AgoraJobTimings? = nil) {
+        self.timings = timings
         self.jobID = jobID
         self.provider = provider
         self.verification = verification

@@ -22,7 +22,6 @@ actor MarketShell {
     var watch = EquivocationWatch()
     private var modelNames: [Digest: String] = [:]
     private(set) var waiting: [Market.JobID: CheckedContinuation<CompletedJob, any Error>] = [:]
-    private var submittedAt: [Market.JobID: UInt64] = [:]
     private var pendingJobs: [Market.JobID: (model: String, promptTokens: Int, maxTokens: Int, level: UInt8)] = [:]
     private var resultEntries: [Market.JobID: [NodeID: Ledger.Entry]] = [:]
     private var running: [Market.JobKey: (run: UInt64, task: Task<Void, Never>)] = [:]
@@ -110,7 +109,6 @@ actor MarketShell {
         case .success(let submitted):
             NodeMetrics.jobsSubmitted.increment()
             let id = submitted.jobID
-            submittedAt[id] = now
             pendingJobs[id] = (modelNames[modelID] ?? modelID.hex, promptTokens, maxTokens, job.verificationLevel)
             if let onText { streams[id] = onText }
             journal.record(JobRecord(jobID: id.hex, role: "requester", state: "bidding", requester: identity.publicKey.hex,
@@ -342,8 +340,8 @@ actor MarketShell {
         switch n {
         case .jobCompleted(let id, let provider, let output, let credits, let verifiedBy):
             NodeMetrics.jobsCompleted.increment()
-            let started = submittedAt.removeValue(forKey: id) ?? NodeClock.unixMillis()
-            let latency = Double(NodeClock.unixMillis() - started)
+            let phases = instance.timeline(id)?.phases
+            let latency = Double(phases?.total ?? 0)
             NodeMetrics.jobLatency.recordMilliseconds(Int64(latency))
             let info = pendingJobs.removeValue(forKey: id)
             streams[id] = nil
@@ -359,7 +357,7 @@ actor MarketShell {
                 jobID: id.hex, text: String(decoding: output.text, as: UTF8.self), completionTokens: tokens,
                 promptTokens: info?.promptTokens ?? 0, finishReason: tokens >= (info?.maxTokens ?? .max) ? "length" : "stop",
                 model: info?.model ?? "", provider: provider.hex, price: credits, ledgerEntry: entry?.hash.hex ?? "",
-                ledgerSeq: entry?.seq ?? 0, verification: verification, attempts: attempts))
+                ledgerSeq: entry?.seq ?? 0, verification: verification, attempts: attempts, phases: phases))
         case .jobFailed(let id, let reason):
             NodeMetrics.jobsFailed.increment()
             cleanUp(id, state: "failed: \(reason.rawValue)")
@@ -379,7 +377,6 @@ actor MarketShell {
     }
 
     private func cleanUp(_ id: Market.JobID, state: String) {
-        submittedAt[id] = nil
         pendingJobs[id] = nil
         streams[id] = nil
         resultEntries[id] = nil

@@ -1,3 +1,4 @@
+import AgoraMarket
 import AgoraExecutor
 
 /// A job as a node's user (the HTTP API, the CLI) submits it.
@@ -46,6 +47,8 @@ public struct CompletedJob: Sendable {
     public var verification: String
     /// Awards made before this one completed (failover).
     public var attempts: Int
+    /// Where the job's time went (the market's timeline of it).
+    public var phases: Market.JobTimeline.Phases?
 }
 
 /// A job this node took part in, for `/api/jobs` and the dashboard.

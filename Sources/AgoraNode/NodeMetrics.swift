@@ -15,6 +15,9 @@ enum NodeMetrics {
     static let ledgerAppends = Counter(label: "agora_ledger_appends_total")
     static let evidence = Counter(label: "agora_equivocation_evidence_total")
     static let jobLatency = Timer(label: "agora_job_latency_seconds")
+    /// Seconds the executor spent generating jobs and checking other nodes' results.
+    static let generatingSeconds = FloatingPointCounter(label: "agora_executor_busy_seconds_total", dimensions: [("work", "generate")])
+    static let checkingSeconds = FloatingPointCounter(label: "agora_executor_busy_seconds_total", dimensions: [("work", "check")])
     /// From the market cancelling a running job to the executor letting go of it.
     static let cancelStop = Timer(label: "agora_job_cancel_stop_seconds")
 }

@@ -133,11 +133,18 @@ public final class NodeRuntime: Sendable {
     static let checkSlots = 2
 
     /// Keeps the peer record's queue depth live: re-signed and gossiped when the work held
-    /// here changed, at most once a second, until the node stops.
+    /// here changed, at most once a second, until the node stops. Also brings the executor's
+    /// busy time (generating, checking) to the metrics once a second.
     func advertiseQueueDepth() async {
         var advertised = 0
+        var busy = BusyTime()
         while !Task.isCancelled, !stopping.value {
             try? await Task.sleep(for: .seconds(1))
+            if let now = engine?.busyTime() {
+                NodeMetrics.generatingSeconds.increment(by: now.generatingSeconds - busy.generatingSeconds)
+                NodeMetrics.checkingSeconds.increment(by: now.checkingSeconds - busy.checkingSeconds)
+                busy = now
+            }
             let depth = await market.queueDepth
             guard depth != advertised else { continue }
             advertised = depth

@@ -37,6 +37,28 @@ struct LoadReportTests {
         #expect(r.nodes == nil)
     }
 
+    @Test("where served jobs' time went, from their agora.timings")
+    func timings() throws {
+        let t = { (a: UInt64, q: UInt64, g: UInt64, v: UInt64) in
+            AgoraJobTimings(auctionMs: a, queueAndPrefillMs: q, generationMs: g, verificationMs: v, totalMs: a + q + g + v)
+        }
+        let outcomes = [
+            LoadOutcome(index: 0, streamed: false, result: .served, latencyMs: 100, completionTokens: 10,
+                        agora: AgoraJobSummary(provider: "aaaa", timings: t(5, 100, 400, 200))),
+            LoadOutcome(index: 1, streamed: false, result: .served, latencyMs: 100, completionTokens: 10,
+                        agora: AgoraJobSummary(provider: "aaaa", timings: t(15, 300, 600, 0))),
+            LoadOutcome(index: 2, streamed: false, result: .httpStatus(503), latencyMs: 5),
+        ]
+        let r = LoadReport(settings: Self.settings, outcomes: outcomes, wallSeconds: 1)
+        let timings = try #require(r.timings)
+        #expect(timings.auction.p50 == 5 && timings.auction.max == 15 && timings.total.count == 2)
+        #expect(timings.generation.p50 == 400 && timings.verification.max == 200)
+        #expect(r.text().contains("auction 5, queue+prefill 100, generation 400, verification 0"))
+        #expect(LoadReport(settings: Self.settings, outcomes: Self.outcomes, wallSeconds: 2).timings == nil)
+        let decoded = try JSONDecoder().decode(AgoraJobSummary.self, from: Data(#"{"provider":"p","timings":{"auction_ms":1,"queue_and_prefill_ms":2,"generation_ms":3,"verification_ms":4,"total_ms":10}}"#.utf8))
+        #expect(decoded.timings == t(1, 2, 3, 4))
+    }
+
     @Test("the text report names every figure")
     func text() {
         let text = LoadReport(settings: Self.settings, outcomes: Self.outcomes, wallSeconds: 2).text()

@@ -3,6 +3,7 @@ import AgoraCrypto
 import AgoraExecutor
 import AgoraGossip
 import AgoraLedger
+import AgoraMarket
 import AgoraNode
 import Foundation
 
@@ -29,7 +30,8 @@ struct NodeInferenceService: InferenceService {
                                     completionTokens: c.completionTokens, model: c.model,
                                     agora: AgoraJobInfo(jobID: c.jobID, provider: c.provider, price: c.price,
                                                         ledgerEntry: c.ledgerEntry, ledgerSeq: c.ledgerSeq,
-                                                        verification: c.verification, attempts: c.attempts))
+                                                        verification: c.verification, attempts: c.attempts,
+                                                        timings: c.phases.map(Self.timings)))
         } catch let e as NodeError {
             switch e.code {
             case .modelNotFound: throw OpenAIError.notFound(e.context, param: "model", code: "model_not_found")
@@ -40,6 +42,11 @@ struct NodeInferenceService: InferenceService {
             case .dataDirectory, .dataDirectoryInUse, .configuration, .portInUse, .model: throw OpenAIError.server(e.context)
             }
         }
+    }
+
+    static func timings(_ p: Market.JobTimeline.Phases) -> AgoraJobTimings {
+        AgoraJobTimings(auctionMs: p.auction, queueAndPrefillMs: p.queueAndPrefill, generationMs: p.generation,
+                        verificationMs: p.verification, totalMs: p.total)
     }
 
     /// Streams the job: the provider's tokens arrive as it generates them (an unverified

@@ -14,6 +14,10 @@ extension Market.Instance {
         guard let job = state.requests[id] else { return 0 }
         return max(job.tried.count, job.award == nil ? 0 : 1)
     }
+
+    /// Where a job this node requested spent its time so far; nil for a job this node did not
+    /// request or no longer tracks.
+    public func timeline(_ id: Market.JobID) -> Market.JobTimeline? { state.requests[id]?.timeline }
 }
 
 extension Market.Instance {

@@ -51,7 +51,8 @@ extension Market.Instance {
                                         verificationLevel: s.verificationLevel, issuedAt: now)
         var job = Market.RequesterJob(request: Signed(signing: request, with: identity), prompt: s.prompt, promptSalt: salt,
                                       sampling: s.sampling, phase: .soliciting, reserved: cost,
-                                      assembly: s.stream ? Market.StreamAssembly() : nil)
+                                      assembly: s.stream ? Market.StreamAssembly() : nil,
+                                      timeline: Market.JobTimeline(submitted: now))
         state.reserved += cost
         var out = solicit(&job, round: 1, now: now)
         out.append(.schedule(.jobDeadline(jobID), at: s.deadline))
@@ -179,6 +180,8 @@ extension Market.Instance {
         job.award = signed
         job.awardedBid = best
         job.phase = .awarded
+        job.timeline.awarded = now
+        job.timeline.firstOutput = nil
         stats.awards += 1
         return [Self.send(signed, to: best.body.provider), .schedule(.awardTimeout(req.jobID, provider: best.body.provider), at: completeBy)]
     }
@@ -239,6 +242,7 @@ extension Market.Instance {
             return []  // late, or from a provider no longer holding the award: a preview only
         }
         job.lastProgress = now
+        if !piece.text.isEmpty, job.timeline.firstOutput == nil { job.timeline.firstOutput = now }
         var out: [Directive] = []
         if var assembly = job.assembly {
             if let text = assembly.add(piece, from: from) { out.append(.notify(.streamText(piece.jobID, text))) }

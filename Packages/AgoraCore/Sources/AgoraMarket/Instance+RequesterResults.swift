@@ -43,6 +43,7 @@ extension Market.Instance {
         }
         job.result = m
         job.output = output
+        job.timeline.resultReceived = now
         var out: [Directive] = []
         if rec.provider == nodeID {
             // This node served its own job: it trusts its own executor, and a validator's
@@ -89,6 +90,7 @@ extension Market.Instance {
         var out = receipt(for: job, provider: rec.provider, outcome: .paid, recordHash: SHA256.hash(result.body.recordBytes),
                           credits: rec.credits, now: now)
         job.phase = .completed
+        job.timeline.completed = now
         release(&job)
         stats.completed += 1
         stats.paid += 1

@@ -81,6 +81,8 @@ extension Market {
         var lastProgress: Millis?
         /// What was streamed to the user, when the user streams.
         var assembly: StreamAssembly?
+        /// When each step of the job happened.
+        var timeline: JobTimeline
     }
 
     /// A provider's view of a job it bid on.

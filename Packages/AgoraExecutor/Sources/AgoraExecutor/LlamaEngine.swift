@@ -65,6 +65,9 @@ public final class LlamaEngine: InferenceEngine {
     /// bit for bit against llama.cpp at start-up) or llama.cpp, with the reason.
     public var verificationOutputLayer: String { worker.outputLayerStatus }
 
+    /// Seconds the worker thread has spent generating and checking since the engine started.
+    public func busyTime() -> BusyTime { worker.busyTime() }
+
     /// Where the worker thread's time went since the last call (benchmarks); resets the count.
     public func takeStepProfile() -> StepProfile { worker.takeProfile() }
 

@@ -21,6 +21,8 @@ final class LlamaWorker: @unchecked Sendable {
     /// Step timings since the last `takeProfile()` (guarded by `condition`), and the end of
     /// the previous busy step (worker thread only; 0 when no job was running).
     private var profile = StepProfile()
+    /// Busy time since the engine started (guarded by `condition`).
+    private var busy = BusyTime()
     /// Jobs finished during the current step, with their results (worker thread only).
     private var finished: [(Job, Result<Job.Output, ExecutorError>)] = []
     private var lastStepEnd: UInt64 = 0
@@ -123,6 +125,13 @@ final class LlamaWorker: @unchecked Sendable {
         stopping = true
         condition.signal()
         condition.unlock()
+    }
+
+    /// Busy time since the engine started.
+    func busyTime() -> BusyTime {
+        condition.lock()
+        defer { condition.unlock() }
+        return busy
     }
 
     /// The step timings since the last call, then starts counting afresh.
@@ -230,10 +239,12 @@ final class LlamaWorker: @unchecked Sendable {
         var decodeNanos: UInt64 = 0
         batch.n_tokens = 0
         var rows: [[(row: Int32, position: Int)]] = Array(repeating: [], count: slots.count)
+        var checkTokens = 0
         for i in slots.indices {
             guard var s = slots[i] else { continue }
             if own && s.awaitsVerificationDecode { continue }  // it gets a step of its own
             let items = s.nextInputs(budget: Int(batchCapacity - batch.n_tokens))
+            if s.isVerification { checkTokens += items.count }
             slots[i] = s
             for item in items {
                 let k = batch.add(token: item.token, position: item.position, seq: s.seq, wantsLogits: item.wantsLogits)
@@ -242,7 +253,8 @@ final class LlamaWorker: @unchecked Sendable {
         }
         guard batch.n_tokens > 0 else { return }
         // Only steps that decode are profiled.
-        defer { record(started: started, decodeNanos: decodeNanos) }
+        let checking = Double(checkTokens) / Double(batch.n_tokens)
+        defer { record(started: started, decodeNanos: decodeNanos, checking: checking) }
         let decodeStart = DispatchTime.now().uptimeNanoseconds
         let status = llama_decode(context, batch)
         decodeNanos = DispatchTime.now().uptimeNanoseconds - decodeStart
@@ -282,7 +294,7 @@ final class LlamaWorker: @unchecked Sendable {
         }
         slots[i] = s
         guard batch.n_tokens > 0 else { return }
-        defer { record(started: started, decodeNanos: decodeNanos) }
+        defer { record(started: started, decodeNanos: decodeNanos, checking: 1) }
         outputLayer.beginCapture(stop: true)
         let decodeStart = DispatchTime.now().uptimeNanoseconds
         let status = llama_decode(context, batch)
@@ -333,8 +345,9 @@ final class LlamaWorker: @unchecked Sendable {
     }
 
     /// Adds one step to `profile`: its decode time, and the rest of it plus the gap since the
-    /// previous step (when jobs were running through it) as the engine's own time.
-    private func record(started: UInt64, decodeNanos: UInt64) {
+    /// previous step (when jobs were running through it) as the engine's own time; and the
+    /// step's time to `busy`, the `checking` share of it to checks.
+    private func record(started: UInt64, decodeNanos: UInt64, checking: Double) {
         let end = DispatchTime.now().uptimeNanoseconds
         let gap = lastStepEnd > 0 ? started - lastStepEnd : 0
         lastStepEnd = slots.contains { $0 != nil } ? end : 0
@@ -342,6 +355,9 @@ final class LlamaWorker: @unchecked Sendable {
         profile.steps += 1
         profile.decodeSeconds += Double(decodeNanos) / 1e9
         profile.engineSeconds += Double(end - started - decodeNanos + gap) / 1e9
+        let seconds = Double(end - started) / 1e9
+        busy.checkingSeconds += seconds * checking
+        busy.generatingSeconds += seconds * (1 - checking)
         condition.unlock()
     }
 

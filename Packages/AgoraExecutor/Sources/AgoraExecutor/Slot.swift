@@ -48,7 +48,8 @@ struct Slot {
         topPOK = Array(repeating: true, count: claimedCount)
     }
 
-    private var isVerification: Bool {
+    /// Whether this slot checks a claimed result rather than generating.
+    var isVerification: Bool {
         if case .verify = job.kind { return true }
         return false
     }
