@@ -23,16 +23,16 @@ extension Market.Instance {
                 return reject(.replay, "job request \(key) already seen", from: from)
             }
         }
-        guard q.maxPrice >= profile.pricePer1k, activeJobs < profile.maxQueue else { return [] }
+        guard q.maxPrice >= profile.pricePer1k else { return [] }
+        // A full queue, or requests already waiting for room: this one waits its turn (it is
+        // bid on first come, first served, as room frees; `serveWaitlist`).
+        guard activeJobs < profile.maxQueue, state.waitlist.isEmpty else {
+            _ = waitlist(m, key: key, profile: profile, now: now)
+            return []
+        }
         let eta = estimate(promptTokens: q.promptTokens, maxTokens: q.maxTokens, profile: profile, now: now)
         guard now + eta <= q.deadline else { return [] }
-        let bid = Market.Bid(jobID: q.jobID, requestHash: m.digest, provider: nodeID, requester: q.requester,
-                             pricePer1k: profile.pricePer1k, etaMillis: eta, queueDepth: UInt32(activeJobs),
-                             expiresAt: now + profile.bidTTL)
-        let signed = Signed(signing: bid, with: identity)
-        state.provided[key] = Market.ProviderJob(request: m, bid: signed, phase: .bid)
-        stats.bids += 1
-        return [Self.send(signed, to: q.requester), .schedule(.bidExpiry(key), at: bid.expiresAt)]
+        return bid(on: m, key: key, eta: eta, profile: profile, now: now)
     }
 
     /// Jobs awarded and not yet delivered (queued, running or being appended).

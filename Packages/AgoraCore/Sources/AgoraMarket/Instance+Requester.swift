@@ -133,8 +133,10 @@ extension Market.Instance {
         guard !holding, !job.tried.contains(b.provider) else { return reject(.replay, "second bid from \(b.provider.short)", from: from) }
         job.bids.append(m)
         var out: [Directive] = []
-        let enough = Swift.min(settings.earlyAwardBids, job.askedThisRound)
-        if job.phase == .soliciting, settings.earlyAwardBids > 0, enough > 0, job.bids.count >= enough {
+        // A job that already waited a round for room takes the first acceptable bid: it
+        // comes from a provider that just found room for it (its waitlist).
+        let enough = job.round > 1 ? 1 : Swift.min(settings.earlyAwardBids, job.askedThisRound)
+        if job.phase == .soliciting, settings.earlyAwardBids > 0 || job.round > 1, enough > 0, job.bids.count >= enough {
             out = awardNext(&job, now: now)
         }
         state.requests[b.jobID] = job

@@ -37,6 +37,8 @@ extension Market {
             /// requester's last finish tag (forgotten once the virtual time passes it).
             var virtualTime: UInt64 = 0
             var finishTags: [PublicKey: UInt64] = [:]
+            /// Job requests that found this provider's queue full, in order of arrival.
+            var waitlist: [WaitlistEntry] = []
             /// Reputation and credits from verified ledger facts.
             public internal(set) var reputation: Reputation
         }
@@ -92,6 +94,11 @@ extension Market {
 
         /// Handles one market envelope received from the authenticated peer `from`.
         public mutating func receive(_ envelope: [UInt8], from: PublicKey, now: Millis) -> [Directive] {
+            let out = receiveMessage(envelope, from: from, now: now)
+            return out + serveWaitlist(now: now)
+        }
+
+        private mutating func receiveMessage(_ envelope: [UInt8], from: PublicKey, now: Millis) -> [Directive] {
             let env: Envelope
             do { env = try Envelope(decoding: envelope) } catch {
                 return reject(Rejection(.malformed, "\(error)"), from: from)
@@ -130,6 +137,11 @@ extension Market {
 
         /// Handles a timer this instance scheduled.
         public mutating func timerFired(_ timer: Timer, now: Millis) -> [Directive] {
+            let out = fire(timer, now: now)
+            return out + serveWaitlist(now: now)
+        }
+
+        private mutating func fire(_ timer: Timer, now: Millis) -> [Directive] {
             switch timer {
             case .bidWindow(let job, let round): return onBidWindow(job, round: round, now: now)
             case .awardTimeout(let job, let provider): return onAwardTimeout(job, provider: provider, now: now)
@@ -141,6 +153,11 @@ extension Market {
 
         /// Handles a result of a directive (executor, ledger) or a verified fact.
         public mutating func handle(_ event: Event, now: Millis) -> [Directive] {
+            let out = handleEvent(event, now: now)
+            return out + serveWaitlist(now: now)
+        }
+
+        private mutating func handleEvent(_ event: Event, now: Millis) -> [Directive] {
             switch event {
             case .executionFinished(let key, let output): return onExecutionFinished(key, output, now: now)
             case .executionFailed(let key): return onExecutionFailed(key, now: now)

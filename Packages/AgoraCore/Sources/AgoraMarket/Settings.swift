@@ -42,6 +42,10 @@ extension Market {
         public var maxChecks: Int
         /// How long a bid holds.
         public var bidTTL: Millis
+        /// Most job requests remembered while the queue is full (`maxQueue` reached), to be
+        /// bid on first come first served as room frees; beyond it a request gets no bid and
+        /// its requester asks again.
+        public var maxWaitlist: Int = 1_024
         /// What results say about this runtime.
         public var fingerprint: [UInt8]
 
@@ -111,6 +115,9 @@ extension Market {
         /// long as the one before, up to this; a job waits like this until its deadline
         /// (busy providers decline to bid; being busy is not a failure).
         public var maxBidWindow: Millis = 2_000
+        /// A provider forgets a waitlisted request (one that found its queue full) its
+        /// requester has not asked again for this long: the job found room elsewhere or ended.
+        public var waitlistStale: Millis = 10_000
         /// An award's `completeBy` is `now + max(minAwardTimeout, eta × awardTimeoutFactor)`
         /// (capped at the job deadline).
         public var awardTimeoutFactor = 2.0

@@ -197,4 +197,30 @@ import Testing
         w.finishRuns(); w.deliver()
         #expect(w.instances[w["R"]]!.jobPhase(job) == "completed")
     }
+
+    /// A provider with room for two serves six clients that each send a new request as soon
+    /// as their last one is answered (twelve in all): requests that find it full wait on its
+    /// waitlist and run in the order they were asked, first come first served, not in
+    /// whatever order their requesters' re-auctions come round (a newcomer's first short
+    /// round would otherwise beat a job waiting out a long one).
+    @Test func aFullProviderServesWaitingRequestsInTheirOrder() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.addQueued("P", seed: 2, slots: 1, maxQueue: 2)
+        w.meshPeers()
+        var jobs = (0..<6).map { i in w.submit(from: "R", prompt: "job \(i)") }
+        var order: [Market.JobID] = []
+        for _ in 0..<400 {
+            w.deliver()
+            order += w.runs.map(\.spec.key.jobID)
+            w.finishRuns()
+            w.deliver()
+            let done = jobs.filter { w.instances[w["R"]]!.jobPhase($0) == "completed" }.count
+            while jobs.count < 12, jobs.count - done < 6 { jobs.append(w.submit(from: "R", prompt: "job \(jobs.count)")) }
+            w.advance(to: w.now + 50)
+        }
+        #expect(jobs.count == 12 && jobs.allSatisfy { w.instances[w["R"]]!.jobPhase($0) == "completed" })
+        #expect(order == jobs)
+        #expect(w.instances[w["P"]]!.state.waitlist.isEmpty)
+    }
 }
