@@ -8,7 +8,8 @@ import sys
 from openai import OpenAI
 
 base = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8710/v1"
-client = OpenAI(base_url=base, api_key="unused")
+# The node's API key when it requires one (argument 2), else any placeholder.
+client = OpenAI(base_url=base, api_key=sys.argv[2] if len(sys.argv) > 2 else "unused")
 
 models = client.models.list()
 names = [m.id for m in models.data]

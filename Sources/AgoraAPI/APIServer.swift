@@ -1,3 +1,4 @@
+import AgoraNode
 import Hummingbird
 import Logging
 import NIOCore
@@ -11,13 +12,17 @@ public struct APIServer: Sendable {
     let inference: any InferenceService
     let status: any NodeStatusService
     let metrics: PrometheusCollectorRegistry?
+    let keyring: APIKeyring?
     let logger: Logger
 
-    /// Creates a server bound to `host:port` (port 0 picks a free port).
+    /// Creates a server bound to `host:port` (port 0 picks a free port). With a `keyring`,
+    /// requests need one of its keys whenever it holds any, and always when `host` is not
+    /// loopback; a server beyond loopback without a keyring is refused at `application`.
     public init(host: String, port: Int, inference: any InferenceService, status: any NodeStatusService,
-                metrics: PrometheusCollectorRegistry?, logger: Logger) {
+                metrics: PrometheusCollectorRegistry?, keyring: APIKeyring? = nil, logger: Logger) {
         self.host = host
         self.port = port
+        self.keyring = keyring
         self.inference = inference
         self.status = status
         self.metrics = metrics
@@ -27,6 +32,9 @@ public struct APIServer: Sendable {
     /// The router, for in-process tests.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        if let keyring {
+            router.add(middleware: APIKeyMiddleware(keyring: keyring, alwaysRequired: !NodeConfig.isLoopback(host)))
+        }
         OpenAIRoutes<BasicRequestContext>(service: inference).register(on: router)
         NodeRoutes<BasicRequestContext>(status: status, metrics: metrics).register(on: router)
         return router

@@ -26,6 +26,8 @@ public struct DataDirectory: Sendable {
     public var ledgerPath: String { path + "/ledger.sqlite" }
     /// The configuration file.
     public var configPath: String { path + "/config.json" }
+    /// The API keys (hashes only, mode 0600).
+    public var apiKeysPath: String { path + "/api-keys.json" }
     /// The lock file held while a node runs.
     public var lockPath: String { path + "/node.lock" }
 

@@ -9,6 +9,10 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     public var port: Int = 7700
     /// Port of the HTTP API (OpenAI-compatible, node API, metrics, dashboard); 0 disables it.
     public var httpPort: Int = 8700
+    /// Address the HTTP API binds: loopback by default, whatever `host` is. Beyond loopback
+    /// every request needs an API key (`agora keys create`), since a key spends this node's
+    /// credits.
+    public var apiHost: String = "127.0.0.1"
     /// Addresses (`host:port`) of nodes to join through.
     public var bootstrap: [String] = []
     /// GGUF model to serve; empty means the bootstrap's default model (`$AGORA_MODEL`).
@@ -85,6 +89,12 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         }
     }
 
+    /// Whether `host` is a loopback address (reachable from this machine only).
+    public static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased()
+        return h == "localhost" || h == "::1" || h == "[::1]" || h.hasPrefix("127.")
+    }
+
     /// Splits `host:port`.
     public static func parseAddress(_ text: String) -> (host: String, port: Int)? {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
@@ -95,7 +105,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case host, port, httpPort, bootstrap, modelPath, threads, slots, contextPerSlot, queueLimit, pricePer1kTokens, spotCheckRate, serve
+        case host, port, httpPort, apiHost, bootstrap, modelPath, threads, slots, contextPerSlot, queueLimit, pricePer1kTokens, spotCheckRate, serve
         case verificationLevel, jobTimeout, maxOpenJobs
     }
 
@@ -112,6 +122,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         host = try c.decodeIfPresent(String.self, forKey: .host) ?? d.host
         port = try c.decodeIfPresent(Int.self, forKey: .port) ?? d.port
         httpPort = try c.decodeIfPresent(Int.self, forKey: .httpPort) ?? d.httpPort
+        apiHost = try c.decodeIfPresent(String.self, forKey: .apiHost) ?? d.apiHost
         bootstrap = try c.decodeIfPresent([String].self, forKey: .bootstrap) ?? d.bootstrap
         modelPath = try c.decodeIfPresent(String.self, forKey: .modelPath) ?? d.modelPath
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads

@@ -13,6 +13,7 @@ struct Agora: AsyncParsableCommand {
             GenerateCommand.self,
             VerifyOutputCommand.self,
             NodeCommand.self,
+            KeysCommand.self,
             SubmitCommand.self,
             PeersCommand.self,
             JobsCommand.self,

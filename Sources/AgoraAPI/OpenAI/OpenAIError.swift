@@ -34,6 +34,11 @@ public struct OpenAIError: Error, Sendable, Encodable {
         OpenAIError(status: 400, type: "invalid_request_error", message: message, param: param, code: code)
     }
 
+    /// 401 for a request without a valid API key, where the node requires one.
+    public static func unauthorized(_ message: String) -> OpenAIError {
+        OpenAIError(status: 401, type: "invalid_request_error", message: message, code: "invalid_api_key")
+    }
+
     /// 404 for an unknown model or route.
     public static func notFound(_ message: String, param: String? = nil, code: String? = nil) -> OpenAIError {
         OpenAIError(status: 404, type: "not_found_error", message: message, param: param, code: code)

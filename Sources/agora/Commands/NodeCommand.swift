@@ -14,6 +14,8 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Address to bind and advertise.") var host: String?
     @Option(name: .long, help: "Gossip (UDP) and session (TCP) port.") var port: Int?
     @Option(name: .long, help: "HTTP API port (0 disables).") var httpPort: Int?
+    @Option(name: .long, help: "Address the HTTP API binds (default 127.0.0.1; beyond loopback it needs API keys: agora keys create).")
+    var apiHost: String?
     @Option(name: .long, parsing: .upToNextOption, help: "Peers to join through (host:port).") var join: [String] = []
     @Option(name: .long, help: "GGUF model to serve (default: the bootstrap's model).") var model: String?
     @Option(name: .long, help: "llama.cpp threads (0: one per core).") var threads: Int?
@@ -28,6 +30,7 @@ struct NodeCommand: AsyncParsableCommand {
         if let host { config.host = host }
         if let port { config.port = port }
         if let httpPort { config.httpPort = httpPort }
+        if let apiHost { config.apiHost = apiHost }
         if !join.isEmpty { config.bootstrap = join }
         if let model { config.modelPath = model }
         if let threads { config.threads = threads }

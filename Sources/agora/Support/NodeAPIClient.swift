@@ -8,10 +8,13 @@ struct NodeAPIClient: Sendable {
     /// Base URL, e.g. `http://127.0.0.1:8700`.
     let base: String
     let timeout: TimeInterval
+    /// Sent as `Authorization: Bearer <key>` when set.
+    let apiKey: String?
 
-    init(base: String, timeout: TimeInterval = 300) {
+    init(base: String, timeout: TimeInterval = 300, apiKey: String? = nil) {
         self.base = base.hasSuffix("/") ? String(base.dropLast()) : base
         self.timeout = timeout
+        self.apiKey = apiKey.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// An error talking to a node's API.
@@ -33,6 +36,7 @@ struct NodeAPIClient: Sendable {
         guard let url = URL(string: base + path) else { throw Failure(description: "invalid API address \(base)\(path)") }
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = method
+        if let apiKey { request.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
         if let body {
             request.httpBody = body
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")

@@ -12,6 +12,9 @@ enum NodeRunner {
     static func run(dataDirectory: DataDirectory, config: NodeConfig) async throws {
         let lock = try dataDirectory.lock()
         defer { lock.release() }
+        if config.httpPort > 0, !NodeConfig.isLoopback(config.apiHost), APIKeyring(path: dataDirectory.apiKeysPath).isEmpty {
+            throw NodeError(.configuration, "the HTTP API would listen on \(config.apiHost), beyond loopback, and this node has no API key: anyone reaching it could spend its credits. Create one with `agora keys create --data-dir \(dataDirectory.path)`, or keep apiHost at 127.0.0.1")
+        }
         let level = ProcessInfo.processInfo.environment["AGORA_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
@@ -25,10 +28,14 @@ enum NodeRunner {
         let node = try await NodeRuntime.start(dataDirectory: dataDirectory, config: config, logger: logger)
         var services: [any Service] = [NodeService(node: node)]
         if config.httpPort > 0 {
-            let api = APIServer(host: config.host, port: config.httpPort, inference: NodeInferenceService(node: node),
-                                status: NodeStatus(node: node), metrics: registry, logger: Logger(label: "agora.api"))
+            let keyring = APIKeyring(path: dataDirectory.apiKeysPath)
+            let api = APIServer(host: config.apiHost, port: config.httpPort, inference: NodeInferenceService(node: node),
+                                status: NodeStatus(node: node), metrics: registry, keyring: keyring,
+                                logger: Logger(label: "agora.api"))
+            let keyed = !NodeConfig.isLoopback(config.apiHost) || !keyring.isEmpty
             services.append(api.application { port in
-                logger.info("HTTP API listening", metadata: ["url": "http://\(config.host):\(port)"])
+                logger.info("HTTP API listening", metadata: ["url": "http://\(config.apiHost):\(port)",
+                                                            "api_keys": "\(keyed ? "required" : "not required (loopback, no keys)")"])
             })
         }
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
@@ -39,7 +46,7 @@ enum NodeRunner {
             await node.shutdown()
             let text = "\(error)"
             if text.contains("Address already in use") || text.contains("EADDRINUSE") {
-                throw NodeError(.portInUse, "cannot serve the HTTP API on \(config.host):\(config.httpPort): the port is in use")
+                throw NodeError(.portInUse, "cannot serve the HTTP API on \(config.apiHost):\(config.httpPort): the port is in use")
             }
             throw error
         }

@@ -21,6 +21,16 @@ struct Testnet {
 
     func dataDirectory(_ i: Int) -> String { config.runDirectory + "/node-\(i)" }
     func apiURL(_ i: Int) -> String { "http://\(host(i)):\(config.baseHTTPPort + i)" }
+
+    /// Where node `i`'s API key is kept (a node in its own namespace listens beyond loopback,
+    /// so its API needs a key; the testnet makes one at `up`).
+    func apiKeyPath(_ i: Int) -> String { dataDirectory(i) + "/testnet-api-key" }
+
+    /// A client of node `i`'s API, with its key when it has one.
+    func client(_ i: Int, timeout: TimeInterval = 300) -> NodeAPIClient {
+        let key = try? String(contentsOfFile: apiKeyPath(i), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return NodeAPIClient(base: apiURL(i), timeout: timeout, apiKey: key)
+    }
     /// The address node `i` listens on.
     func host(_ i: Int) -> String { netns ? NetworkNamespaces.address(i) : config.host }
     func pidPath(_ i: Int) -> String { dataDirectory(i) + "/node.pid" }
@@ -45,6 +55,14 @@ struct Testnet {
             nc.host = host(i)
             nc.port = config.basePort + i
             nc.httpPort = config.baseHTTPPort + i
+            nc.apiHost = host(i)
+            if !NodeConfig.isLoopback(nc.apiHost) {
+                var keys = try APIKeyFile.load(DataDirectory(path: dir).apiKeysPath)
+                let made = keys.create(name: "testnet")
+                try keys.save(DataDirectory(path: dir).apiKeysPath)
+                _ = FileManager.default.createFile(atPath: apiKeyPath(i), contents: Data(made.secret.utf8),
+                                                   attributes: [.posixPermissions: 0o600])
+            }
             nc.bootstrap = i == 0 ? [] : ["\(host(0)):\(config.basePort)"]
             // Node 0 is the gateway (everyone's bootstrap, where `submit` sends jobs): unless
             // the configuration says otherwise it does not serve, so every job it requests is
@@ -70,7 +88,7 @@ struct Testnet {
                 guard runningPID(i) != nil else {
                     throw Failure(description: "node \(i) exited; see \(dataDirectory(i))/node.log:\n" + tail(dataDirectory(i) + "/node.log"))
                 }
-                let peers = try? await NodeAPIClient(base: apiURL(i), timeout: 2).get("/api/peers")
+                let peers = try? await client(i, timeout: 2).get("/api/peers")
                 let alive = peers.flatMap { try? JSONDecoder().decode([PeerView].self, from: $0.1) }?
                     .filter { $0.state == "alive" }.count ?? 0
                 seen.append(alive)
@@ -91,7 +109,7 @@ struct Testnet {
         for i in 0..<config.nodes {
             let pid = runningPID(i)
             var row = ["\(i)", pid.map { "\($0)" } ?? "-", apiURL(i)]
-            if pid != nil, let r = try? await NodeAPIClient(base: apiURL(i), timeout: 2).get("/api/health"),
+            if pid != nil, let r = try? await client(i, timeout: 2).get("/api/health"),
                let h = try? JSONDecoder().decode(HealthView.self, from: r.1) {
                 row += [String(h.nodeID.prefix(8)), "\(h.peersAlive)", "\(h.ledgerSize)", "\(h.credits)"]
             } else {
@@ -106,9 +124,9 @@ struct Testnet {
     func submit(prompt: String, node: Int, maxTokens: Int) async throws {
         guard (0..<config.nodes).contains(node) else { throw Failure(description: "no node \(node) in a \(config.nodes)-node testnet") }
         let body: [String: Any] = ["messages": [["role": "user", "content": prompt]], "max_tokens": maxTokens]
-        let client = NodeAPIClient(base: apiURL(node))
-        let reply = try client.decode(SubmitCommand.Reply.self,
-                                      try await client.post("/v1/chat/completions", json: try JSONSerialization.data(withJSONObject: body)))
+        let api = client(node)
+        let reply = try api.decode(SubmitCommand.Reply.self,
+                                   try await api.post("/v1/chat/completions", json: try JSONSerialization.data(withJSONObject: body)))
         let a = reply.agora
         print("requester: node \(node)   provider: \(a.provider.prefix(8))   price: \(a.price) credits")
         print("ledger entry #\(a.ledgerSeq) \(a.ledgerEntry.prefix(16))…   verification: \(a.verification)")

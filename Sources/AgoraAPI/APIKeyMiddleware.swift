@@ -1,0 +1,24 @@
+import AgoraNode
+import HTTPTypes
+import Hummingbird
+
+/// Admits only requests that carry one of the node's API keys (`Authorization: Bearer <key>`)
+/// whenever keys are required: the API listens beyond loopback, or keys exist. Every route
+/// is covered (completions, node API, metrics, dashboard); the others get 401 in OpenAI's shape.
+struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
+    let keyring: APIKeyring
+    /// Whether a key is required even when none exists (the API listens beyond loopback).
+    let alwaysRequired: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard alwaysRequired || !keyring.isEmpty else { return try await next(request, context) }
+        guard let header = request.headers[.authorization] else {
+            return JSONResponse.error(.unauthorized("this node requires an API key: send \"Authorization: Bearer <key>\" (keys are made with `agora keys create`)"))
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", keyring.accepts(String(parts[1])) else {
+            return JSONResponse.error(.unauthorized("the API key is not valid for this node (revoked, mistyped, or from another node)"))
+        }
+        return try await next(request, context)
+    }
+}
