@@ -39,6 +39,8 @@ enum JSONResponse {
         let data = Data(buffer.readableBytesView)
         do {
             return try JSONDecoder().decode(T.self, from: data)
+        } catch let e as RequestKeys.UnsupportedField {
+            throw OpenAIError.invalid(e.message, param: e.name, code: "unsupported_parameter")
         } catch let e as RequestKeys.UnknownField {
             throw OpenAIError.invalid("unknown field \"\(e.name)\"", param: e.name, code: "unknown_field")
         } catch let DecodingError.keyNotFound(key, _) {

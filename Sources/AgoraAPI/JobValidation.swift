@@ -48,6 +48,8 @@ enum JobValidation {
             throw .invalid("at most 4 non-empty stop sequences of up to 64 bytes", param: "stop")
         }
         return InferenceJob(model: model, input: input, maxTokens: maxTokens, temperature: temperature, topP: topP,
-                            topK: topK, seed: seed ?? 0, stop: stop)
+                            // Without a seed each request draws its own, as OpenAI's API does; it is
+                            // signed into the job, so the check still reproduces the output.
+                            topK: topK, seed: seed ?? UInt64.random(in: 0...UInt64.max), stop: stop)
     }
 }

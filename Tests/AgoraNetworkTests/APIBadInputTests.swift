@@ -31,7 +31,19 @@ import FoundationNetworking
         Case(name: "oversize prompt", body: json(["messages": [["role": "user", "content": String(repeating: "a", count: 70_000)]]]), status: 400),
         Case(name: "body over 1 MiB", body: Data(repeating: 0x20, count: 1_100_000), status: 413),
         Case(name: "unknown model", body: json(["messages": user, "model": "gpt-17-ultra", "max_tokens": 4]), status: 404),
+        // Accepted-and-ignored is not allowed: options the market cannot carry yet are refused.
+        Case(name: "stop", body: json(["messages": user, "stop": ["\n"]]), status: 400),
+        Case(name: "stop as a string", body: json(["messages": user, "stop": "\n"]), status: 400),
+        Case(name: "presence_penalty", body: json(["messages": user, "presence_penalty": 2.0]), status: 400),
+        Case(name: "frequency_penalty", body: json(["messages": user, "frequency_penalty": -1.5]), status: 400),
+        Case(name: "logit_bias", body: json(["messages": user, "logit_bias": ["1234": 100]]), status: 400),
     ]
+
+    /// Their no-op values are fine (clients send them by default).
+    static var noOps: [[String: Any]] { [
+        ["messages": user, "max_tokens": 4, "stop": [String](), "presence_penalty": 0, "frequency_penalty": 0, "logit_bias": [String: Int]()],
+        ["messages": user, "max_tokens": 4, "stop": NSNull(), "presence_penalty": NSNull(), "logit_bias": NSNull()],
+    ] }
 
     @Test func badRequestsGetOpenAIErrorsAndTheNodeKeepsServing() async throws {
         let cluster = try TestCluster()
@@ -51,6 +63,16 @@ import FoundationNetworking
             let error = body?["error"] as? [String: Any]
             #expect(error?["message"] is String, "\(c.name): no OpenAI error object in \(String(decoding: data.prefix(300), as: UTF8.self))")
             #expect(error?["type"] is String, "\(c.name)")
+        }
+        for body in Self.noOps {
+            let (status, data) = try await cluster.post(node, "/v1/chat/completions", json: body)
+            #expect(status == 200, "no-op values refused: \(String(decoding: data.prefix(300), as: UTF8.self))")
+        }
+        for body in [["prompt": "hi", "echo": true], ["prompt": "hi", "best_of": 3], ["prompt": "hi", "suffix": "end"],
+                     ["prompt": "hi", "logprobs": 5]] as [[String: Any]] {
+            let (status, data) = try await cluster.post(node, "/v1/completions", json: body)
+            let code = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any]).flatMap { $0["error"] as? [String: Any] }?["code"]
+            #expect(status == 400 && code as? String == "unsupported_parameter", "\(body): \(status) \(String(decoding: data.prefix(300), as: UTF8.self))")
         }
         // Still serving: a valid request succeeds.
         let (status, data) = try await cluster.post(node, "/v1/chat/completions", json: ["messages": Self.user, "max_tokens": 4])

@@ -68,6 +68,7 @@ public struct ChatCompletionRequest: Decodable, Sendable {
 
     public init(from decoder: Decoder) throws {
         try RequestKeys.rejectUnknown(in: decoder, known: Self.known)
+        try RequestKeys.refuseUnsupported(in: decoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decodeIfPresent(String.self, forKey: .model)
         messages = try c.decode([Message].self, forKey: .messages)
@@ -117,6 +118,7 @@ public struct CompletionRequest: Decodable, Sendable {
 
     public init(from decoder: Decoder) throws {
         try RequestKeys.rejectUnknown(in: decoder, known: Self.known)
+        try RequestKeys.refuseUnsupported(in: decoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decodeIfPresent(String.self, forKey: .model)
         if let s = try? c.decode(String.self, forKey: .prompt) {
@@ -157,6 +159,47 @@ enum RequestKeys {
 
     /// A request field this server does not know.
     struct UnknownField: Error { let name: String }
+
+    /// A field OpenAI defines that this node cannot honour yet, set to something other than
+    /// its no-op value: refused rather than silently ignored.
+    struct UnsupportedField: Error {
+        let name: String
+        let message: String
+    }
+
+    /// Fields accepted only at their no-op values (the market does not carry them yet), with
+    /// what to say when one is set.
+    static let noOpOnly: [(name: String, isNoOp: @Sendable (KeyedDecodingContainer<Key>, Key) -> Bool, message: String)] = [
+        ("stop", { c, k in ((try? c.decodeNil(forKey: k)) ?? false)
+            || ((try? c.decode([String].self, forKey: k)) ?? ["x"]).isEmpty },
+         "stop sequences are not supported yet: the output would not stop where you ask (leave stop out)"),
+        ("presence_penalty", { c, k in ((try? c.decodeNil(forKey: k)) ?? false) || (try? c.decode(Double.self, forKey: k)) == 0 },
+         "presence_penalty is not supported yet (only 0)"),
+        ("frequency_penalty", { c, k in ((try? c.decodeNil(forKey: k)) ?? false) || (try? c.decode(Double.self, forKey: k)) == 0 },
+         "frequency_penalty is not supported yet (only 0)"),
+        ("logit_bias", { c, k in ((try? c.decodeNil(forKey: k)) ?? false)
+            || ((try? c.decode([String: Double].self, forKey: k)) ?? ["x": 1]).isEmpty },
+         "logit_bias is not supported yet (leave it out or send {})"),
+        ("echo", { c, k in ((try? c.decodeNil(forKey: k)) ?? false) || (try? c.decode(Bool.self, forKey: k)) == false },
+         "echo is not supported yet"),
+        ("logprobs", { c, k in ((try? c.decodeNil(forKey: k)) ?? false) || (try? c.decode(Bool.self, forKey: k)) == false
+            || (try? c.decode(Int.self, forKey: k)) == 0 },
+         "logprobs are not supported yet"),
+        ("best_of", { c, k in ((try? c.decodeNil(forKey: k)) ?? false) || (try? c.decode(Int.self, forKey: k)) == 1 },
+         "best_of is not supported yet (only 1)"),
+        ("suffix", { c, k in ((try? c.decodeNil(forKey: k)) ?? false) || (try? c.decode(String.self, forKey: k)) == "" },
+         "suffix is not supported yet"),
+    ]
+
+    /// Refuses any of `noOpOnly` present with a value that would change the answer.
+    static func refuseUnsupported(in decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        for field in noOpOnly {
+            let key = Key(stringValue: field.name)
+            guard c.contains(key), !field.isNoOp(c, key) else { continue }
+            throw UnsupportedField(name: field.name, message: field.message)
+        }
+    }
 
     /// `stop`: one string or a list of strings (absent: none).
     static func stopSequences<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> [String] {
