@@ -32,6 +32,7 @@ public struct APIServer: Sendable {
     /// The router, for in-process tests.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: OpenAIErrorMiddleware())
         if let keyring {
             router.add(middleware: APIKeyMiddleware(keyring: keyring, alwaysRequired: !NodeConfig.isLoopback(host)))
         }

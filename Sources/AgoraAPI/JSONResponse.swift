@@ -27,6 +27,29 @@ enum JSONResponse {
         return response
     }
 
+    /// `messages[0].content`: a decoding path as a client writes it.
+    static func fieldPath(_ path: [any CodingKey]) -> String {
+        path.reduce("") { out, key in
+            if let i = key.intValue { return out + "[\(i)]" }
+            return out.isEmpty ? key.stringValue : out + "." + key.stringValue
+        }
+    }
+
+    /// What a client should send in words: "a string", "a number", …
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Bool.Type: return "true or false"
+        case is Int.Type, is UInt64.Type, is Int64.Type: return "an integer"
+        case is Double.Type: return "a number"
+        default:
+            let name = "\(type)"
+            if name.hasPrefix("Array") { return "a list" }
+            if name.hasPrefix("Dictionary") || name.contains("Request") || name.contains("Message") { return "an object" }
+            return "a value of another type"
+        }
+    }
+
     /// Reads the body (at most `maxBody` bytes) and decodes `T`, mapping every failure to
     /// an `OpenAIError` a client can act on.
     static func decode<T: Decodable>(_ type: T.Type, from body: RequestBody) async throws(OpenAIError) -> T {
@@ -45,11 +68,14 @@ enum JSONResponse {
             throw OpenAIError.invalid("unknown field \"\(e.name)\"", param: e.name, code: "unknown_field")
         } catch let DecodingError.keyNotFound(key, _) {
             throw OpenAIError.invalid("missing required field \"\(key.stringValue)\"", param: key.stringValue)
-        } catch let DecodingError.typeMismatch(_, ctx) {
-            let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-            throw OpenAIError.invalid("field \"\(path)\" has the wrong type", param: path)
+        } catch let DecodingError.typeMismatch(type, ctx) {
+            let path = fieldPath(ctx.codingPath)
+            throw OpenAIError.invalid("field \"\(path)\" should be \(typeName(type))", param: path)
+        } catch let DecodingError.valueNotFound(type, ctx) {
+            let path = fieldPath(ctx.codingPath)
+            throw OpenAIError.invalid("field \"\(path)\" should be \(typeName(type)), not null", param: path)
         } catch let DecodingError.dataCorrupted(ctx) {
-            let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+            let path = fieldPath(ctx.codingPath)
             throw OpenAIError.invalid(path.isEmpty ? "request body is not valid JSON" : "invalid value for \"\(path)\": \(ctx.debugDescription)",
                                       param: path.isEmpty ? nil : path)
         } catch {

@@ -47,6 +47,15 @@ struct OpenAIRoutes<Context: RequestContext>: Sendable {
                 ModelList.Model(id: $0.name, created: now, ownedBy: "agora", agora: $0)
             }))
         }
+        router.get("/v1/models/{id}") { _, context in
+            let raw = context.parameters.get("id") ?? ""
+            let id = raw.removingPercentEncoding ?? raw
+            guard let model = await service.models().first(where: { $0.name == id }) else {
+                return JSONResponse.error(.notFound("no peer serves the model \"\(id)\"", param: "model", code: "model_not_found"))
+            }
+            return JSONResponse.make(ModelList.Model(id: model.name, created: Int(Date().timeIntervalSince1970), ownedBy: "agora",
+                                                     agora: model))
+        }
     }
 
     private func chat(_ job: InferenceJob) async throws -> Response {

@@ -74,6 +74,22 @@ import FoundationNetworking
             let code = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any]).flatMap { $0["error"] as? [String: Any] }?["code"]
             #expect(status == 400 && code as? String == "unsupported_parameter", "\(body): \(status) \(String(decoding: data.prefix(300), as: UTF8.self))")
         }
+        // Errors say what to fix, in a client's words; unknown routes answer in the same shape.
+        let (typeStatus, typeData) = try await cluster.post(node, "/v1/chat/completions", json: ["messages": [["role": "user", "content": 5]]])
+        let typeText = String(decoding: typeData, as: UTF8.self)
+        #expect(typeStatus == 400 && typeText.contains("messages[0].content") && typeText.contains("should be"), "\(typeText)")
+        let (seedStatus, seedData) = try await cluster.post(node, "/v1/chat/completions", json: ["messages": Self.user, "max_tokens": 4, "seed": -1])
+        #expect(seedStatus == 200, "seed -1: \(String(decoding: seedData.prefix(300), as: UTF8.self))")
+        let (routeStatus, routeData) = try await cluster.get(node, "/v1/nothing-here")
+        let routeCode = ((try? JSONSerialization.jsonObject(with: routeData)) as? [String: Any]).flatMap { $0["error"] as? [String: Any] }?["code"]
+        #expect(routeStatus == 404 && routeCode as? String == "unknown_route", "\(String(decoding: routeData, as: UTF8.self))")
+        let (_, listData) = try await cluster.get(node, "/v1/models")
+        let listed = (((try? JSONSerialization.jsonObject(with: listData)) as? [String: Any])?["data"] as? [[String: Any]])?.first?["id"] as? String
+        let name = try #require(listed)
+        let escaped = name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name
+        let (oneStatus, oneData) = try await cluster.get(node, "/v1/models/" + escaped)
+        #expect(oneStatus == 200 && String(decoding: oneData, as: UTF8.self).contains(name), "\(String(decoding: oneData, as: UTF8.self))")
+        #expect(try await cluster.get(node, "/v1/models/gpt-17-ultra").0 == 404)
         // Still serving: a valid request succeeds.
         let (status, data) = try await cluster.post(node, "/v1/chat/completions", json: ["messages": Self.user, "max_tokens": 4])
         #expect(status == 200, "\(String(decoding: data, as: UTF8.self))")

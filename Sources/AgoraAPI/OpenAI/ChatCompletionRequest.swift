@@ -76,7 +76,7 @@ public struct ChatCompletionRequest: Decodable, Sendable {
         temperature = try c.decodeIfPresent(Double.self, forKey: .temperature)
         topP = try c.decodeIfPresent(Double.self, forKey: .topP)
         topK = try c.decodeIfPresent(Int.self, forKey: .topK)
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
+        seed = try RequestKeys.seed(c, .seed)
         stop = try RequestKeys.stopSequences(c, .stop)
         stream = try c.decodeIfPresent(Bool.self, forKey: .stream) ?? false
         n = try c.decodeIfPresent(Int.self, forKey: .n)
@@ -134,7 +134,7 @@ public struct CompletionRequest: Decodable, Sendable {
         temperature = try c.decodeIfPresent(Double.self, forKey: .temperature)
         topP = try c.decodeIfPresent(Double.self, forKey: .topP)
         topK = try c.decodeIfPresent(Int.self, forKey: .topK)
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
+        seed = try RequestKeys.seed(c, .seed)
         stop = try RequestKeys.stopSequences(c, .stop)
         stream = try c.decodeIfPresent(Bool.self, forKey: .stream) ?? false
         n = try c.decodeIfPresent(Int.self, forKey: .n)
@@ -199,6 +199,14 @@ enum RequestKeys {
             guard c.contains(key), !field.isNoOp(c, key) else { continue }
             throw UnsupportedField(name: field.name, message: field.message)
         }
+    }
+
+    /// `seed`: any 64-bit integer. Absent, or -1 (llama.cpp's "random"), means a fresh seed;
+    /// another negative seed stands for its two's-complement bits.
+    static func seed<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> UInt64? {
+        if let u = try? c.decodeIfPresent(UInt64.self, forKey: key) { return u }
+        guard let i = try c.decodeIfPresent(Int64.self, forKey: key) else { return nil }
+        return i == -1 ? nil : UInt64(bitPattern: i)
     }
 
     /// `stop`: one string or a list of strings (absent: none).
