@@ -27,7 +27,10 @@ final class LlamaModel: @unchecked Sendable {
         }
         pointer = model
         self.vocab = vocab
-        let name = Self.meta(model, "general.name") ?? (path as NSString).lastPathComponent
+        // The file's name without `.gguf`, as users download and ask for it
+        // (`SmolLM2-135M-Instruct.Q4_1`); `general.name` often names only the base model.
+        let file = (path as NSString).lastPathComponent
+        let name = file.lowercased().hasSuffix(".gguf") ? String(file.dropLast(5)) : file
         var descBuf = [CChar](repeating: 0, count: 128)
         _ = llama_model_desc(model, &descBuf, descBuf.count)
         let desc = Self.string(descBuf)

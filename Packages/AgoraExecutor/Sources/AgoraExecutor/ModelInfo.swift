@@ -4,7 +4,7 @@ public struct ModelInfo: Sendable, Equatable {
     public var path: String
     /// SHA-256 (hex) of the file: the model id on the network.
     public var id: String
-    /// `general.name` from the metadata (or the file name).
+    /// The model's name on the network: its file name without `.gguf`.
     public var name: String
     /// Training context length (`<arch>.context_length`).
     public var trainingContextLength: Int
