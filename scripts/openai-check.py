@@ -36,6 +36,22 @@ assert "".join(pieces), "empty stream"
 assert len(pieces) > 1, f"the stream arrived in one piece: {pieces!r}"
 print("stream:", repr("".join(pieces)), f"in {len(pieces)} pieces")
 
+# stream_options.include_usage: usage only in a last chunk with no choices, as OpenAI sends it.
+chunks = list(client.chat.completions.create(model=names[0], max_tokens=8, stream=True,
+                                             stream_options={"include_usage": True},
+                                             messages=[{"role": "user", "content": "Count to three."}]))
+last = chunks[-1]
+assert last.choices == [] and last.usage and last.usage.completion_tokens > 0, last
+assert all(c.usage is None for c in chunks[:-1]), "usage before the last chunk"
+print("stream usage:", last.usage.prompt_tokens, "+", last.usage.completion_tokens, "tokens")
+
+try:
+    client.chat.completions.create(model=names[0], max_tokens=8, stop=["\n"], messages=[{"role": "user", "content": "x"}])
+    raise SystemExit("stop was accepted although it is not carried out")
+except Exception as e:  # openai.BadRequestError
+    assert getattr(e, "status_code", None) == 400 and getattr(e, "code", None) == "unsupported_parameter", e
+    print("unsupported stop refused:", e.status_code)
+
 try:
     client.chat.completions.create(model=names[0], max_tokens=0, messages=[{"role": "user", "content": "x"}])
     raise SystemExit("max_tokens=0 was accepted")

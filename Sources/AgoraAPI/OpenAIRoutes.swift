@@ -30,14 +30,14 @@ struct OpenAIRoutes<Context: RequestContext>: Sendable {
             await answer(request) { requestBody in
                 let body = try await JSONResponse.decode(ChatCompletionRequest.self, from: requestBody)
                 let job = try JobValidation.job(from: body)
-                return body.stream ? await streamChat(job) : try await chat(job)
+                return body.stream ? await streamChat(job, includeUsage: body.includeUsage) : try await chat(job)
             }
         }
         router.post("/v1/completions") { request, _ in
             await answer(request) { requestBody in
                 let body = try await JSONResponse.decode(CompletionRequest.self, from: requestBody)
                 let job = try JobValidation.job(from: body)
-                return body.stream ? await streamCompletion(job) : try await completion(job)
+                return body.stream ? await streamCompletion(job, includeUsage: body.includeUsage) : try await completion(job)
             }
         }
         router.get("/v1/models") { _, _ in
@@ -73,37 +73,44 @@ struct OpenAIRoutes<Context: RequestContext>: Sendable {
             choices: [.init(index: 0, text: o.text, finishReason: o.finishReason)], usage: Usage(o), agora: o.agora))
     }
 
-    private func streamChat(_ job: InferenceJob) async -> Response {
+    /// Streams a chat completion; with `includeUsage` (`stream_options.include_usage`), a last
+    /// chunk with no choices carries the usage, as OpenAI sends it.
+    private func streamChat(_ job: InferenceJob, includeUsage: Bool) async -> Response {
         let created = Int(Date().timeIntervalSince1970)
         let id = "chatcmpl-" + Hex16.random()
         let model = job.model ?? "default"
         return await sse(job) { event in
             switch event {
             case .text(let t):
-                return ChatCompletionChunk(id: id, created: created, model: model,
-                                           choices: [.init(index: 0, delta: .init(role: "assistant", content: t), finishReason: nil)],
-                                           usage: nil, agora: nil)
+                return [ChatCompletionChunk(id: id, created: created, model: model,
+                                            choices: [.init(index: 0, delta: .init(role: "assistant", content: t), finishReason: nil)],
+                                            usage: nil, agora: nil)]
             case .done(let o):
-                return ChatCompletionChunk(id: id, created: created, model: o.model,
-                                           choices: [.init(index: 0, delta: .init(role: nil, content: nil), finishReason: o.finishReason)],
-                                           usage: Usage(o), agora: o.agora)
+                let finish = ChatCompletionChunk(id: id, created: created, model: o.model,
+                                                 choices: [.init(index: 0, delta: .init(role: nil, content: nil), finishReason: o.finishReason)],
+                                                 usage: nil, agora: o.agora)
+                guard includeUsage else { return [finish] }
+                return [finish, ChatCompletionChunk(id: id, created: created, model: o.model, choices: [], usage: Usage(o), agora: nil)]
             }
         }
     }
 
-    private func streamCompletion(_ job: InferenceJob) async -> Response {
+    /// Streams a text completion; `includeUsage` as for chat.
+    private func streamCompletion(_ job: InferenceJob, includeUsage: Bool) async -> Response {
         let created = Int(Date().timeIntervalSince1970)
         let id = "cmpl-" + Hex16.random()
         let model = job.model ?? "default"
         return await sse(job) { event in
             switch event {
             case .text(let t):
-                return CompletionResponse(id: id, created: created, model: model,
-                                          choices: [.init(index: 0, text: t, finishReason: nil)], usage: nil, agora: nil)
+                return [CompletionResponse(id: id, created: created, model: model,
+                                           choices: [.init(index: 0, text: t, finishReason: nil)], usage: nil, agora: nil)]
             case .done(let o):
-                return CompletionResponse(id: id, created: created, model: o.model,
-                                          choices: [.init(index: 0, text: "", finishReason: o.finishReason)],
-                                          usage: Usage(o), agora: o.agora)
+                let finish = CompletionResponse(id: id, created: created, model: o.model,
+                                                choices: [.init(index: 0, text: "", finishReason: o.finishReason)],
+                                                usage: nil, agora: o.agora)
+                guard includeUsage else { return [finish] }
+                return [finish, CompletionResponse(id: id, created: created, model: o.model, choices: [], usage: Usage(o), agora: nil)]
             }
         }
     }
@@ -112,7 +119,7 @@ struct OpenAIRoutes<Context: RequestContext>: Sendable {
     /// starts with the first event, so an error known before it (overloaded, unknown model,
     /// context exceeded) is an HTTP error with its status; an error after the stream started
     /// is sent as a final `data: {"error": …}` event. A client that goes away cancels the job.
-    private func sse(_ job: InferenceJob, _ shape: @escaping @Sendable (InferenceStreamEvent) -> any Encodable) async -> Response {
+    private func sse(_ job: InferenceJob, _ shape: @escaping @Sendable (InferenceStreamEvent) -> [any Encodable]) async -> Response {
         let events = EventCursor(service.stream(job))
         let first: InferenceStreamEvent?
         do { first = try await events.next() } catch {
@@ -122,8 +129,10 @@ struct OpenAIRoutes<Context: RequestContext>: Sendable {
             do {
                 var next = first
                 while let event = next {
-                    let data = try JSONResponse.encoder.encode(shape(event))
-                    try await writer.write(ByteBuffer(string: "data: " + String(decoding: data, as: UTF8.self) + "\n\n"))
+                    for chunk in shape(event) {
+                        let data = try JSONResponse.encoder.encode(chunk)
+                        try await writer.write(ByteBuffer(string: "data: " + String(decoding: data, as: UTF8.self) + "\n\n"))
+                    }
                     next = try await events.next()
                 }
             } catch {

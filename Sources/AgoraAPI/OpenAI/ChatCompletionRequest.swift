@@ -52,6 +52,8 @@ public struct ChatCompletionRequest: Decodable, Sendable {
     public let stop: [String]
     /// Stream the answer as server-sent events.
     public let stream: Bool
+    /// `stream_options.include_usage`: a last chunk with the usage.
+    public let includeUsage: Bool
     /// Number of choices; only 1 is supported.
     public let n: Int?
 
@@ -61,7 +63,7 @@ public struct ChatCompletionRequest: Decodable, Sendable {
     ]
 
     enum CodingKeys: String, CodingKey {
-        case model, messages, temperature, seed, stop, stream, n
+        case model, messages, temperature, seed, stop, stream, n, streamOptions = "stream_options"
         case maxTokens = "max_tokens", maxCompletionTokens = "max_completion_tokens"
         case topP = "top_p", topK = "top_k"
     }
@@ -79,6 +81,7 @@ public struct ChatCompletionRequest: Decodable, Sendable {
         seed = try RequestKeys.seed(c, .seed)
         stop = try RequestKeys.stopSequences(c, .stop)
         stream = try c.decodeIfPresent(Bool.self, forKey: .stream) ?? false
+        includeUsage = try c.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)?.includeUsage ?? false
         n = try c.decodeIfPresent(Int.self, forKey: .n)
     }
 }
@@ -103,6 +106,8 @@ public struct CompletionRequest: Decodable, Sendable {
     public let stop: [String]
     /// Stream as server-sent events.
     public let stream: Bool
+    /// `stream_options.include_usage`: a last chunk with the usage.
+    public let includeUsage: Bool
     /// Number of choices; only 1 is supported.
     public let n: Int?
 
@@ -112,7 +117,7 @@ public struct CompletionRequest: Decodable, Sendable {
     ]
 
     enum CodingKeys: String, CodingKey {
-        case model, prompt, temperature, seed, stop, stream, n
+        case model, prompt, temperature, seed, stop, stream, n, streamOptions = "stream_options"
         case maxTokens = "max_tokens", topP = "top_p", topK = "top_k"
     }
 
@@ -137,8 +142,15 @@ public struct CompletionRequest: Decodable, Sendable {
         seed = try RequestKeys.seed(c, .seed)
         stop = try RequestKeys.stopSequences(c, .stop)
         stream = try c.decodeIfPresent(Bool.self, forKey: .stream) ?? false
+        includeUsage = try c.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)?.includeUsage ?? false
         n = try c.decodeIfPresent(Int.self, forKey: .n)
     }
+}
+
+/// `stream_options`.
+struct StreamOptions: Decodable {
+    let includeUsage: Bool?
+    enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
 }
 
 /// Rejects JSON object keys outside a known set.
