@@ -4,18 +4,20 @@ enum JobValidation {
     static let maxTokensLimit = 4096
     /// The largest prompt (in UTF-8 bytes) accepted before tokenisation.
     static let maxPromptBytes = 64 * 1024
-    static let roles: Set<String> = ["system", "user", "assistant"]
+    static let roles: Set<String> = ["system", "developer", "user", "assistant"]
 
     static func job(from r: ChatCompletionRequest) throws(OpenAIError) -> InferenceJob {
         guard !r.messages.isEmpty else { throw .invalid("messages must not be empty", param: "messages") }
         for (i, m) in r.messages.enumerated() where !roles.contains(m.role) {
-            throw .invalid("messages[\(i)].role \"\(m.role)\" is not system, user or assistant", param: "messages")
+            throw .invalid("messages[\(i)].role \"\(m.role)\" is not system, developer, user or assistant", param: "messages[\(i)].role")
         }
         let size = r.messages.reduce(0) { $0 + $1.content.utf8.count }
         guard size <= maxPromptBytes else {
             throw .invalid("the messages hold \(size) bytes; the limit is \(maxPromptBytes)", param: "messages", code: "context_length_exceeded")
         }
-        return try common(model: r.model, input: .chat(r.messages.map { ($0.role, $0.content) }), maxTokens: r.maxTokens,
+        // OpenAI's `developer` messages are what older models call `system` ones.
+        let messages = r.messages.map { ($0.role == "developer" ? "system" : $0.role, $0.content) }
+        return try common(model: r.model, input: .chat(messages), maxTokens: r.maxTokens,
                           temperature: r.temperature, topP: r.topP, topK: r.topK, seed: r.seed, stop: r.stop, n: r.n)
     }
 

@@ -37,6 +37,9 @@ import FoundationNetworking
         Case(name: "presence_penalty", body: json(["messages": user, "presence_penalty": 2.0]), status: 400),
         Case(name: "frequency_penalty", body: json(["messages": user, "frequency_penalty": -1.5]), status: 400),
         Case(name: "logit_bias", body: json(["messages": user, "logit_bias": ["1234": 100]]), status: 400),
+        Case(name: "an image content part", body: json(["messages": [["role": "user", "content": [
+            ["type": "text", "text": "What is this?"], ["type": "image_url", "image_url": ["url": "https://example.com/a.png"]],
+        ]]]]), status: 400),
     ]
 
     /// Their no-op values are fine (clients send them by default).
@@ -78,6 +81,10 @@ import FoundationNetworking
         let (typeStatus, typeData) = try await cluster.post(node, "/v1/chat/completions", json: ["messages": [["role": "user", "content": 5]]])
         let typeText = String(decoding: typeData, as: UTF8.self)
         #expect(typeStatus == 400 && typeText.contains("messages[0].content") && typeText.contains("should be"), "\(typeText)")
+        let (devStatus, devData) = try await cluster.post(node, "/v1/chat/completions", json: [
+            "max_tokens": 4, "messages": [["role": "developer", "content": "Answer briefly."], ["role": "user", "content": [["type": "text", "text": "hi"]]]],
+        ])
+        #expect(devStatus == 200, "developer role and text parts: \(String(decoding: devData.prefix(300), as: UTF8.self))")
         let (seedStatus, seedData) = try await cluster.post(node, "/v1/chat/completions", json: ["messages": Self.user, "max_tokens": 4, "seed": -1])
         #expect(seedStatus == 200, "seed -1: \(String(decoding: seedData.prefix(300), as: UTF8.self))")
         let (routeStatus, routeData) = try await cluster.get(node, "/v1/nothing-here")

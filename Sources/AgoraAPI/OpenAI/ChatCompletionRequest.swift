@@ -4,7 +4,7 @@
 public struct ChatCompletionRequest: Decodable, Sendable {
     /// One chat message.
     public struct Message: Decodable, Sendable, Equatable {
-        /// `system`, `user` or `assistant`.
+        /// `system`, `developer` (read as `system`), `user` or `assistant`.
         public let role: String
         /// The text.
         public let content: String
@@ -24,14 +24,19 @@ public struct ChatCompletionRequest: Decodable, Sendable {
                 content = s
             } else {
                 let parts = try c.decode([ContentPart].self, forKey: .content)
-                content = parts.map(\.text).joined()
+                if let other = parts.first(where: { $0.type != "text" }) {
+                    throw RequestKeys.UnsupportedField(
+                        name: JSONResponse.fieldPath(decoder.codingPath + [CodingKeys.content]),
+                        message: "the model reads text only: a content part of type \"\(other.type)\" cannot be sent to it")
+                }
+                content = parts.map { $0.text ?? "" }.joined()
             }
         }
     }
 
     struct ContentPart: Decodable, Sendable {
         let type: String
-        let text: String
+        let text: String?
     }
 
     /// Model name or model id; `nil` or `"default"` picks the network's default model.
