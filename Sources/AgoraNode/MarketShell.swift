@@ -22,8 +22,6 @@ actor MarketShell {
     var watch = EquivocationWatch()
     private var modelNames: [Digest: String] = [:]
     private(set) var waiting: [Market.JobID: CheckedContinuation<CompletedJob, any Error>] = [:]
-    private var pendingJobs: [Market.JobID: (model: String, promptTokens: Int, maxTokens: Int, level: UInt8)] = [:]
-    private var resultEntries: [Market.JobID: [NodeID: Ledger.Entry]] = [:]
     private var running: [Market.JobKey: (run: UInt64, task: Task<Void, Never>)] = [:]
     private var runCounter: UInt64 = 0
     /// When the market told the executor to stop each cancelled run, until the run has stopped.
@@ -78,10 +76,6 @@ actor MarketShell {
     /// An envelope from a peer's session (or from this node to itself).
     func receive(_ envelope: Envelope, from peer: NodeID) async {
         let bytes = envelope.encoded(compress: false)
-        if envelope.type == .result, let m = try? Market.Signed<Market.ResultMessage>(payload: envelope.payload),
-           m.body.requester == identity.publicKey, let entry = try? Ledger.Entry(bytes: m.body.entryProof.entry) {
-            resultEntries[m.body.jobID, default: [:]][m.body.provider] = entry
-        }
         await perform(instance.receive(bytes, from: peer, now: NodeClock.unixMillis()))
         await observeCheckpoints(in: envelope)
     }
@@ -109,7 +103,6 @@ actor MarketShell {
         case .success(let submitted):
             NodeMetrics.jobsSubmitted.increment()
             let id = submitted.jobID
-            pendingJobs[id] = (modelNames[modelID] ?? modelID.hex, promptTokens, maxTokens, job.verificationLevel)
             if let onText { streams[id] = onText }
             journal.record(JobRecord(jobID: id.hex, role: "requester", state: "bidding", requester: identity.publicKey.hex,
                                      provider: nil, price: nil, latencyMs: nil, verification: "pending", attempts: 0,
@@ -343,9 +336,10 @@ actor MarketShell {
             let phases = instance.timeline(id)?.phases
             let latency = Double(phases?.total ?? 0)
             NodeMetrics.jobLatency.recordMilliseconds(Int64(latency))
-            let info = pendingJobs.removeValue(forKey: id)
+            // The job's facts are the market's: its request and its accepted result.
+            let request = instance.request(id)
             streams[id] = nil
-            let entry = resultEntries.removeValue(forKey: id)?[provider]
+            let entry = instance.acceptedResult(id).flatMap { try? Ledger.Entry(bytes: $0.entryProof.entry) }
             let verification = verifiedBy.isEmpty ? "proof-verified" : "attested-pass"
             let attempts = instance.jobAttempts(id)
             journal.update(id.hex, role: "requester") {
@@ -355,8 +349,9 @@ actor MarketShell {
             let tokens = output.tokens.count
             waiting.removeValue(forKey: id)?.resume(returning: CompletedJob(
                 jobID: id.hex, text: String(decoding: output.text, as: UTF8.self), completionTokens: tokens,
-                promptTokens: info?.promptTokens ?? 0, finishReason: tokens >= (info?.maxTokens ?? .max) ? "length" : "stop",
-                model: info?.model ?? "", provider: provider.hex, price: credits, ledgerEntry: entry?.hash.hex ?? "",
+                promptTokens: Int(request?.promptTokens ?? 0),
+                finishReason: tokens >= Int(request?.maxTokens ?? .max) ? "length" : "stop",
+                model: request.map { modelNames[$0.modelID] ?? $0.modelID.hex } ?? "", provider: provider.hex, price: credits, ledgerEntry: entry?.hash.hex ?? "",
                 ledgerSeq: entry?.seq ?? 0, verification: verification, attempts: attempts, phases: phases))
         case .jobFailed(let id, let reason):
             NodeMetrics.jobsFailed.increment()
@@ -377,9 +372,7 @@ actor MarketShell {
     }
 
     private func cleanUp(_ id: Market.JobID, state: String) {
-        pendingJobs[id] = nil
         streams[id] = nil
-        resultEntries[id] = nil
         journal.update(id.hex, role: "requester") { $0.state = state }
     }
 

@@ -15,6 +15,14 @@ extension Market.Instance {
         return max(job.tried.count, job.award == nil ? 0 : 1)
     }
 
+    /// The signed request of a job this node requested (model, prompt tokens, `maxTokens`,
+    /// level); nil for a job this node did not request or no longer tracks.
+    public func request(_ id: Market.JobID) -> Market.JobRequest? { state.requests[id]?.request.body }
+
+    /// The accepted result of a job this node requested (its provider's signed ledger entry,
+    /// checkpoint and proof); nil before one was accepted.
+    public func acceptedResult(_ id: Market.JobID) -> Market.ResultMessage? { state.requests[id]?.result?.body }
+
     /// Where a job this node requested spent its time so far; nil for a job this node did not
     /// request or no longer tracks.
     public func timeline(_ id: Market.JobID) -> Market.JobTimeline? { state.requests[id]?.timeline }
