@@ -212,8 +212,10 @@ public final class NodeRuntime: Sendable {
     /// Leaves the cluster, lets running jobs finish their ledger writes, then closes sessions,
     /// sockets, the engine and the ledger (folding its WAL).
     public func shutdown() async {
+        // Once only: a second call (the service group stopping the node, then the runner
+        // cleaning up after a failed HTTP bind) must not close the ledger twice.
+        guard stopping.setOnce() else { return }
         logger.info("shutting down")
-        stopping.set(true)
         await market.cancelAll()
         await gossip.leave()
         await sessions.close()
@@ -233,4 +235,12 @@ final class StopFlag: Sendable {
 
     /// Sets the flag.
     func set(_ v: Bool) { state.withLock { $0 = v } }
+
+    /// Sets the flag; true for the caller that set it first.
+    func setOnce() -> Bool {
+        state.withLock { set in
+            defer { set = true }
+            return !set
+        }
+    }
 }

@@ -111,6 +111,10 @@ import FoundationNetworking
         let usedPort = try await cluster.run([cluster.agora, "node", "--data-dir", other, "--port", "\(node.port)", "--http-port", "0"])
         #expect(usedPort.status != 0)
         #expect(usedPort.output.contains("\(node.port)") && usedPort.output.lowercased().contains("in use"), "\(usedPort.output)")
+        let usedHTTP = try await cluster.run([cluster.agora, "node", "--data-dir", other, "--port", "\(node.port + 60)",
+                                              "--http-port", "\(node.httpPort)", "--no-serve"])
+        #expect(usedHTTP.status != 0)
+        #expect(usedHTTP.output.contains("HTTP API") && usedHTTP.output.contains("\(node.httpPort): the port is in use"), "\(usedHTTP.output)")
         _ = await cluster.stopAll()
     }
 }

@@ -3,6 +3,7 @@ import AgoraNode
 import Foundation
 import Logging
 import Metrics
+import NIOCore
 import Prometheus
 import ServiceLifecycle
 
@@ -42,12 +43,11 @@ enum NodeRunner {
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
+        } catch let e as IOError where e.errnoCode == EADDRINUSE {
+            await node.shutdown()
+            throw NodeError(.portInUse, "cannot serve the HTTP API on \(config.apiHost):\(config.httpPort): the port is in use")
         } catch {
             await node.shutdown()
-            let text = "\(error)"
-            if text.contains("Address already in use") || text.contains("EADDRINUSE") {
-                throw NodeError(.portInUse, "cannot serve the HTTP API on \(config.apiHost):\(config.httpPort): the port is in use")
-            }
             throw error
         }
     }
