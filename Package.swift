@@ -72,7 +72,10 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
-        .testTarget(name: "AgoraAPITests", dependencies: ["AgoraAPI"], linkerSettings: llamaRPath),
+        .testTarget(name: "AgoraAPITests", dependencies: [
+            "AgoraAPI", "AgoraNode",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ], linkerSettings: llamaRPath),
         .testTarget(name: "AgoraCLITests", dependencies: [
             .product(name: "AgoraLedger", package: "AgoraCore"),
             .product(name: "AgoraLedgerStore", package: "AgoraCore"),
