@@ -50,6 +50,11 @@ let package = Package(
         ], linkerSettings: llamaRPath),
         .target(name: "AgoraAPI", dependencies: [
             "AgoraNode",
+            .product(name: "AgoraCrypto", package: "AgoraCore"),
+            .product(name: "AgoraGossip", package: "AgoraCore"),
+            .product(name: "AgoraLedger", package: "AgoraCore"),
+            .product(name: "AgoraMarket", package: "AgoraCore"),
+            .product(name: "AgoraExecutor", package: "AgoraExecutor"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
