@@ -56,7 +56,8 @@ struct Testnet {
             nc.port = config.basePort + i
             nc.httpPort = config.baseHTTPPort + i
             nc.apiHost = host(i)
-            if !NodeConfig.isLoopback(nc.apiHost) {
+            // A node restarted in an existing run keeps the key it has (no stale keys pile up).
+            if !NodeConfig.isLoopback(nc.apiHost), !FileManager.default.fileExists(atPath: apiKeyPath(i)) {
                 var keys = try APIKeyFile.load(DataDirectory(path: dir).apiKeysPath)
                 let made = keys.create(name: "testnet")
                 try keys.save(DataDirectory(path: dir).apiKeysPath)
