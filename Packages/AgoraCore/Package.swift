@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "AgoraCrypto", targets: ["AgoraCrypto"]),
         .library(name: "AgoraWire", targets: ["AgoraWire"]),
+        .library(name: "AgoraJob", targets: ["AgoraJob"]),
         .library(name: "AgoraLedger", targets: ["AgoraLedger"]),
         .library(name: "AgoraLedgerStore", targets: ["AgoraLedgerStore"]),
         .library(name: "AgoraGossip", targets: ["AgoraGossip"]),
@@ -32,6 +33,7 @@ let package = Package(
         .target(name: "CEd25519", dependencies: ["CSodium"], exclude: ["LICENSE"]),
         .target(name: "AgoraCrypto", dependencies: ["CSodium", "CEd25519"]),
         .target(name: "AgoraWire", dependencies: ["CZstd"]),
+        .target(name: "AgoraJob", dependencies: ["AgoraWire"]),
         .target(name: "AgoraLedger", dependencies: ["AgoraWire", "AgoraCrypto"]),
         .target(name: "AgoraLedgerStore", dependencies: [
             "AgoraLedger", "AgoraWire", "AgoraCrypto",
@@ -42,11 +44,11 @@ let package = Package(
             .product(name: "Collections", package: "swift-collections"),
         ]),
         .target(name: "AgoraMarket", dependencies: [
-            "AgoraWire", "AgoraCrypto", "AgoraLedger",
+            "AgoraWire", "AgoraCrypto", "AgoraLedger", "AgoraJob",
             .product(name: "Collections", package: "swift-collections"),
         ]),
         .target(name: "AgoraSim", dependencies: [
-            "AgoraGossip", "AgoraMarket", "AgoraCrypto",
+            "AgoraGossip", "AgoraMarket", "AgoraCrypto", "AgoraJob",
             .product(name: "Collections", package: "swift-collections"),
         ]),
         .executableTarget(name: "agora-sim", dependencies: ["AgoraSim"]),
@@ -56,13 +58,14 @@ let package = Package(
         // CSodium: the differential tests call libsodium directly as the reference.
         .testTarget(name: "AgoraCryptoTests", dependencies: ["AgoraCrypto", "CSodium"]),
         .testTarget(name: "AgoraWireTests", dependencies: ["AgoraWire"]),
+        .testTarget(name: "AgoraJobTests", dependencies: ["AgoraJob", "AgoraWire"]),
         .testTarget(name: "AgoraLedgerTests", dependencies: ["AgoraLedger", "AgoraCrypto", "AgoraWire"]),
         .testTarget(name: "AgoraLedgerStoreTests", dependencies: [
             "AgoraLedgerStore", "AgoraLedger", "AgoraCrypto",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "AgoraGossipTests", dependencies: ["AgoraGossip", "AgoraCrypto", "AgoraWire"]),
-        .testTarget(name: "AgoraMarketTests", dependencies: ["AgoraMarket", "AgoraCrypto", "AgoraLedger"]),
+        .testTarget(name: "AgoraMarketTests", dependencies: ["AgoraMarket", "AgoraCrypto", "AgoraLedger", "AgoraJob"]),
         .testTarget(name: "AgoraSimTests", dependencies: ["AgoraSim", "AgoraGossip"]),
     ]
 )

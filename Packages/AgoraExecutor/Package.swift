@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "AgoraExecutor", dependencies: [
             "CLlama", "COutputLayer",
             .product(name: "AgoraCrypto", package: "AgoraCore"),
+            .product(name: "AgoraJob", package: "AgoraCore"),
         ], linkerSettings: llamaRPath),
         .executableTarget(name: "agora-executor-bench", dependencies: ["AgoraExecutor", "CLlama"],
                           linkerSettings: llamaRPath),

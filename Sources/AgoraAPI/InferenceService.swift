@@ -1,12 +1,16 @@
+import AgoraNode
 /// What the HTTP API needs from a node: run a job through the market and describe the
-/// models the network serves. `AgoraNode` implements it; the API only shapes HTTP.
+/// models the network serves. `AgoraNode` implements it; the API only shapes HTTP. Jobs go
+/// in as the node's own `NodeJob` and come back as its `CompletedJob`: the API keeps no copy.
 public protocol InferenceService: Sendable {
     /// Models the network serves (from peer records), for `GET /v1/models`.
     func models() async -> [ServedModel]
+    /// Validators the node's jobs ask for (the node's configured verification level).
+    var verificationLevel: UInt8 { get }
     /// Runs one job to completion. Throws `OpenAIError` for anything the client should see.
-    func run(_ job: InferenceJob) async throws -> InferenceOutcome
+    func run(_ job: NodeJob) async throws -> CompletedJob
     /// Runs one job, yielding text pieces as they become available, then the outcome.
-    func stream(_ job: InferenceJob) -> AsyncThrowingStream<InferenceStreamEvent, Error>
+    func stream(_ job: NodeJob) -> AsyncThrowingStream<InferenceStreamEvent, Error>
 }
 
 /// One model the network serves.
@@ -28,74 +32,6 @@ public struct ServedModel: Sendable, Codable, Equatable {
         self.modelID = modelID
         self.contextLength = contextLength
         self.providers = providers
-    }
-}
-
-/// A job as the API hands it to the node.
-public struct InferenceJob: Sendable {
-    /// Chat messages, or a raw prompt.
-    public enum Input: Sendable {
-        /// Role/content pairs, rendered with the model's chat template by the provider.
-        case chat([(role: String, content: String)])
-        /// A raw prompt.
-        case text(String)
-    }
-
-    /// Requested model name or id (nil: the default).
-    public var model: String?
-    /// The input.
-    public var input: Input
-    /// Maximum tokens to generate.
-    public var maxTokens: Int
-    /// Temperature (0 is greedy).
-    public var temperature: Double
-    /// Nucleus sampling threshold.
-    public var topP: Double
-    /// Top-k (0: off).
-    public var topK: Int
-    /// Seed for sampling.
-    public var seed: UInt64
-    /// Stop sequences.
-    public var stop: [String]
-
-    /// Creates a job.
-    public init(model: String?, input: Input, maxTokens: Int, temperature: Double, topP: Double, topK: Int,
-                seed: UInt64, stop: [String]) {
-        self.model = model
-        self.input = input
-        self.maxTokens = maxTokens
-        self.temperature = temperature
-        self.topP = topP
-        self.topK = topK
-        self.seed = seed
-        self.stop = stop
-    }
-}
-
-/// The result of a job as the API reports it.
-public struct InferenceOutcome: Sendable {
-    /// Generated text.
-    public var text: String
-    /// `stop` or `length`.
-    public var finishReason: String
-    /// Prompt tokens.
-    public var promptTokens: Int
-    /// Generated tokens.
-    public var completionTokens: Int
-    /// The model name that served it.
-    public var model: String
-    /// The market's account of the job.
-    public var agora: AgoraJobInfo
-
-    /// Creates an outcome.
-    public init(text: String, finishReason: String, promptTokens: Int, completionTokens: Int, model: String,
-                agora: AgoraJobInfo) {
-        self.text = text
-        self.finishReason = finishReason
-        self.promptTokens = promptTokens
-        self.completionTokens = completionTokens
-        self.model = model
-        self.agora = agora
     }
 }
 
@@ -146,6 +82,15 @@ public struct AgoraJobInfo: Sendable, Codable, Equatable {
              timings
     }
 
+    /// The market's account of a completed job.
+    public init(_ c: CompletedJob) {
+        self.init(jobID: c.jobID, provider: c.provider, price: c.price, ledgerEntry: c.ledgerEntry, ledgerSeq: c.ledgerSeq,
+                  verification: c.verification, attempts: c.attempts,
+                  timings: c.phases.map { AgoraJobTimings(auctionMs: $0.auction, queueAndPrefillMs: $0.queueAndPrefill,
+                                                          generationMs: $0.generation, verificationMs: $0.verification,
+                                                          totalMs: $0.total) })
+    }
+
     /// Creates the object.
     public init(jobID: String, provider: String, price: UInt64, ledgerEntry: String, ledgerSeq: UInt64,
                 verification: String, attempts: Int, timings: AgoraJobTimings? = nil) {
@@ -165,5 +110,5 @@ public enum InferenceStreamEvent: Sendable {
     /// More text.
     case text(String)
     /// The job finished.
-    case done(InferenceOutcome)
+    case done(CompletedJob)
 }

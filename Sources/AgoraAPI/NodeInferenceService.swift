@@ -17,23 +17,15 @@ public struct NodeInferenceService: InferenceService {
         await node.servedModels().map { ServedModel(name: $0.name, modelID: $0.id, contextLength: $0.contextLength, providers: $0.providers) }
     }
 
-    public func run(_ job: InferenceJob) async throws -> InferenceOutcome {
+    public var verificationLevel: UInt8 { node.config.verificationLevel }
+
+    public func run(_ job: NodeJob) async throws -> CompletedJob {
         try await run(job, onText: nil)
     }
 
-    private func run(_ job: InferenceJob, onText: (@Sendable (String) -> Void)?) async throws -> InferenceOutcome {
-        let nodeJob = NodeJob(model: job.model, prompt: prompt(job.input),
-                              parameters: SamplingParameters(temperature: job.temperature, topK: job.topK, topP: job.topP,
-                                                             seed: job.seed, maxTokens: job.maxTokens, stop: job.stop),
-                              verificationLevel: node.config.verificationLevel)
+    private func run(_ job: NodeJob, onText: (@Sendable (String) -> Void)?) async throws -> CompletedJob {
         do {
-            let c = try await node.submit(nodeJob, onText: onText)
-            return InferenceOutcome(text: c.text, finishReason: c.finishReason, promptTokens: c.promptTokens,
-                                    completionTokens: c.completionTokens, model: c.model,
-                                    agora: AgoraJobInfo(jobID: c.jobID, provider: c.provider, price: c.price,
-                                                        ledgerEntry: c.ledgerEntry, ledgerSeq: c.ledgerSeq,
-                                                        verification: c.verification, attempts: c.attempts,
-                                                        timings: c.phases.map(Self.timings)))
+            return try await node.submit(job, onText: onText)
         } catch let e as NodeError {
             switch e.code {
             case .modelNotFound: throw OpenAIError.notFound(e.context, param: "model", code: "model_not_found")
@@ -46,16 +38,11 @@ public struct NodeInferenceService: InferenceService {
         }
     }
 
-    static func timings(_ p: Market.JobTimeline.Phases) -> AgoraJobTimings {
-        AgoraJobTimings(auctionMs: p.auction, queueAndPrefillMs: p.queueAndPrefill, generationMs: p.generation,
-                        verificationMs: p.verification, totalMs: p.total)
-    }
-
     /// Streams the job: the provider's tokens arrive as it generates them (an unverified
     /// preview), then whatever of the verified text was not streamed yet. Should the verified
     /// text not start with what was streamed (a provider that lied in its preview), the stream
     /// ends with an error instead of a normal finish.
-    public func stream(_ job: InferenceJob) -> AsyncThrowingStream<InferenceStreamEvent, Error> {
+    public func stream(_ job: NodeJob) -> AsyncThrowingStream<InferenceStreamEvent, Error> {
         AsyncThrowingStream { continuation in
             let sent = StreamedText()
             let task = Task {
@@ -66,7 +53,7 @@ public struct NodeInferenceService: InferenceService {
                     })
                     let streamed = sent.value
                     guard outcome.text.hasPrefix(streamed) else {
-                        throw OpenAIError.overloaded("the verified output differs from the text streamed before it; discard the streamed text (job \(outcome.agora.jobID))")
+                        throw OpenAIError.overloaded("the verified output differs from the text streamed before it; discard the streamed text (job \(outcome.jobID))")
                     }
                     let rest = String(outcome.text.dropFirst(streamed.count))
                     if !rest.isEmpty { continuation.yield(.text(rest)) }
@@ -77,13 +64,6 @@ public struct NodeInferenceService: InferenceService {
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
-        }
-    }
-
-    private func prompt(_ input: InferenceJob.Input) -> Prompt {
-        switch input {
-        case .chat(let messages): return .chat(messages.map { ChatMessage(role: $0.role, content: $0.content) })
-        case .text(let t): return .text(t)
         }
     }
 }

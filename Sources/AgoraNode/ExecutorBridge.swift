@@ -4,34 +4,9 @@ import AgoraGossip
 import AgoraMarket
 import Foundation
 
-/// Maps market jobs to the llama.cpp executor and back. The prompt bytes a job carries
-/// (sealed to the provider, committed to in the ledger) are the JSON of the executor's
-/// `Prompt`, so chat messages reach the provider's chat template unchanged.
+/// Runs the market's jobs and checks on the llama.cpp executor. The job description
+/// (`GenerationRequest`) is the executor's own type, so nothing is translated on the way.
 enum ExecutorBridge {
-    /// The bytes a job carries for `prompt`.
-    static func promptBytes(_ prompt: Prompt) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return Array((try? encoder.encode(prompt)) ?? Data())
-    }
-
-    /// The executor prompt in a job's bytes.
-    static func prompt(from bytes: [UInt8]) throws -> Prompt {
-        try JSONDecoder().decode(Prompt.self, from: Data(bytes))
-    }
-
-    /// Market sampling parameters for executor ones.
-    static func sampling(_ p: SamplingParameters) -> Market.Sampling {
-        Market.Sampling(temperatureMilli: UInt32((p.temperature * 1000).rounded()), topK: UInt32(max(0, p.topK)),
-                        topPMicro: UInt32((p.topP * 1_000_000).rounded()), seed: p.seed)
-    }
-
-    /// Executor sampling parameters for a market job.
-    static func parameters(_ s: Market.Sampling, maxTokens: Int) -> SamplingParameters {
-        SamplingParameters(temperature: Double(s.temperatureMilli) / 1000, topK: Int(s.topK),
-                           topP: Double(s.topPMicro) / 1_000_000, seed: s.seed, maxTokens: maxTokens)
-    }
-
     /// The canonical bytes of a runtime fingerprint, as results carry it.
     /// When long stop sequences would push it past `maxFingerprintBytes`, the sampling
     /// description (which the job itself carries) is left out, so the fingerprint still parses
@@ -57,8 +32,7 @@ enum ExecutorBridge {
     static func run(_ spec: Market.JobSpec, on engine: LlamaEngine,
                     onText: (@Sendable (String) -> Void)? = nil) async throws -> Market.ExecutionOutput {
         let started = NodeClock.unixMillis()
-        let request = GenerationRequest(prompt: try prompt(from: spec.prompt),
-                                        parameters: parameters(spec.sampling, maxTokens: Int(spec.maxTokens)))
+        let request = spec.request
         var onToken: (@Sendable (GeneratedToken) -> Void)?
         if let onText {
             onToken = { token in if !token.text.isEmpty { onText(token.text) } }
@@ -72,7 +46,7 @@ enum ExecutorBridge {
         if result.finishReason == .cancelled { throw ExecutorError(.cancelled, "the job was cancelled after \(result.tokens.count) tokens") }
         return Market.ExecutionOutput(tokens: result.tokens.map { UInt32(bitPattern: $0) }, text: Array(result.text.utf8),
                                       fingerprint: fingerprintBytes(result.fingerprint), startedAt: started,
-                                      finishedAt: NodeClock.unixMillis())
+                                      finishedAt: NodeClock.unixMillis(), logprobs: result.logprobs)
     }
 
     /// The arithmetic a claim is checked against: the validator's own when the provider
@@ -108,18 +82,13 @@ enum ExecutorBridge {
 
     /// Re-checks a claimed result by teacher forcing. Only a check that ran gives a verdict.
     static func verify(_ spec: Market.VerificationSpec, on engine: LlamaEngine) async -> CheckOutcome {
-        let prompt: Prompt
-        do { prompt = try self.prompt(from: spec.prompt) } catch {
-            return .couldNotCheck(.unreadableInput, "the job's prompt does not decode: \(error)")
-        }
         let tokens = spec.tokens.map { Int32(bitPattern: $0) }
-        // The claimed text must be what the claimed tokens spell.
-        guard engine.detokenize(tokens) == String(decoding: spec.text, as: UTF8.self) else {
+        // The claimed text must be what the claimed tokens spell (cut before a stop sequence).
+        guard engine.outputText(tokens, stop: spec.request.parameters.stop) == String(decoding: spec.text, as: UTF8.self) else {
             return .checked(.fail(.invalidResult, position: 0))
         }
-        let request = GenerationRequest(prompt: prompt, parameters: parameters(spec.sampling, maxTokens: max(1, tokens.count)))
         do {
-            switch try await engine.verify(request: request, claimedTokens: tokens,
+            switch try await engine.verify(request: spec.request, claimedTokens: tokens, claimedLogprobs: spec.logprobs,
                                            claimedArithmetic: claimedArithmetic(spec, ownArithmetic: engine.arithmetic)) {
             case .pass: return .checked(.pass)
             case .fail(let position, _, _): return .checked(.fail(.tokenMismatch, position: UInt32(max(0, position))))

@@ -92,10 +92,8 @@ actor MarketShell {
             throw NodeError(.overloaded, "\(waiting.count) jobs are already waiting on this node; retry later")
         }
         let now = NodeClock.unixMillis()
-        let maxTokens = job.parameters.maxTokens
         let submission = Market.JobSubmission(
-            modelID: modelID, prompt: ExecutorBridge.promptBytes(job.prompt), promptTokens: UInt32(promptTokens),
-            sampling: ExecutorBridge.sampling(job.parameters), maxTokens: UInt32(maxTokens), maxPrice: maxPricePer1k,
+            modelID: modelID, request: job.request, promptTokens: UInt32(promptTokens), maxPrice: maxPricePer1k,
             deadline: now + jobTimeout, verificationLevel: job.verificationLevel, stream: onText != nil)
         switch instance.submit(submission, now: now) {
         case .failure(let rejection):
@@ -237,7 +235,8 @@ actor MarketShell {
                 promptTokens: Int(request?.promptTokens ?? 0),
                 finishReason: tokens >= Int(request?.maxTokens ?? .max) ? "length" : "stop",
                 model: request.map { modelNames[$0.modelID] ?? $0.modelID.hex } ?? "", provider: provider.hex, price: credits, ledgerEntry: entry?.hash.hex ?? "",
-                ledgerSeq: entry?.seq ?? 0, verification: verification, attempts: attempts, phases: phases))
+                ledgerSeq: entry?.seq ?? 0, verification: verification, attempts: attempts, phases: phases,
+                logprobs: output.logprobs))
         case .jobFailed(let id, let reason):
             NodeMetrics.jobsFailed.increment()
             cleanUp(id, state: "failed: \(reason.rawValue)")

@@ -1,22 +1,20 @@
 import AgoraMarket
 import AgoraExecutor
 
-/// A job as a node's user (the HTTP API, the CLI) submits it.
+/// A job as a node's user (the HTTP API, the CLI) submits it: which model, the job
+/// description (the one type that travels to the executor), and how much checking it wants.
 public struct NodeJob: Sendable {
     /// Model name or hex model id; nil picks the network's default.
     public var model: String?
-    /// The prompt.
-    public var prompt: Prompt
-    /// Sampling parameters (including max tokens and stop sequences).
-    public var parameters: SamplingParameters
+    /// The job description: prompt, sampling, max tokens, stop, grammar, logprobs.
+    public var request: GenerationRequest
     /// Validators that must re-check the result before it is paid (0: proof only).
     public var verificationLevel: UInt8
 
     /// Creates a job.
-    public init(model: String?, prompt: Prompt, parameters: SamplingParameters, verificationLevel: UInt8) {
+    public init(model: String?, request: GenerationRequest, verificationLevel: UInt8) {
         self.model = model
-        self.prompt = prompt
-        self.parameters = parameters
+        self.request = request
         self.verificationLevel = verificationLevel
     }
 }
@@ -49,6 +47,8 @@ public struct CompletedJob: Sendable {
     public var attempts: Int
     /// Where the job's time went (the market's timeline of it).
     public var phases: Market.JobTimeline.Phases?
+    /// Each output token's logprobs, when the job asked for them (checked with the tokens).
+    public var logprobs: [TokenLogprob] = []
 }
 
 /// A job this node took part in, for `/api/jobs` and the dashboard.

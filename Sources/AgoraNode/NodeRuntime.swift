@@ -198,13 +198,13 @@ public final class NodeRuntime: Sendable {
     /// verified result's text always starts with when nothing went wrong.
     public func submit(_ job: NodeJob, onText: (@Sendable (String) -> Void)? = nil) async throws -> CompletedJob {
         var promptTokens = 0
-        if let engine, let tokens = try? engine.promptTokens(job.prompt) { promptTokens = tokens.count }
-        if promptTokens == 0 { promptTokens = max(1, ExecutorBridge.promptBytes(job.prompt).count / 4) }
+        if let engine, let tokens = try? engine.promptTokens(job.request.prompt) { promptTokens = tokens.count }
+        if promptTokens == 0 { promptTokens = max(1, job.request.prompt.byteCount / 4) }
         // Refused at once when no node serving the model could hold it (not queued).
         let largest = await servedModels().filter { job.model == nil || job.model == "default" || $0.name == job.model || $0.id == job.model }
             .map(\.contextLength).max() ?? engine?.model.contextLength ?? 0
-        if largest > 0, promptTokens + job.parameters.maxTokens > largest {
-            throw NodeError(.contextExceeded, "the prompt (\(promptTokens) tokens) plus max_tokens (\(job.parameters.maxTokens)) exceed the largest context any node serving the model takes (\(largest) tokens)")
+        if largest > 0, promptTokens + job.request.parameters.maxTokens > largest {
+            throw NodeError(.contextExceeded, "the prompt (\(promptTokens) tokens) plus max_tokens (\(job.request.parameters.maxTokens)) exceed the largest context any node serving the model takes (\(largest) tokens)")
         }
         return try await market.submit(job, promptTokens: promptTokens, maxPricePer1k: 1_000, onText: onText)
     }

@@ -21,11 +21,12 @@ struct RouteTests {
         func models() async -> [ServedModel] {
             [ServedModel(name: "tiny-model.Q4_0", modelID: String(repeating: "ab", count: 32), contextLength: 2048, providers: 1)]
         }
-        func run(_ job: InferenceJob) async throws -> InferenceOutcome {
+        var verificationLevel: UInt8 { 1 }
+        func run(_ job: NodeJob) async throws -> CompletedJob {
             jobs.withLock { $0 += 1 }
             throw OpenAIError.overloaded("every provider is busy", retryAfter: 7)
         }
-        func stream(_ job: InferenceJob) -> AsyncThrowingStream<InferenceStreamEvent, Error> {
+        func stream(_ job: NodeJob) -> AsyncThrowingStream<InferenceStreamEvent, Error> {
             jobs.withLock { $0 += 1 }
             return AsyncThrowingStream { $0.finish(throwing: OpenAIError.overloaded("every provider is busy", retryAfter: 7)) }
         }

@@ -16,7 +16,7 @@ struct ProviderClassTests {
     func spec(fingerprintArithmetic: String, providerClass: [UInt8]) -> Market.VerificationSpec {
         let f = RuntimeFingerprint(llamaBuild: "b", modelID: String(repeating: "ab", count: 32), sampling: "greedy", seed: 0,
                                    arithmetic: fingerprintArithmetic)
-        return Market.VerificationSpec(ticket: SHA256.hash([1]), modelID: SHA256.hash([2]), prompt: [], sampling: Market.Sampling(),
+        return Market.VerificationSpec(ticket: SHA256.hash([1]), modelID: SHA256.hash([2]), request: .chat("hi"),
                                        tokens: [], text: [], fingerprint: ExecutorBridge.fingerprintBytes(f),
                                        providerClass: providerClass)
     }

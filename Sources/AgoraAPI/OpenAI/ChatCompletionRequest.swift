@@ -1,26 +1,39 @@
-/// `POST /v1/chat/completions` request body (the subset of OpenAI's schema a CPU node
-/// can honour). Unknown fields are rejected so that a client never silently loses an
-/// option it believes it set.
+/// `POST /v1/chat/completions` request body: OpenAI's schema, every field either carried
+/// into the signed job (and so checked by validators) or refused with a 400. Unknown fields
+/// are rejected so that a client never silently loses an option it believes it set.
 public struct ChatCompletionRequest: Decodable, Sendable {
     /// One chat message.
     public struct Message: Decodable, Sendable, Equatable {
-        /// `system`, `developer` (read as `system`), `user` or `assistant`.
+        /// `system`, `developer` (read as `system`), `user`, `assistant` or `tool`.
         public let role: String
-        /// The text.
-        public let content: String
+        /// The text (nil: `content: null`, as beside `tool_calls`).
+        public let content: String?
+        /// Tool calls an assistant message made.
+        public let toolCalls: [ToolCall]
+        /// For a `tool` message: the call it answers.
+        public let toolCallID: String?
 
-        enum CodingKeys: String, CodingKey { case role, content, name }
+        enum CodingKeys: String, CodingKey {
+            case role, content, name, toolCalls = "tool_calls", toolCallID = "tool_call_id", refusal
+        }
 
-        public init(role: String, content: String) {
+        public init(role: String, content: String?, toolCalls: [ToolCall] = [], toolCallID: String? = nil) {
             self.role = role
             self.content = content
+            self.toolCalls = toolCalls
+            self.toolCallID = toolCallID
         }
 
         public init(from decoder: Decoder) throws {
+            try RequestKeys.rejectUnknown(in: decoder, known: ["role", "content", "name", "tool_calls", "tool_call_id", "refusal"])
             let c = try decoder.container(keyedBy: CodingKeys.self)
             role = try c.decode(String.self, forKey: .role)
-            // content may be a string or an array of {type: "text", text}
-            if let s = try? c.decode(String.self, forKey: .content) {
+            toolCalls = try c.decodeIfPresent([ToolCall].self, forKey: .toolCalls) ?? []
+            toolCallID = try c.decodeIfPresent(String.self, forKey: .toolCallID)
+            // content: a string, null, or an array of {type: "text", text} parts.
+            if try !c.contains(.content) || c.decodeNil(forKey: .content) {
+                content = nil
+            } else if let s = try? c.decode(String.self, forKey: .content) {
                 content = s
             } else {
                 let parts = try c.decode([ContentPart].self, forKey: .content)
@@ -37,6 +50,33 @@ public struct ChatCompletionRequest: Decodable, Sendable {
     struct ContentPart: Decodable, Sendable {
         let type: String
         let text: String?
+    }
+
+    /// `response_format`.
+    public enum ResponseFormat: Decodable, Sendable, Equatable {
+        /// Free text (the default).
+        case text
+        /// Any JSON object.
+        case jsonObject
+        /// JSON matching a schema.
+        case jsonSchema(name: String, schema: JSONValue)
+
+        enum CodingKeys: String, CodingKey { case type, jsonSchema = "json_schema" }
+        struct Schema: Decodable { let name: String?; let schema: JSONValue?; let strict: Bool?; let description: String? }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            switch try c.decode(String.self, forKey: .type) {
+            case "text": self = .text
+            case "json_object": self = .jsonObject
+            case "json_schema":
+                let s = try c.decode(Schema.self, forKey: .jsonSchema)
+                self = .jsonSchema(name: s.name ?? "response", schema: s.schema ?? .object([:]))
+            case let other:
+                throw RequestKeys.UnsupportedField(name: "response_format.type",
+                                                   message: "response_format type \"\(other)\" is not text, json_object or json_schema")
+            }
+        }
     }
 
     /// Model name or model id; `nil` or `"default"` picks the network's default model.
@@ -59,23 +99,39 @@ public struct ChatCompletionRequest: Decodable, Sendable {
     public let stream: Bool
     /// `stream_options.include_usage`: a last chunk with the usage.
     public let includeUsage: Bool
-    /// Number of choices; only 1 is supported.
+    /// Number of choices.
     public let n: Int?
+    /// OpenAI's `presence_penalty` and `frequency_penalty`.
+    public let presencePenalty: Double?
+    public let frequencyPenalty: Double?
+    /// `logit_bias`: token id (as a string) to bias.
+    public let logitBias: [String: Double]
+    /// `logprobs` and `top_logprobs`.
+    public let logprobs: Bool
+    public let topLogprobs: Int?
+    /// `response_format`.
+    public let responseFormat: ResponseFormat
+    /// `tools`, `tool_choice` and `parallel_tool_calls`.
+    public let tools: [Tool]
+    public let toolChoice: ToolChoice?
+    public let parallelToolCalls: Bool?
 
     static let known: Set<String> = [
         "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "seed", "stop",
-        "stream", "n", "user", "stream_options", "presence_penalty", "frequency_penalty", "logit_bias",
+        "stream", "n", "user", "stream_options", "presence_penalty", "frequency_penalty", "logit_bias", "logprobs",
+        "top_logprobs", "response_format", "tools", "tool_choice", "parallel_tool_calls",
     ]
 
     enum CodingKeys: String, CodingKey {
-        case model, messages, temperature, seed, stop, stream, n, streamOptions = "stream_options"
+        case model, messages, temperature, seed, stop, stream, n, tools, logprobs, streamOptions = "stream_options"
         case maxTokens = "max_tokens", maxCompletionTokens = "max_completion_tokens"
-        case topP = "top_p", topK = "top_k"
+        case topP = "top_p", topK = "top_k", presencePenalty = "presence_penalty", frequencyPenalty = "frequency_penalty"
+        case logitBias = "logit_bias", topLogprobs = "top_logprobs", responseFormat = "response_format"
+        case toolChoice = "tool_choice", parallelToolCalls = "parallel_tool_calls"
     }
 
     public init(from decoder: Decoder) throws {
         try RequestKeys.rejectUnknown(in: decoder, known: Self.known)
-        try RequestKeys.refuseUnsupported(in: decoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decodeIfPresent(String.self, forKey: .model)
         messages = try c.decode([Message].self, forKey: .messages)
@@ -88,6 +144,15 @@ public struct ChatCompletionRequest: Decodable, Sendable {
         stream = try c.decodeIfPresent(Bool.self, forKey: .stream) ?? false
         includeUsage = try c.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)?.includeUsage ?? false
         n = try c.decodeIfPresent(Int.self, forKey: .n)
+        presencePenalty = try c.decodeIfPresent(Double.self, forKey: .presencePenalty)
+        frequencyPenalty = try c.decodeIfPresent(Double.self, forKey: .frequencyPenalty)
+        logitBias = try c.decodeIfPresent([String: Double].self, forKey: .logitBias) ?? [:]
+        logprobs = try c.decodeIfPresent(Bool.self, forKey: .logprobs) ?? false
+        topLogprobs = try c.decodeIfPresent(Int.self, forKey: .topLogprobs)
+        responseFormat = try c.decodeIfPresent(ResponseFormat.self, forKey: .responseFormat) ?? .text
+        tools = try c.decodeIfPresent([Tool].self, forKey: .tools) ?? []
+        toolChoice = try c.decodeIfPresent(ToolChoice.self, forKey: .toolChoice)
+        parallelToolCalls = try c.decodeIfPresent(Bool.self, forKey: .parallelToolCalls)
     }
 }
 
@@ -113,8 +178,16 @@ public struct CompletionRequest: Decodable, Sendable {
     public let stream: Bool
     /// `stream_options.include_usage`: a last chunk with the usage.
     public let includeUsage: Bool
-    /// Number of choices; only 1 is supported.
+    /// Number of choices.
     public let n: Int?
+    /// Penalties and biases, as for chat.
+    public let presencePenalty: Double?
+    public let frequencyPenalty: Double?
+    public let logitBias: [String: Double]
+    /// `logprobs`: how many alternatives per token (0–5), nil for none.
+    public let logprobs: Int?
+    /// `echo`: the prompt is returned before the completion.
+    public let echo: Bool
 
     static let known: Set<String> = [
         "model", "prompt", "max_tokens", "temperature", "top_p", "top_k", "seed", "stop", "stream", "n", "user",
@@ -122,8 +195,9 @@ public struct CompletionRequest: Decodable, Sendable {
     ]
 
     enum CodingKeys: String, CodingKey {
-        case model, prompt, temperature, seed, stop, stream, n, streamOptions = "stream_options"
+        case model, prompt, temperature, seed, stop, stream, n, echo, logprobs, streamOptions = "stream_options"
         case maxTokens = "max_tokens", topP = "top_p", topK = "top_k"
+        case presencePenalty = "presence_penalty", frequencyPenalty = "frequency_penalty", logitBias = "logit_bias"
     }
 
     public init(from decoder: Decoder) throws {
@@ -136,7 +210,7 @@ public struct CompletionRequest: Decodable, Sendable {
         } else {
             let list = try c.decode([String].self, forKey: .prompt)
             guard list.count == 1 else {
-                throw DecodingError.dataCorruptedError(forKey: .prompt, in: c, debugDescription: "exactly one prompt is supported")
+                throw RequestKeys.UnsupportedField(name: "prompt", message: "exactly one prompt per request is supported; send one request per prompt")
             }
             prompt = list[0]
         }
@@ -149,6 +223,11 @@ public struct CompletionRequest: Decodable, Sendable {
         stream = try c.decodeIfPresent(Bool.self, forKey: .stream) ?? false
         includeUsage = try c.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)?.includeUsage ?? false
         n = try c.decodeIfPresent(Int.self, forKey: .n)
+        presencePenalty = try c.decodeIfPresent(Double.self, forKey: .presencePenalty)
+        frequencyPenalty = try c.decodeIfPresent(Double.self, forKey: .frequencyPenalty)
+        logitBias = try c.decodeIfPresent([String: Double].self, forKey: .logitBias) ?? [:]
+        logprobs = try c.decodeIfPresent(Int.self, forKey: .logprobs)
+        echo = try c.decodeIfPresent(Bool.self, forKey: .echo) ?? false
     }
 }
 
@@ -184,28 +263,12 @@ enum RequestKeys {
         let message: String
     }
 
-    /// Fields accepted only at their no-op values (the market does not carry them yet), with
-    /// what to say when one is set.
+    /// Fields accepted only at their no-op values, with what to say when one is set.
     static let noOpOnly: [(name: String, isNoOp: @Sendable (KeyedDecodingContainer<Key>, Key) -> Bool, message: String)] = [
-        ("stop", { c, k in ((try? c.decodeNil(forKey: k)) ?? false)
-            || ((try? c.decode([String].self, forKey: k)) ?? ["x"]).isEmpty },
-         "stop sequences are not supported yet: the output would not stop where you ask (leave stop out)"),
-        ("presence_penalty", { c, k in ((try? c.decodeNil(forKey: k)) ?? false) || (try? c.decode(Double.self, forKey: k)) == 0 },
-         "presence_penalty is not supported yet (only 0)"),
-        ("frequency_penalty", { c, k in ((try? c.decodeNil(forKey: k)) ?? false) || (try? c.decode(Double.self, forKey: k)) == 0 },
-         "frequency_penalty is not supported yet (only 0)"),
-        ("logit_bias", { c, k in ((try? c.decodeNil(forKey: k)) ?? false)
-            || ((try? c.decode([String: Double].self, forKey: k)) ?? ["x": 1]).isEmpty },
-         "logit_bias is not supported yet (leave it out or send {})"),
-        ("echo", { c, k in ((try? c.decodeNil(forKey: k)) ?? false) || (try? c.decode(Bool.self, forKey: k)) == false },
-         "echo is not supported yet"),
-        ("logprobs", { c, k in ((try? c.decodeNil(forKey: k)) ?? false) || (try? c.decode(Bool.self, forKey: k)) == false
-            || (try? c.decode(Int.self, forKey: k)) == 0 },
-         "logprobs are not supported yet"),
         ("best_of", { c, k in ((try? c.decodeNil(forKey: k)) ?? false) || (try? c.decode(Int.self, forKey: k)) == 1 },
-         "best_of is not supported yet (only 1)"),
+         "best_of is not supported (only 1): ask for n choices and pick one yourself"),
         ("suffix", { c, k in ((try? c.decodeNil(forKey: k)) ?? false) || (try? c.decode(String.self, forKey: k)) == "" },
-         "suffix is not supported yet"),
+         "suffix (insertion) is not supported: the model only continues text"),
     ]
 
     /// Refuses any of `noOpOnly` present with a value that would change the answer.

@@ -47,8 +47,12 @@ struct GenerateCommand: AsyncParsableCommand {
         let parameters = SamplingParameters(temperature: temperature, topK: topK, topP: topP, seed: seed, maxTokens: maxTokens)
         let request = GenerationRequest(prompt: raw ? .text(prompt) : .chat([ChatMessage(role: "user", content: prompt)]),
                                         parameters: parameters)
+        do {
+            try request.validate()
+        } catch {
+            throw ValidationError("\(error.parameter): \(error.message)")
+        }
         do throws(ExecutorError) {
-            try parameters.validate()
             let engine = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: threads, slots: 1,
                                                                         contextPerSlot: context, queueCapacity: 0,
                                                                         measureSpeedAtStart: false))

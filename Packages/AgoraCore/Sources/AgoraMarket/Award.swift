@@ -1,62 +1,32 @@
 import AgoraCrypto
+import AgoraJob
 import AgoraWire
 
 extension Market {
-    /// Sampling parameters for a job. Greedy (temperature 0) by default; seeded sampling
-    /// records its seed so a validator can re-check it.
-    public struct Sampling: Equatable, Sendable, WireCodable {
-        /// Temperature × 1,000 (0 = greedy).
-        public var temperatureMilli: UInt32
-        /// Top-k (0 = off).
-        public var topK: UInt32
-        /// Top-p × 1,000,000 (1,000,000 = off).
-        public var topPMicro: UInt32
-        /// Sampler seed.
-        public var seed: UInt64
-
-        /// Creates sampling parameters.
-        public init(temperatureMilli: UInt32 = 0, topK: UInt32 = 0, topPMicro: UInt32 = 1_000_000, seed: UInt64 = 0) {
-            self.temperatureMilli = temperatureMilli; self.topK = topK; self.topPMicro = topPMicro; self.seed = seed
-        }
-
-        /// Greedy decoding.
-        public static let greedy = Sampling()
-
-        public func encode(to w: inout WireWriter) {
-            w.varint(UInt64(temperatureMilli)); w.varint(UInt64(topK)); w.varint(UInt64(topPMicro)); w.uint64(seed)
-        }
-
-        public init(from r: inout WireReader) throws(WireError) {
-            temperatureMilli = try r.varint32("sampling.temperatureMilli", max: 100_000)
-            topK = try r.varint32("sampling.topK", max: 1 << 20)
-            topPMicro = try r.varint32("sampling.topPMicro", max: 1_000_000)
-            seed = try r.uint64("sampling.seed")
-        }
-    }
-
-    /// What an award seals to the winning provider: the prompt, its salt and the sampling
-    /// parameters (Protocol.md §7.4).
+    /// What an award seals to the winning provider: the salt of the prompt commitment and
+    /// the job description (prompt, sampling, stop, grammar, logprobs), whose canonical bytes
+    /// the commitment covers (Protocol.md §7.4, §7.4a).
     public struct AwardPayload: Equatable, Sendable, WireCodable {
         /// The 32-byte salt of the prompt commitment.
         public var promptSalt: [UInt8]
-        /// The prompt text (UTF-8 bytes; the executor applies the chat template).
-        public var prompt: [UInt8]
-        /// Sampling parameters.
-        public var sampling: Sampling
+        /// The job description's canonical bytes, as committed to.
+        public let requestBytes: [UInt8]
+        /// The job description.
+        public let request: GenerationRequest
 
         /// Creates a payload.
-        public init(promptSalt: [UInt8], prompt: [UInt8], sampling: Sampling) {
-            self.promptSalt = promptSalt; self.prompt = prompt; self.sampling = sampling
+        public init(promptSalt: [UInt8], request: GenerationRequest) {
+            self.promptSalt = promptSalt; self.request = request; self.requestBytes = request.wireBytes
         }
 
         public func encode(to w: inout WireWriter) {
-            w.raw(promptSalt); w.bytes(prompt); w.value(sampling)
+            w.raw(promptSalt); w.bytes(requestBytes)
         }
 
         public init(from r: inout WireReader) throws(WireError) {
             promptSalt = try r.raw(Commitment.saltLength, "awardPayload.promptSalt")
-            prompt = try r.bytes("awardPayload.prompt", max: Limits.maxPromptBytes)
-            sampling = try Sampling(from: &r)
+            requestBytes = try r.bytes("awardPayload.job", max: Limits.maxJobBytes)
+            request = try GenerationRequest(wireBytes: requestBytes)
         }
     }
 

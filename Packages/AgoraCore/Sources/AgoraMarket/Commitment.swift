@@ -1,3 +1,5 @@
+import AgoraJob
+import AgoraWire
 import AgoraCrypto
 
 extension Market {
@@ -24,6 +26,23 @@ extension Market {
                 b.append(UInt8((t >> 8) & 0xff)); b.append(UInt8(t & 0xff))
             }
             return SHA256.hash(parts: [salt, Array("tokens".utf8), b])
+        }
+
+        /// The salted hash of output token ids and, when the job asked for them, their logprobs:
+        /// `tokens(ids, salt)` without logprobs, else
+        /// `SHA-256(salt ‖ "tokens" ‖ id₀ … idₙ₋₁ ‖ "logprobs" ‖ logprobs)`, the logprobs as the
+        /// output payload encodes them (a list of `TokenLogprob`).
+        public static func tokens(_ ids: [UInt32], logprobs: [TokenLogprob], salt: [UInt8]) -> Digest {
+            guard !logprobs.isEmpty else { return tokens(ids, salt: salt) }
+            var b = [UInt8]()
+            b.reserveCapacity(ids.count * 4)
+            for t in ids {
+                b.append(UInt8(t >> 24)); b.append(UInt8((t >> 16) & 0xff))
+                b.append(UInt8((t >> 8) & 0xff)); b.append(UInt8(t & 0xff))
+            }
+            var w = WireWriter()
+            w.array(logprobs) { $0.value($1) }
+            return SHA256.hash(parts: [salt, Array("tokens".utf8), b, Array("logprobs".utf8), w.bytes])
         }
     }
 }

@@ -1,3 +1,4 @@
+import AgoraJob
 import AgoraCrypto
 import AgoraWire
 
@@ -64,12 +65,8 @@ extension Market {
         public var key: JobKey
         /// The model to run.
         public var modelID: Digest
-        /// The prompt (secret: never log it).
-        public var prompt: [UInt8]
-        /// Sampling parameters.
-        public var sampling: Sampling
-        /// Most tokens to generate.
-        public var maxTokens: UInt32
+        /// The job description (secret: never log it).
+        public var request: GenerationRequest
     }
 
     /// What the executor produced for a job.
@@ -84,11 +81,14 @@ extension Market {
         public var startedAt: Millis
         /// When generation finished.
         public var finishedAt: Millis
+        /// Each token's logprobs, when the job asks for them (else empty).
+        public var logprobs: [TokenLogprob]
 
         /// Creates an output.
-        public init(tokens: [UInt32], text: [UInt8], fingerprint: [UInt8], startedAt: Millis, finishedAt: Millis) {
+        public init(tokens: [UInt32], text: [UInt8], fingerprint: [UInt8], startedAt: Millis, finishedAt: Millis,
+                    logprobs: [TokenLogprob] = []) {
             self.tokens = tokens; self.text = text; self.fingerprint = fingerprint
-            self.startedAt = startedAt; self.finishedAt = finishedAt
+            self.startedAt = startedAt; self.finishedAt = finishedAt; self.logprobs = logprobs
         }
     }
 
@@ -100,14 +100,14 @@ extension Market {
         public var ticket: Digest
         /// The model the provider claims to have run.
         public var modelID: Digest
-        /// The prompt (secret).
-        public var prompt: [UInt8]
-        /// Sampling parameters of the job.
-        public var sampling: Sampling
+        /// The job description the provider ran (secret).
+        public var request: GenerationRequest
         /// Claimed output tokens.
         public var tokens: [UInt32]
         /// Claimed output text.
         public var text: [UInt8]
+        /// Claimed logprobs, one per token when the job asks for them (else empty).
+        public var logprobs: [TokenLogprob] = []
         /// The provider's runtime fingerprint from the signed result record; a validator of
         /// the same arithmetic class checks the claim exactly.
         public var fingerprint: [UInt8]

@@ -1,3 +1,4 @@
+import AgoraJob
 import AgoraCrypto
 import AgoraWire
 
@@ -89,8 +90,11 @@ extension Market.Instance {
         } catch {
             return reject(.undecryptable, "award payload does not open or decode: \(error)", from: from)
         }
-        guard Market.Commitment.commit(payload.prompt, salt: payload.promptSalt) == a.promptCommitment else {
+        guard Market.Commitment.commit(payload.requestBytes, salt: payload.promptSalt) == a.promptCommitment else {
             return reject(.hashMismatch, "prompt does not match the award's commitment", from: from)
+        }
+        guard payload.request.parameters.maxTokens == Int(job.request.body.maxTokens) else {
+            return reject(.invalidField, "the sealed job asks for \(payload.request.parameters.maxTokens) tokens, its request for \(job.request.body.maxTokens)", from: from)
         }
         if let profile = settings.provider,
            activeJobs >= profile.maxQueue
@@ -153,17 +157,18 @@ extension Market.Instance {
         let salt = state.random.bytes(Market.Commitment.saltLength)
         let tokens = Array(output.tokens.prefix(Int(job.request.body.maxTokens)))
         let count = UInt32(tokens.count)
+        let logprobs = output.logprobs.isEmpty ? [] : Array(output.logprobs.prefix(tokens.count))
         let price = job.bid.body.pricePer1k
         let record = Market.ResultRecord(
             jobID: key.jobID, requester: key.requester, provider: nodeID, modelID: job.request.body.modelID,
             promptCommitment: award.body.promptCommitment,
             outputCommitment: Market.Commitment.commit(output.text, salt: salt), outputTokenCount: count,
-            outputTokensHash: Market.Commitment.tokens(tokens, salt: salt),
+            outputTokensHash: Market.Commitment.tokens(tokens, logprobs: logprobs, salt: salt),
             fingerprint: Array(output.fingerprint.prefix(Market.Limits.maxFingerprintBytes)), pricePer1k: price,
             credits: Market.ResultRecord.charge(tokens: count, pricePer1k: price), awardedAt: award.body.awardedAt,
             startedAt: output.startedAt, finishedAt: output.finishedAt)
         job.record = record
-        job.output = Market.OutputPayload(outputSalt: salt, tokens: tokens, text: output.text)
+        job.output = Market.OutputPayload(outputSalt: salt, tokens: tokens, text: output.text, logprobs: logprobs)
         job.phase = .appending
         state.provided[key] = job
         return [.appendLedger(Market.LedgerAppend(kind: .result, body: record.wireBytes, ticket: .result(key)))] + dispatchWork()

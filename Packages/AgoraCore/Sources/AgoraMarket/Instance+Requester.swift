@@ -1,3 +1,4 @@
+import AgoraJob
 import AgoraCrypto
 
 extension Market {
@@ -33,8 +34,8 @@ extension Market.Instance {
             _ = reject(r, from: nil)
             return .failure(r)
         }
-        guard s.maxTokens > 0, s.maxTokens <= Market.Limits.maxTokens else { return refuse("maxTokens \(s.maxTokens) out of range") }
-        guard s.prompt.count <= Market.Limits.maxPromptBytes else { return refuse("prompt of \(s.prompt.count) bytes is too long") }
+        let input: GenerationRequest
+        do { input = try s.request.canonicalized() } catch { return refuse(error.message) }
         guard s.deadline > now else { return refuse("deadline \(s.deadline) is not after now (\(now))") }
         guard s.verificationLevel <= Market.Limits.maxVerificationLevel else {
             return refuse("verification level \(s.verificationLevel) above \(Market.Limits.maxVerificationLevel)")
@@ -49,8 +50,8 @@ extension Market.Instance {
         let request = Market.JobRequest(jobID: jobID, requester: nodeID, modelID: s.modelID, promptTokens: s.promptTokens,
                                         maxTokens: s.maxTokens, maxPrice: s.maxPrice, deadline: s.deadline,
                                         verificationLevel: s.verificationLevel, issuedAt: now)
-        var job = Market.RequesterJob(request: Signed(signing: request, with: identity), prompt: s.prompt, promptSalt: salt,
-                                      sampling: s.sampling, phase: .soliciting, reserved: cost,
+        var job = Market.RequesterJob(request: Signed(signing: request, with: identity), input: input,
+                                      inputBytes: input.wireBytes, promptSalt: salt, phase: .soliciting, reserved: cost,
                                       assembly: s.stream ? Market.StreamAssembly() : nil,
                                       timeline: Market.JobTimeline(submitted: now))
         state.reserved += cost
@@ -164,7 +165,7 @@ extension Market.Instance {
             return solicit(&job, round: job.round + 1, now: now)
         }
         job.bids.removeAll { $0 == best }
-        let payload = Market.AwardPayload(promptSalt: job.promptSalt, prompt: job.prompt, sampling: job.sampling)
+        let payload = Market.AwardPayload(promptSalt: job.promptSalt, request: job.input)
         let sealed: [UInt8]
         do {
             sealed = try SealedBox.seal(payload.wireBytes, to: best.body.provider.x25519(), ephemeralSeed: state.random.bytes(32))
@@ -176,7 +177,7 @@ extension Market.Instance {
         let completeBy = Swift.min(req.deadline, now + allowance)
         let award = Market.Award(jobID: req.jobID, bidHash: best.digest, requester: nodeID, provider: best.body.provider,
                                  awardedAt: now, completeBy: completeBy,
-                                 promptCommitment: Market.Commitment.commit(job.prompt, salt: job.promptSalt),
+                                 promptCommitment: Market.Commitment.commit(job.inputBytes, salt: job.promptSalt),
                                  sealedPayload: sealed)
         let signed = Signed(signing: award, with: identity)
         job.award = signed

@@ -1,3 +1,4 @@
+import AgoraJob
 import AgoraCrypto
 
 extension Market.Instance {
@@ -38,7 +39,7 @@ extension Market.Instance {
         }
         guard output.tokens.count == Int(rec.outputTokenCount),
               Market.Commitment.commit(output.text, salt: output.outputSalt) == rec.outputCommitment,
-              Market.Commitment.tokens(output.tokens, salt: output.outputSalt) == rec.outputTokensHash else {
+              Market.Commitment.tokens(output.tokens, logprobs: output.logprobs, salt: output.outputSalt) == rec.outputTokensHash else {
             return reject(.hashMismatch, "output does not match the record's commitments", from: from)
         }
         job.result = m
@@ -114,9 +115,9 @@ extension Market.Instance {
         }
         let chosen = Array(preferringClassOf(result.body.provider, state.random.shuffled(candidates)).prefix(count))
         var out: [Directive] = []
-        let payload = Market.VerifyPayload(promptSalt: job.promptSalt, prompt: job.prompt, sampling: job.sampling,
+        let payload = Market.VerifyPayload(promptSalt: job.promptSalt, request: job.input,
                                            outputSalt: output.outputSalt, tokens: output.tokens, text: output.text,
-                                           maxTokens: req.maxTokens)
+                                           logprobs: output.logprobs)
         for v in chosen {
             if !job.validatorsAsked.contains(v) { job.validatorsAsked.append(v) }
             guard let sealed = try? SealedBox.seal(payload.wireBytes, to: v.x25519(), ephemeralSeed: state.random.bytes(32)) else { continue }

@@ -1,3 +1,4 @@
+import AgoraJob
 import AgoraCrypto
 
 extension Market.Instance {
@@ -31,17 +32,17 @@ extension Market.Instance {
         } catch {
             return reject(.undecryptable, "verify payload does not open or decode: \(error)", from: from)
         }
-        guard Market.Commitment.commit(p.prompt, salt: p.promptSalt) == rec.promptCommitment,
+        guard Market.Commitment.commit(p.requestBytes, salt: p.promptSalt) == rec.promptCommitment,
               Market.Commitment.commit(p.text, salt: p.outputSalt) == rec.outputCommitment,
-              Market.Commitment.tokens(p.tokens, salt: p.outputSalt) == rec.outputTokensHash,
+              Market.Commitment.tokens(p.tokens, logprobs: p.logprobs, salt: p.outputSalt) == rec.outputTokensHash,
               p.tokens.count == Int(rec.outputTokenCount) else {
             return reject(.hashMismatch, "prompt or output does not match the provider's commitments", from: from)
         }
         // Busy is not a verdict: beyond its bound the validator stays silent and the
         // requester, after its validation timeout, asks another one.
         guard heldChecks < profile.maxChecks else { return [] }
-        let spec = Market.VerificationSpec(ticket: hash, modelID: rec.modelID, prompt: p.prompt, sampling: p.sampling,
-                                           tokens: p.tokens, text: p.text, fingerprint: rec.fingerprint,
+        let spec = Market.VerificationSpec(ticket: hash, modelID: rec.modelID, request: p.request,
+                                           tokens: p.tokens, text: p.text, logprobs: p.logprobs, fingerprint: rec.fingerprint,
                                            providerClass: advertisedClass(of: rec.provider))
         state.validations[hash] = Market.ValidationJob(request: m, phase: .waiting, spec: spec, queueSeq: state.queueSeq)
         state.queueSeq += 1

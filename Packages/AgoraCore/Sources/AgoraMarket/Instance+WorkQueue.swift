@@ -1,3 +1,4 @@
+import AgoraJob
 import AgoraCrypto
 import AgoraWire
 
@@ -52,8 +53,7 @@ extension Market.Instance {
             let v = state.virtualTime
             state.finishTags = state.finishTags.filter { $0.value > v }
             let q = job.request.body
-            out.append(.runJob(Market.JobSpec(key: key, modelID: q.modelID, prompt: payload.prompt, sampling: payload.sampling,
-                                              maxTokens: q.maxTokens)))
+            out.append(.runJob(Market.JobSpec(key: key, modelID: q.modelID, request: payload.request)))
             out.append(Self.progressNotice(key))  // started
             running += 1
         }

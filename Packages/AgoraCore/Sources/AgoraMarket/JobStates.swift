@@ -1,18 +1,15 @@
 import AgoraCrypto
+import AgoraJob
 
 extension Market {
     /// What a requester asks for (the node's user input to `Instance.submit`).
     public struct JobSubmission: Equatable, Sendable {
         /// Model to run.
         public var modelID: Digest
-        /// Prompt text (secret: sealed to the winner only).
-        public var prompt: [UInt8]
+        /// The job description (secret: sealed to the winner and its validators only).
+        public var request: GenerationRequest
         /// Approximate prompt length in tokens (for providers' estimates).
         public var promptTokens: UInt32
-        /// Sampling parameters.
-        public var sampling: Sampling
-        /// Most tokens to generate.
-        public var maxTokens: UInt32
         /// Highest price per 1,000 tokens.
         public var maxPrice: UInt64
         /// Absolute deadline.
@@ -24,12 +21,15 @@ extension Market {
         public var stream: Bool
 
         /// Creates a submission.
-        public init(modelID: Digest, prompt: [UInt8], promptTokens: UInt32, sampling: Sampling = .greedy,
-                    maxTokens: UInt32, maxPrice: UInt64, deadline: Millis, verificationLevel: UInt8 = 0, stream: Bool = false) {
-            self.modelID = modelID; self.prompt = prompt; self.promptTokens = promptTokens; self.sampling = sampling
-            self.maxTokens = maxTokens; self.maxPrice = maxPrice; self.deadline = deadline
+        public init(modelID: Digest, request: GenerationRequest, promptTokens: UInt32, maxPrice: UInt64, deadline: Millis,
+                    verificationLevel: UInt8 = 0, stream: Bool = false) {
+            self.modelID = modelID; self.request = request; self.promptTokens = promptTokens
+            self.maxPrice = maxPrice; self.deadline = deadline
             self.verificationLevel = verificationLevel; self.stream = stream
         }
+
+        /// Most tokens to generate (the request's).
+        public var maxTokens: UInt32 { UInt32(clamping: request.parameters.maxTokens) }
     }
 
     /// A requester's job.
@@ -57,9 +57,10 @@ extension Market {
         }
 
         var request: Signed<JobRequest>
-        var prompt: [UInt8]
+        /// The job description and its canonical bytes (what the prompt commitment covers).
+        var input: GenerationRequest
+        var inputBytes: [UInt8]
         var promptSalt: [UInt8]
-        var sampling: Sampling
         var phase: Phase
         var round = 1
         var askedThisRound = 0

@@ -1,4 +1,5 @@
 import AgoraCrypto
+import AgoraJob
 
 /// The job market (requester, provider, validator) as a pure instance that returns
 /// directives (`Market.Instance`). Messages are defined in Protocol.md §7.
@@ -12,12 +13,12 @@ public enum Market {
 
     /// Hard bounds every decoder checks before allocating.
     public enum Limits {
-        /// Largest prompt (bytes of text) an award may carry.
-        public static let maxPromptBytes = 256 * 1024
+        /// Largest encoded job description an award or verify request may carry.
+        public static let maxJobBytes = JobLimits.maxEncodedBytes
         /// Largest output text a result may carry.
         public static let maxOutputBytes = 1024 * 1024
         /// Most output tokens a job may ask for.
-        public static let maxTokens = 1 << 20
+        public static let maxTokens = JobLimits.maxTokens
         /// Largest sealed payload (award, result, verify request).
         public static let maxSealedBytes = 2 * 1024 * 1024
         /// Largest opaque ledger entry carried in a message.

@@ -1,4 +1,5 @@
 import AgoraCrypto
+import AgoraJob
 import AgoraWire
 
 extension Market {
@@ -38,14 +39,16 @@ extension Market {
         public var tokens: [UInt32]
         /// Generated text (UTF-8 bytes).
         public var text: [UInt8]
+        /// Each token's logprobs, when the job asks for them (else empty).
+        public var logprobs: [TokenLogprob]
 
         /// Creates a payload.
-        public init(outputSalt: [UInt8], tokens: [UInt32], text: [UInt8]) {
-            self.outputSalt = outputSalt; self.tokens = tokens; self.text = text
+        public init(outputSalt: [UInt8], tokens: [UInt32], text: [UInt8], logprobs: [TokenLogprob] = []) {
+            self.outputSalt = outputSalt; self.tokens = tokens; self.text = text; self.logprobs = logprobs
         }
 
         public func encode(to w: inout WireWriter) {
-            w.raw(outputSalt); w.array(tokens) { $0.varint(UInt64($1)) }; w.bytes(text)
+            w.raw(outputSalt); w.array(tokens) { $0.varint(UInt64($1)) }; w.bytes(text); w.array(logprobs) { $0.value($1) }
         }
 
         public init(from r: inout WireReader) throws(WireError) {
@@ -54,6 +57,9 @@ extension Market {
                 try r.varint32("outputPayload.token")
             }
             text = try r.bytes("outputPayload.text", max: Limits.maxOutputBytes)
+            logprobs = try r.array("outputPayload.logprobs", max: Limits.maxTokens) { (r: inout WireReader) throws(WireError) in
+                try TokenLogprob(from: &r)
+            }
         }
     }
 
@@ -112,41 +118,43 @@ extension Market {
     public struct VerifyPayload: Equatable, Sendable, WireCodable {
         /// The prompt commitment's salt.
         public var promptSalt: [UInt8]
-        /// The prompt.
-        public var prompt: [UInt8]
-        /// The sampling parameters the job ran with.
-        public var sampling: Sampling
+        /// The job description's canonical bytes, as committed to.
+        public let requestBytes: [UInt8]
+        /// The job description the provider ran.
+        public let request: GenerationRequest
         /// The output commitments' salt.
         public var outputSalt: [UInt8]
         /// The claimed output tokens.
         public var tokens: [UInt32]
         /// The claimed output text.
         public var text: [UInt8]
-        /// The job's token limit.
-        public var maxTokens: UInt32
+        /// The claimed logprobs (empty unless the job asks for them).
+        public var logprobs: [TokenLogprob]
 
         /// Creates a payload.
-        public init(promptSalt: [UInt8], prompt: [UInt8], sampling: Sampling, outputSalt: [UInt8], tokens: [UInt32],
-                    text: [UInt8], maxTokens: UInt32) {
-            self.promptSalt = promptSalt; self.prompt = prompt; self.sampling = sampling
-            self.outputSalt = outputSalt; self.tokens = tokens; self.text = text; self.maxTokens = maxTokens
+        public init(promptSalt: [UInt8], request: GenerationRequest, outputSalt: [UInt8], tokens: [UInt32], text: [UInt8],
+                    logprobs: [TokenLogprob] = []) {
+            self.promptSalt = promptSalt; self.request = request; self.requestBytes = request.wireBytes
+            self.outputSalt = outputSalt; self.tokens = tokens; self.text = text; self.logprobs = logprobs
         }
 
         public func encode(to w: inout WireWriter) {
-            w.raw(promptSalt); w.bytes(prompt); w.value(sampling); w.raw(outputSalt)
-            w.array(tokens) { $0.varint(UInt64($1)) }; w.bytes(text); w.varint(UInt64(maxTokens))
+            w.raw(promptSalt); w.bytes(requestBytes); w.raw(outputSalt)
+            w.array(tokens) { $0.varint(UInt64($1)) }; w.bytes(text); w.array(logprobs) { $0.value($1) }
         }
 
         public init(from r: inout WireReader) throws(WireError) {
             promptSalt = try r.raw(Commitment.saltLength, "verifyPayload.promptSalt")
-            prompt = try r.bytes("verifyPayload.prompt", max: Limits.maxPromptBytes)
-            sampling = try Sampling(from: &r)
+            requestBytes = try r.bytes("verifyPayload.job", max: Limits.maxJobBytes)
+            request = try GenerationRequest(wireBytes: requestBytes)
             outputSalt = try r.raw(Commitment.saltLength, "verifyPayload.outputSalt")
             tokens = try r.array("verifyPayload.tokens", max: Limits.maxTokens) { (r: inout WireReader) throws(WireError) in
                 try r.varint32("verifyPayload.token")
             }
             text = try r.bytes("verifyPayload.text", max: Limits.maxOutputBytes)
-            maxTokens = try r.varint32("verifyPayload.maxTokens", max: UInt32(Limits.maxTokens))
+            logprobs = try r.array("verifyPayload.logprobs", max: Limits.maxTokens) { (r: inout WireReader) throws(WireError) in
+                try TokenLogprob(from: &r)
+            }
         }
     }
 

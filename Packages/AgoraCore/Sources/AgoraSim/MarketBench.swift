@@ -123,8 +123,8 @@ struct MarketBenchNet {
     mutating func runJob(_ j: Int) -> Duration {
         spent = .zero
         now += 1_000
-        let sub = Market.JobSubmission(modelID: Sim.FakeEngine.model, prompt: Array("benchmark prompt \(j)".utf8), promptTokens: 41,
-                                       maxTokens: 64, maxPrice: 100, deadline: now + 600_000, verificationLevel: level)
+        let sub = Market.JobSubmission(modelID: Sim.FakeEngine.model, request: Sim.FakeEngine.request(Array("benchmark prompt \(j)".utf8), maxTokens: 64),
+                                       promptTokens: 41, maxPrice: 100, deadline: now + 600_000, verificationLevel: level)
         let t = clock.now
         let submitted = nodes[0].submit(sub, now: now)
         spent += clock.now - t
@@ -159,7 +159,7 @@ struct MarketBenchNet {
             case .schedule(let timer, _):
                 if case .bidWindow = timer { timers.append((i, timer)) }  // others would be stale
             case .runJob(let spec):
-                let tokens = Sim.FakeEngine.generate(model: spec.modelID, prompt: spec.prompt, maxTokens: spec.maxTokens)
+                let tokens = Sim.FakeEngine.generate(model: spec.modelID, request: spec.request)
                 let out = Market.ExecutionOutput(tokens: tokens, text: Sim.FakeEngine.text(tokens), fingerprint: Array("bench".utf8),
                                                  startedAt: now, finishedAt: now)
                 apply(timed({ $0.handle(.executionFinished(spec.key, out), now: now) }, at: i), at: i)

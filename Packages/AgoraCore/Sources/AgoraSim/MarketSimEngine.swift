@@ -1,3 +1,4 @@
+import AgoraJob
 import AgoraCrypto
 import AgoraMarket
 
@@ -21,6 +22,21 @@ extension Sim {
         public static let cheapModel = SHA256.hash(Array("sim-model-b".utf8))
         /// Vocabulary size (SmolLM2's).
         public static let vocabulary: UInt32 = 49_152
+
+        /// A greedy job of `maxTokens` whose prompt is `prompt` (UTF-8 text).
+        public static func request(_ prompt: [UInt8], maxTokens: UInt32) -> GenerationRequest {
+            GenerationRequest(prompt: .text(String(decoding: prompt, as: UTF8.self)), parameters: .greedy(maxTokens: Int(maxTokens)))
+        }
+
+        /// The tokens `model` generates for `request` (its prompt's bytes, its max tokens).
+        public static func generate(model: Digest, request: GenerationRequest, maxTokens: UInt32? = nil) -> [UInt32] {
+            let bytes: [UInt8]
+            switch request.prompt {
+            case .text(let t): bytes = Array(t.utf8)
+            default: bytes = request.wireBytes
+            }
+            return generate(model: model, prompt: bytes, maxTokens: maxTokens ?? UInt32(request.parameters.maxTokens))
+        }
 
         /// The tokens `model` generates for `prompt`.
         public static func generate(model: Digest, prompt: [UInt8], maxTokens: UInt32) -> [UInt32] {
@@ -48,23 +64,23 @@ extension Sim {
         public static func run(_ spec: Market.JobSpec, behaviour: ProviderBehaviour, random: inout Market.Random) -> [UInt32] {
             switch behaviour {
             case .honest:
-                return generate(model: spec.modelID, prompt: spec.prompt, maxTokens: spec.maxTokens)
+                return generate(model: spec.modelID, request: spec.request)
             case .alteredOutput:
-                var t = generate(model: spec.modelID, prompt: spec.prompt, maxTokens: spec.maxTokens)
+                var t = generate(model: spec.modelID, request: spec.request)
                 if !t.isEmpty {
                     let i = random.below(t.count)
                     t[i] = (t[i] + 1 + UInt32(random.below(100))) % vocabulary
                 }
                 return t
             case .otherModel:
-                return generate(model: cheapModel, prompt: spec.prompt, maxTokens: spec.maxTokens)
+                return generate(model: cheapModel, request: spec.request)
             }
         }
 
         /// The teacher-forced check: every claimed token must be the model's, and the text
         /// must be the tokens' text.
         public static func check(_ spec: Market.VerificationSpec) -> Market.Attestation.Verdict {
-            let expected = generate(model: spec.modelID, prompt: spec.prompt, maxTokens: UInt32(spec.tokens.count))
+            let expected = generate(model: spec.modelID, request: spec.request, maxTokens: UInt32(spec.tokens.count))
             for (i, pair) in zip(expected, spec.tokens).enumerated() where pair.0 != pair.1 {
                 return .fail(.tokenMismatch, position: UInt32(i))
             }

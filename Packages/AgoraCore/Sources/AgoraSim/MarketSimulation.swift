@@ -164,8 +164,8 @@ struct MarketSimulation {
         switch kind {
         case .submit(let j):
             let job = jobs[j]
-            let sub = Market.JobSubmission(modelID: Sim.FakeEngine.model, prompt: job.prompt, promptTokens: job.promptTokens,
-                                           maxTokens: job.maxTokens, maxPrice: 25, deadline: now + scenario.deadline,
+            let sub = Market.JobSubmission(modelID: Sim.FakeEngine.model, request: Sim.FakeEngine.request(job.prompt, maxTokens: job.maxTokens),
+                                           promptTokens: job.promptTokens, maxPrice: 25, deadline: now + scenario.deadline,
                                            verificationLevel: scenario.verificationLevel)
             switch nodes[job.requester].instance.submit(sub, now: now) {
             case .success(let s):
@@ -231,7 +231,7 @@ struct MarketSimulation {
                 let start = max(now, nodes[i].busyUntil)
                 let promptTokens = jobIndex[spec.key].map { jobs[$0].promptTokens } ?? 40
                 let seconds = Double(promptTokens) / (p?.prefillTokensPerSecond ?? 300)
-                    + Double(spec.maxTokens) / (p?.decodeTokensPerSecond ?? 60)
+                    + Double(spec.request.parameters.maxTokens) / (p?.decodeTokensPerSecond ?? 60)
                 let finish = start + Market.Millis(seconds * 1000)
                 nodes[i].busyUntil = finish
                 if let j = jobIndex[spec.key] { jobs[j].lastRunMillis = finish - now }

@@ -184,8 +184,8 @@ import Testing
         let vrMsg = w.take { $0.type == .verifyRequest }[0]
         let vr = try Market.Signed<Market.VerifyRequest>(envelope: vrMsg.envelope)
         let p = try Market.VerifyPayload(wireBytes: SealedBox.open(vr.body.sealedPayload, with: MarketWorld.identity(4)))
-        var lie = p
-        lie.prompt = Array("a different prompt".utf8)
+        let lie = Market.VerifyPayload(promptSalt: p.promptSalt, request: FakeEngine.request("a different prompt"),
+                                       outputSalt: p.outputSalt, tokens: p.tokens, text: p.text)
         let sealed = SealedBox.seal(lie.wireBytes, to: MarketWorld.identity(4).x25519PublicKey)
         let lying = Market.VerifyRequest(jobID: vr.body.jobID, requester: w["R"], validator: w["V"], record: vr.body.record,
                                          entryProof: vr.body.entryProof, sealedPayload: sealed, issuedAt: w.now)

@@ -1,3 +1,4 @@
+import AgoraJob
 import AgoraCrypto
 import AgoraWire
 import Testing
@@ -24,7 +25,7 @@ import Testing
         #expect(awards.count == 1 && awards.first?.to == w["P1"])
         w.deliver()
         #expect(w.runs.count == 1 && w.runs.first?.node == w["P1"])
-        #expect(w.runs.first?.spec.prompt == Array("why is the sky blue?".utf8))
+        #expect(w.runs.first?.spec.request.prompt == .text("why is the sky blue?"))
         w.finishRuns()                                // result appended to P1's ledger, sent
         #expect(w.ledgers[w["P1"]]!.entries.count == 1)
         w.deliver()

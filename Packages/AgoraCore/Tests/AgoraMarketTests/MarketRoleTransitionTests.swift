@@ -1,3 +1,4 @@
+import AgoraJob
 import AgoraCrypto
 import AgoraWire
 import Testing
@@ -22,7 +23,7 @@ import Testing
         w.deliver(); w.advance(to: w.now + 250); w.deliver()
         #expect(Self.providerPhase(w, "P1") == .running)
         let run = w.runs.removeFirst()
-        #expect(run.spec.maxTokens == 16 && run.spec.sampling == .greedy)
+        #expect(run.spec.request.parameters.maxTokens == 16 && run.spec.request.parameters.isGreedy)
         // Appending is asynchronous in a node: hold the ledger answer to see the phase.
         let out = Market.ExecutionOutput(tokens: [1, 2, 3], text: FakeEngine.text([1, 2, 3]), fingerprint: [], startedAt: w.now, finishedAt: w.now)
         let ds = w.instances[w["P1"]]!.handle(.executionFinished(run.spec.key, out), now: w.now)
@@ -157,14 +158,14 @@ import Testing
         w.add("R", seed: 1, price: nil, settings: s)
         w.add("P1", seed: 2, price: 10)
         w.meshPeers()
-        let ok = w.instances[w["R"]]!.submit(Market.JobSubmission(modelID: MarketWorld.model, prompt: [1], promptTokens: 1, maxTokens: 100,
+        let ok = w.instances[w["R"]]!.submit(Market.JobSubmission(modelID: MarketWorld.model, request: FakeEngine.request("a", maxTokens: 100), promptTokens: 1,
                                                                  maxPrice: 20, deadline: w.now + 1_000), now: w.now)
         guard case .success = ok else { Issue.record("first job should fit the grant"); return }
-        let second = w.instances[w["R"]]!.submit(Market.JobSubmission(modelID: MarketWorld.model, prompt: [1], promptTokens: 1, maxTokens: 100,
+        let second = w.instances[w["R"]]!.submit(Market.JobSubmission(modelID: MarketWorld.model, request: FakeEngine.request("a", maxTokens: 100), promptTokens: 1,
                                                                      maxPrice: 20, deadline: w.now + 1_000), now: w.now)
         guard case .failure(let r) = second else { Issue.record("second job exceeds the grant"); return }
         #expect(r.reason == .invalidField && r.context.contains("credits"))
-        let past = w.instances[w["R"]]!.submit(Market.JobSubmission(modelID: MarketWorld.model, prompt: [1], promptTokens: 1, maxTokens: 1,
+        let past = w.instances[w["R"]]!.submit(Market.JobSubmission(modelID: MarketWorld.model, request: FakeEngine.request("a", maxTokens: 1), promptTokens: 1,
                                                                    maxPrice: 1, deadline: w.now), now: w.now)
         guard case .failure = past else { Issue.record("a past deadline is refused"); return }
     }

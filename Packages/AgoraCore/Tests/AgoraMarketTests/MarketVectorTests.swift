@@ -1,3 +1,4 @@
+import AgoraJob
 import AgoraCrypto
 import AgoraWire
 import Foundation
@@ -20,6 +21,15 @@ import Testing
         let salt = [UInt8](repeating: 0x11, count: 32)
         let outSalt = [UInt8](repeating: 0x22, count: 32)
         let prompt = Array("hello".utf8)
+        let job = GenerationRequest(prompt: .chat([ChatMessage(role: "user", content: "hello")]),
+                                    parameters: SamplingParameters(temperature: 0.7, topK: 40, topP: 0.95, seed: 7, maxTokens: 64,
+                                                                   stop: ["\n"]))
+        v.append(("job", job.wireBytes))
+        let jobFull = GenerationRequest(prompt: .text("hello"), parameters: SamplingParameters(
+            temperature: 0, topK: 0, topP: 1, seed: 0, maxTokens: 16, stop: [], presencePenalty: 0.5, frequencyPenalty: -1,
+            logitBias: [LogitBias(token: 2, bias: -100), LogitBias(token: 300, bias: 1.5)], topLogprobs: 3,
+            grammar: "root ::= \"yes\" | \"no\""))
+        v.append(("job-grammar", jobFull.wireBytes))
         v.append(("commitment", Market.Commitment.commit(prompt, salt: salt).bytes))
         v.append(("tokens-hash", Market.Commitment.tokens([1, 2, 300], salt: outSalt).bytes))
         let request = Market.Signed(signing: Market.JobRequest(
@@ -30,20 +40,20 @@ import Testing
             jobID: jobID, requestHash: request.digest, provider: provider.publicKey, requester: requester.publicKey,
             pricePer1k: 12, etaMillis: 540, queueDepth: 1, expiresAt: t0 + 5_000), with: provider)
         v.append(("bid", bid.envelope))
-        let payload = Market.AwardPayload(promptSalt: salt, prompt: prompt, sampling: .greedy)
+        let payload = Market.AwardPayload(promptSalt: salt, request: job)
         v.append(("award-payload", payload.wireBytes))
         let sealed = try SealedBox.seal(payload.wireBytes, to: provider.x25519PublicKey,
                                         ephemeralSeed: [UInt8](repeating: 0x33, count: 32))
         let award = Market.Signed(signing: Market.Award(
             jobID: jobID, bidHash: bid.digest, requester: requester.publicKey, provider: provider.publicKey, awardedAt: t0 + 300,
-            completeBy: t0 + 2_300, promptCommitment: Market.Commitment.commit(prompt, salt: salt), sealedPayload: sealed),
+            completeBy: t0 + 2_300, promptCommitment: Market.Commitment.commit(job.wireBytes, salt: salt), sealedPayload: sealed),
             with: requester)
         v.append(("award", award.envelope))
         let tokens: [UInt32] = [1, 2, 300]
         let text = Array("hi!".utf8)
         let record = Market.ResultRecord(
             jobID: jobID, requester: requester.publicKey, provider: provider.publicKey, modelID: model,
-            promptCommitment: Market.Commitment.commit(prompt, salt: salt), outputCommitment: Market.Commitment.commit(text, salt: outSalt),
+            promptCommitment: Market.Commitment.commit(job.wireBytes, salt: salt), outputCommitment: Market.Commitment.commit(text, salt: outSalt),
             outputTokenCount: 3, outputTokensHash: Market.Commitment.tokens(tokens, salt: outSalt), fingerprint: Array("llama.cpp/0c1e570".utf8),
             pricePer1k: 12, credits: 1, awardedAt: t0 + 300, startedAt: t0 + 310, finishedAt: t0 + 820)
         v.append(("result-record", record.wireBytes))
@@ -72,8 +82,8 @@ import Testing
                                                            awardHash: award.digest, reason: .executionFailed, issuedAt: t0 + 400),
                                     with: provider)
         v.append(("decline", decline.envelope))
-        let vp = Market.VerifyPayload(promptSalt: salt, prompt: prompt, sampling: .greedy, outputSalt: outSalt, tokens: tokens,
-                                      text: text, maxTokens: 64)
+        let vp = Market.VerifyPayload(promptSalt: salt, request: job, outputSalt: outSalt, tokens: tokens,
+                                      text: text)
         v.append(("verify-payload", vp.wireBytes))
         let vSealed = try SealedBox.seal(vp.wireBytes, to: validator.x25519PublicKey, ephemeralSeed: [UInt8](repeating: 0x55, count: 32))
         let vr = Market.Signed(signing: Market.VerifyRequest(jobID: jobID, requester: requester.publicKey, validator: validator.publicKey,
@@ -132,7 +142,7 @@ import Testing
         let award = try Market.Signed<Market.Award>(envelope: v["award"]!)
         #expect(award.isValid)
         let opened = try Market.AwardPayload(wireBytes: SealedBox.open(award.body.sealedPayload, with: Self.provider))
-        #expect(opened.prompt == Array("hello".utf8))
+        #expect(opened.request.prompt == .chat([ChatMessage(role: "user", content: "hello")]))
         let result = try Market.Signed<Market.ResultMessage>(envelope: v["result"]!)
         #expect(result.isValid && result.body.recordBytes == v["result-record"]!)
         let out = try Market.OutputPayload(wireBytes: Box.open(result.body.sealedOutput, from: Self.provider.publicKey, with: Self.requester))

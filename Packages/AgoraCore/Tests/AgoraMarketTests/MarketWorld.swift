@@ -1,3 +1,4 @@
+import AgoraJob
 import AgoraCrypto
 import AgoraWire
 @testable import AgoraMarket
@@ -100,7 +101,7 @@ final class MarketWorld {
 
     func submit(from name: String, level: UInt8 = 0, maxPrice: UInt64 = 100, maxTokens: UInt32 = 16,
                 deadline: Market.Millis? = nil, prompt: String = "why is the sky blue?") -> Market.JobID {
-        let s = Market.JobSubmission(modelID: Self.model, prompt: Array(prompt.utf8), promptTokens: 8, maxTokens: maxTokens,
+        let s = Market.JobSubmission(modelID: Self.model, request: FakeEngine.request(prompt, maxTokens: maxTokens), promptTokens: 8,
                                      maxPrice: maxPrice, deadline: deadline ?? now + 60_000, verificationLevel: level)
         guard case .success(let sub) = instances[self[name]]!.submit(s, now: now) else { fatalError("submit refused") }
         apply(sub.directives, at: self[name])
@@ -139,7 +140,7 @@ final class MarketWorld {
         let pending = runs
         runs = []
         for r in pending {
-            var tokens = FakeEngine.generate(model: r.spec.modelID, prompt: r.spec.prompt, maxTokens: r.spec.maxTokens)
+            var tokens = FakeEngine.generate(model: r.spec.modelID, request: r.spec.request)
             if r.node == cheat { tokens[tokens.count / 2] ^= 1 }
             let out = Market.ExecutionOutput(tokens: tokens, text: FakeEngine.text(tokens), fingerprint: Array("fake".utf8),
                                              startedAt: now, finishedAt: now + 10)
@@ -166,6 +167,17 @@ final class MarketWorld {
 
 /// A deterministic stand-in for the executor: the "model" is a hash stream.
 enum FakeEngine {
+    /// A greedy job whose prompt is `prompt`.
+    static func request(_ prompt: String, maxTokens: UInt32 = 16) -> GenerationRequest {
+        GenerationRequest(prompt: .text(prompt), parameters: .greedy(maxTokens: Int(maxTokens)))
+    }
+
+    /// The tokens the "model" generates for a text-prompt `request`.
+    static func generate(model: Digest, request: GenerationRequest, maxTokens: UInt32? = nil) -> [UInt32] {
+        guard case .text(let text) = request.prompt else { return [] }
+        return generate(model: model, prompt: Array(text.utf8), maxTokens: maxTokens ?? UInt32(request.parameters.maxTokens))
+    }
+
     static func generate(model: Digest, prompt: [UInt8], maxTokens: UInt32) -> [UInt32] {
         var out: [UInt32] = []
         var i: UInt32 = 0
@@ -182,7 +194,7 @@ enum FakeEngine {
     static func text(_ tokens: [UInt32]) -> [UInt8] { Array(tokens.map { "t\($0)" }.joined(separator: " ").utf8) }
 
     static func check(_ spec: Market.VerificationSpec) -> Market.Attestation.Verdict {
-        let expected = generate(model: spec.modelID, prompt: spec.prompt, maxTokens: UInt32(spec.tokens.count))
+        let expected = generate(model: spec.modelID, request: spec.request, maxTokens: UInt32(spec.tokens.count))
         if let i = zip(expected, spec.tokens).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
             return .fail(.tokenMismatch, position: UInt32(i))
         }

@@ -49,6 +49,8 @@ public struct GenerationResult: Sendable, Equatable {
     public var fingerprint: RuntimeFingerprint
     /// How long it took.
     public var timings: GenerationTimings
+    /// Each generated token's logprobs, when the job asks for them (else empty).
+    public var logprobs: [TokenLogprob] = []
 }
 
 /// What a token stream yields: tokens, then one final result.

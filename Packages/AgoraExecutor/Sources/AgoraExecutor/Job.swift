@@ -6,8 +6,10 @@ final class Job: Sendable {
     enum Kind: Sendable {
         /// Generate; `onToken` receives each token as it is produced.
         case generate(onToken: (@Sendable (GeneratedToken) -> Void)?, ignoreEndOfGeneration: Bool)
-        /// Teacher-force `claimed` after the prompt and check every token under `mode`.
-        case verify(claimed: [Int32], forcedFailure: (position: Int, reason: String)?, mode: VerificationMode)
+        /// Teacher-force `claimed` after the prompt and check every token (and its claimed
+        /// logprobs, when the job asks for them) under `mode`.
+        case verify(claimed: [Int32], forcedFailure: (position: Int, reason: String)?, mode: VerificationMode,
+                    claimedLogprobs: [TokenLogprob])
     }
 
     /// What a finished job delivers.

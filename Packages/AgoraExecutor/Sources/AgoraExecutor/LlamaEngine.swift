@@ -81,6 +81,18 @@ public final class LlamaEngine: InferenceEngine {
     /// The text of `tokens` (control and end-of-generation tokens left out).
     public func detokenize(_ tokens: [Int32]) -> String { llama.detokenize(tokens) }
 
+    /// The text a generation that produced `tokens` under stop sequences `stop` returns: the
+    /// tokens' text up to the first end-of-generation token, cut before the first stop sequence.
+    public func outputText(_ tokens: [Int32], stop: [String]) -> String {
+        var acc = TextAccumulator(stop: stop)
+        for t in tokens {
+            if llama.isEndOfGeneration(t) { break }
+            _ = acc.append(llama.piece(t))
+            if acc.stopAt != nil { break }
+        }
+        return acc.text
+    }
+
     /// `messages` rendered with the model's chat template, ending with the assistant opener.
     public func applyChatTemplate(_ messages: [ChatMessage]) throws(ExecutorError) -> String {
         try llama.applyChatTemplate(messages)
@@ -95,7 +107,10 @@ public final class LlamaEngine: InferenceEngine {
     // MARK: jobs
 
     private func prepare(_ request: GenerationRequest, outputTokens: Int) throws(ExecutorError) -> [Int32] {
-        try request.parameters.validate()
+        try request.validateForEngine()
+        if !request.parameters.grammar.isEmpty, !Grammar.parses(request.parameters.grammar, model: llama) {
+            throw ExecutorError(.invalidParameter, "the job's grammar does not parse (GBNF, root rule `root`)")
+        }
         let prompt = try llama.promptTokens(request.prompt)
         let limit = configuration.contextPerSlot
         guard prompt.count + outputTokens <= limit else {
@@ -175,9 +190,12 @@ public final class LlamaEngine: InferenceEngine {
         return .tolerant(configuration.tolerance)
     }
 
-    public func verify(request: GenerationRequest, claimedTokens: [Int32],
+    /// Checks a claimed output by teacher forcing: every token (and, when the job asks for
+    /// logprobs, `claimedLogprobs`, one per token) against this engine's model, in the mode
+    /// the claimed arithmetic allows.
+    public func verify(request: GenerationRequest, claimedTokens: [Int32], claimedLogprobs: [TokenLogprob],
                        claimedArithmetic: String?) async throws(ExecutorError) -> VerificationOutcome {
-        try request.parameters.validate()
+        try request.validateForEngine()
         let p = request.parameters
         let mode = verificationMode(claimedArithmetic: claimedArithmetic)
         let empty = VerificationReport(evaluatedTokens: 0, largestMargin: 0, inexactPositions: 0, mode: mode, seconds: 0)
@@ -187,13 +205,20 @@ public final class LlamaEngine: InferenceEngine {
         }
         var claimed = claimedTokens
         var forced: (Int, String)?
-        if let bad = claimed.firstIndex(where: { $0 < 0 || Int($0) >= model.vocabularySize }) {
+        if p.topLogprobs != nil, claimedLogprobs.count != claimedTokens.count {
+            forced = (min(claimedLogprobs.count, claimedTokens.count), "the job asks for logprobs: \(claimedTokens.count) tokens came with \(claimedLogprobs.count)")
+        } else if p.topLogprobs == nil, !claimedLogprobs.isEmpty {
+            forced = (0, "the job asks for no logprobs, yet the output carries them")
+        }
+        if let f = forced { claimed = Array(claimed.prefix(f.0)) }
+        if forced == nil, let bad = claimed.firstIndex(where: { $0 < 0 || Int($0) >= model.vocabularySize }) {
             forced = (bad, "token \(claimed[bad]) at output position \(bad) is outside the vocabulary (0..<\(model.vocabularySize))")
             claimed = Array(claimed.prefix(bad))
         }
         let prompt = try prepare(request, outputTokens: claimed.count)
         if claimed.isEmpty, let forced { return .fail(position: forced.0, reason: forced.1, report: empty) }
-        let out = try await run(.verify(claimed: claimed, forcedFailure: forced, mode: mode), prompt: prompt, parameters: p)
+        let out = try await run(.verify(claimed: claimed, forcedFailure: forced, mode: mode, claimedLogprobs: claimedLogprobs),
+                                 prompt: prompt, parameters: p)
         guard case .verified(let v) = out else { throw ExecutorError(.decodeFailed, "internal: a verification job returned no verdict") }
         return v
     }

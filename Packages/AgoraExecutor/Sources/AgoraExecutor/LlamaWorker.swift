@@ -204,7 +204,11 @@ final class LlamaWorker: @unchecked Sendable {
             return
         }
         _ = llama_memory_seq_rm(llama_get_memory(context), Int32(i), -1, -1)
-        slots[i] = Slot(job: job, seq: Int32(i), fingerprint: fingerprintBase)
+        do {
+            slots[i] = try Slot(job: job, seq: Int32(i), fingerprint: fingerprintBase, model: model)
+        } catch {
+            job.onFinish(.failure(error))
+        }
     }
 
     private func reapCancelled() {

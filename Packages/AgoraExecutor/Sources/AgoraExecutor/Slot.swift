@@ -19,6 +19,16 @@ struct Slot {
     private let admitted = Clock.seconds()
     private var firstTokenAt: Double?
     private var lastTokenAt: Double?
+    /// The job's grammar state, when it has one.
+    private let grammar: Grammar?
+    /// How often each token occurs in the output so far (for penalties).
+    private var counts: [Int32: Int] = [:]
+    /// Logprobs of the generated tokens, when the job asks for them.
+    private var logprobs: [TokenLogprob] = []
+    /// The first claimed token the grammar rejects, or the first claimed logprob that differs
+    /// (verification only).
+    private var grammarFailure: (Int, String)?
+    private var logprobFailure: (Int, String)?
 
     /// One token for the next batch.
     struct Input {
@@ -27,7 +37,15 @@ struct Slot {
         var wantsLogits: Bool
     }
 
-    init(job: Job, seq: Int32, fingerprint: RuntimeFingerprint) {
+    init(job: Job, seq: Int32, fingerprint: RuntimeFingerprint, model: LlamaModel) throws(ExecutorError) {
+        if job.parameters.grammar.isEmpty {
+            grammar = nil
+        } else {
+            guard let g = Grammar(job.parameters.grammar, model: model) else {
+                throw ExecutorError(.invalidParameter, "the job's grammar does not parse (GBNF, root rule `root`)")
+            }
+            grammar = g
+        }
         self.job = job
         self.seq = seq
         var f = fingerprint
@@ -40,7 +58,7 @@ struct Slot {
         case .generate:
             inputs = job.prompt
             claimedCount = 0
-        case .verify(let claimed, _, _):
+        case .verify(let claimed, _, _, _):
             inputs = job.prompt + claimed
             claimedCount = claimed.count
         }
@@ -80,21 +98,66 @@ struct Slot {
     }
 
     /// Logits for `position` arrived: sample the next token, or check a claimed one.
-    mutating func receive(logits: UnsafeBufferPointer<Float>, position: Int, model: LlamaModel) {
+    mutating func receive(logits raw: UnsafeBufferPointer<Float>, position: Int, model: LlamaModel) {
+        let p = job.parameters
+        guard p.adjustsLogits else { return receiveAdjusted(logits: raw, position: position, model: model) }
+        let adjusted = Sampler.adjusted(raw, p, counts: counts)
+        adjusted.withUnsafeBufferPointer { receiveAdjusted(logits: $0, position: position, model: model) }
+    }
+
+    /// `receive` after Protocol.md §7.4a step 1.
+    private mutating func receiveAdjusted(logits: UnsafeBufferPointer<Float>, position: Int, model: LlamaModel) {
         let index = position - (promptCount - 1)
         let p = job.parameters
         switch job.kind {
-        case .verify(_, _, let mode):
+        case .verify(_, _, let mode, let claimedLogprobs):
             let claimed = inputs[position + 1]
-            checks[index] = Sampler.check(logits, p, position: index, claimed: claimed)
-            topPOK[index] = Sampler.topPAllows(logits, p, claimed: claimed, delta: mode.tolerance)
+            counts[claimed, default: 0] += 1
+            if let k = p.topLogprobs, logprobFailure == nil, index < claimedLogprobs.count {
+                let mine = Sampler.logprob(logits, token: claimed, top: k, piece: { model.piece($0) })
+                if let why = Sampler.logprobMismatch(claimed: claimedLogprobs[index], computed: mine, logits: logits,
+                                                     exact: mode == .exact, tolerance: mode.tolerance) {
+                    logprobFailure = (index, "the logprobs claimed at output position \(index) are not the model's: \(why)")
+                }
+            }
+            guard let grammar else {
+                checks[index] = Sampler.check(logits, p, position: index, claimed: claimed)
+                topPOK[index] = Sampler.topPAllows(logits, p, claimed: claimed, delta: mode.tolerance)
+                return
+            }
+            guard grammarFailure == nil else { return }
+            guard grammar.allows(claimed) else {
+                grammarFailure = (index, "token \(claimed) at output position \(index) is not allowed by the job's grammar")
+                return
+            }
+            if mode == .exact {
+                let choice = Sampler.choose(logits, p, position: index, grammar: grammar)
+                checks[index] = Sampler.TokenCheck(neededMargin: choice == claimed ? 0 : .infinity, exact: choice == claimed)
+            } else {
+                let mask = grammar.allowedMask()
+                let masked = logits.enumerated().map { mask[$0.offset] ? $0.element : -Float.infinity }
+                checks[index] = masked.withUnsafeBufferPointer { Sampler.check($0, p, position: index, claimed: claimed) }
+            }
+            if !model.isEndOfGeneration(claimed) { grammar.accept(claimed) }
         case .generate(let onToken, let ignoreEOG):
-            let token = Sampler.choose(logits, p, position: index)
+            let chosen: Int32?
+            if let grammar { chosen = Sampler.choose(logits, p, position: index, grammar: grammar) } else {
+                chosen = Sampler.choose(logits, p, position: index)
+            }
             let now = Clock.seconds()
             if firstTokenAt == nil { firstTokenAt = now }
             lastTokenAt = now
+            guard let token = chosen else {
+                // The grammar allows nothing more (it cannot continue): the output ends here.
+                finishReason = .endOfGeneration
+                onToken?(GeneratedToken(index: index, id: -1, text: text.flush()))
+                return
+            }
             output.append(token)
+            counts[token, default: 0] += 1
+            if let k = p.topLogprobs { logprobs.append(Sampler.logprob(logits, token: token, top: k, piece: { model.piece($0) })) }
             let eog = model.isEndOfGeneration(token)
+            if let grammar, !eog { grammar.accept(token) }
             let piece = eog ? "" : text.append(model.piece(token))
             if eog && !ignoreEOG {
                 finishReason = .endOfGeneration
@@ -109,7 +172,10 @@ struct Slot {
     }
 
     /// Whether this job's claims are checked from arg-maxes alone (greedy verification).
-    var checksGreedily: Bool { isVerification && job.parameters.isGreedy }
+    var checksGreedily: Bool {
+        let p = job.parameters
+        return isVerification && p.isGreedy && !p.adjustsLogits && p.grammar.isEmpty && p.topLogprobs == nil
+    }
 
     /// The claimed token after `position` (verification only).
     func claimedToken(after position: Int) -> Int32 { inputs[position + 1] }
@@ -132,7 +198,7 @@ struct Slot {
 
     private func result(_ reason: FinishReason) -> GenerationResult {
         GenerationResult(promptTokens: job.prompt, tokens: output, text: text.text, finishReason: reason,
-                         fingerprint: fingerprint, timings: timings())
+                         fingerprint: fingerprint, timings: timings(), logprobs: logprobs)
     }
 
     /// The outcome of a job stopped by its caller.
@@ -147,7 +213,7 @@ struct Slot {
         case .generate:
             guard let reason = finishReason else { return nil }
             return .success(.generated(result(reason)))
-        case .verify(let claimed, let forced, let mode):
+        case .verify(let claimed, let forced, let mode, _):
             guard fed == inputs.count else { return nil }
             return .success(.verified(verdict(claimed: claimed, forced: forced, model: model, mode: mode)))
         }
@@ -164,6 +230,8 @@ struct Slot {
             mode: mode, seconds: Clock.seconds() - admitted)
         var failures: [(Int, String)] = []
         if let forced { failures.append(forced) }
+        if let grammarFailure { failures.append(grammarFailure) }
+        if let logprobFailure { failures.append(logprobFailure) }
         for (i, c) in checks.enumerated() {
             guard let c else { continue }
             if mode == .exact, !c.exact {
