@@ -46,11 +46,11 @@ assert all(c.usage is None for c in chunks[:-1]), "usage before the last chunk"
 print("stream usage:", last.usage.prompt_tokens, "+", last.usage.completion_tokens, "tokens")
 
 try:
-    client.chat.completions.create(model=names[0], max_tokens=8, stop=["\n"], messages=[{"role": "user", "content": "x"}])
-    raise SystemExit("stop was accepted although it is not carried out")
+    client.completions.create(model=names[0], max_tokens=8, prompt="x", best_of=2)
+    raise SystemExit("best_of was accepted although it is not carried out")
 except Exception as e:  # openai.BadRequestError
     assert getattr(e, "status_code", None) == 400 and getattr(e, "code", None) == "unsupported_parameter", e
-    print("unsupported stop refused:", e.status_code)
+    print("unsupported best_of refused:", e.status_code)
 
 try:
     client.chat.completions.create(model=names[0], max_tokens=0, messages=[{"role": "user", "content": "x"}])

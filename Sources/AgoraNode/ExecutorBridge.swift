@@ -29,10 +29,10 @@ enum ExecutorBridge {
 
     /// Runs a job on `engine`; `onText` (called on the engine's thread) receives the text of
     /// each token as it is generated.
-    static func run(_ spec: Market.JobSpec, on engine: LlamaEngine,
+    static func run(_ spec: Market.JobSpec, on engine: LlamaEngine, misbehaviour: Misbehaviour? = nil,
                     onText: (@Sendable (String) -> Void)? = nil) async throws -> Market.ExecutionOutput {
         let started = NodeClock.unixMillis()
-        let request = spec.request
+        let request = misbehaviour?.run(spec.request) ?? spec.request
         var onToken: (@Sendable (GeneratedToken) -> Void)?
         if let onText {
             onToken = { token in if !token.text.isEmpty { onText(token.text) } }
@@ -46,7 +46,8 @@ enum ExecutorBridge {
         if result.finishReason == .cancelled { throw ExecutorError(.cancelled, "the job was cancelled after \(result.tokens.count) tokens") }
         return Market.ExecutionOutput(tokens: result.tokens.map { UInt32(bitPattern: $0) }, text: Array(result.text.utf8),
                                       fingerprint: fingerprintBytes(result.fingerprint), startedAt: started,
-                                      finishedAt: NodeClock.unixMillis(), logprobs: result.logprobs)
+                                      finishedAt: NodeClock.unixMillis(),
+                                      logprobs: misbehaviour?.report(result.logprobs) ?? result.logprobs)
     }
 
     /// The arithmetic a claim is checked against: the validator's own when the provider

@@ -31,7 +31,8 @@ extension MarketShell {
             let started = NodeClock.unixMillis()
             defer { sink.finish() }
             do {
-                let output = try await ExecutorBridge.run(spec, on: engine, onText: { sink.yield($0) })
+                let output = try await ExecutorBridge.run(spec, on: engine, misbehaviour: misbehaviour,
+                                                        onText: { sink.yield($0) })
                 NodeMetrics.jobsServed.increment()
                 guard self.isCurrent(key, run) else { return self.stopped(key, tokens: output.tokens.count) }
                 self.finishedRunning(spec.key, state: "completed", started: started)

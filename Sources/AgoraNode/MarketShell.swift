@@ -33,10 +33,13 @@ actor MarketShell {
     private let jobTimeout: UInt64
     /// Most jobs this node's users may have open at once; one more is refused (429).
     private let maxOpenJobs: Int
+    /// How this provider lies (tests of validators only).
+    let misbehaviour: Misbehaviour?
 
     init(identity: Identity, engine: LlamaEngine?, ledger: LedgerStore, sessions: SessionPool, settings: Market.Settings,
-         jobTimeout: UInt64 = 600_000, maxOpenJobs: Int = 4_096, logger: Logger) {
+         jobTimeout: UInt64 = 600_000, maxOpenJobs: Int = 4_096, misbehaviour: Misbehaviour? = nil, logger: Logger) {
         self.jobTimeout = jobTimeout
+        self.misbehaviour = misbehaviour
         self.maxOpenJobs = maxOpenJobs
         self.identity = identity
         self.engine = engine

@@ -110,7 +110,8 @@ public final class NodeRuntime: Sendable {
                 maxQueue: config.slots + config.queueLimit, slots: config.slots, checkSlots: Self.checkSlots)
         }
         let market = MarketShell(identity: identity, engine: engine, ledger: ledger, sessions: sessions, settings: settings,
-                                 jobTimeout: UInt64(config.jobTimeout) * 1000, maxOpenJobs: config.maxOpenJobs, logger: logger)
+                                 jobTimeout: UInt64(config.jobTimeout) * 1000, maxOpenJobs: config.maxOpenJobs,
+                                 misbehaviour: config.misbehaviour, logger: logger)
         let node = NodeRuntime(identity: identity, config: config, ledger: ledger, engine: engine, sessions: sessions,
                                transport: transport, gossip: gossip, market: market, logger: logger)
         await sessions.setRouter { envelope, session in await node.route(envelope, session: session) }

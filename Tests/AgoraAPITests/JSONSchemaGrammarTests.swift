@@ -220,6 +220,28 @@ struct JSONSchemaGrammarTests {
         #expect(Self.rules(try Self.grammar(##"{"$defs": {"A": {"type": "string"}}, "$ref": "#/$defs/A"}"##))["root"] == "ref-defs-A")
     }
 
+    @Test("$defs nested in a wrapped schema (a tool's parameters inside a call) still resolve, as llama.cpp hoists them")
+    func nestedDefinitions() throws {
+        let g = try Self.grammar(##"""
+            {"type": "object", "required": ["name", "arguments"], "additionalProperties": false, "properties": {
+               "name": {"const": "get_weather"},
+               "arguments": {"$defs": {"Unit": {"enum": ["c", "f"]}, "Bad": {"pattern": "x"}},
+                             "type": "object", "required": ["unit"], "properties": {"unit": {"$ref": "#/$defs/Unit"}}}}}
+            """##)
+        let table = Self.rules(g)
+        #expect(table["arguments-unit-kv"] == #""\"unit\"" space ":" space ref-defs-Unit"#)
+        #expect(table["ref-defs-Unit"] == #"("\"c\"" | "\"f\"") space"#)
+        Self.expectWellFormed(g)
+        // Errors inside a nested definition name where it really is.
+        #expect(try Self.failure(##"{"properties": {"a": {"$defs": {"B": {"pattern": "x"}}, "$ref": "#/$defs/B"}}}"##)?.path
+            == "properties.a.$defs.B.pattern")
+        // On a name clash the root's definition wins.
+        #expect(Self.rules(try Self.grammar(##"""
+            {"$defs": {"U": {"type": "integer"}}, "type": "object", "required": ["a"], "properties": {
+               "a": {"$defs": {"U": {"type": "string"}}, "$ref": "#/$defs/U"}}}
+            """##))["ref-defs-U"] == "integer")
+    }
+
     @Test("arrays and strings: minItems/maxItems and minLength/maxLength as GBNF repetitions")
     func repetitions() throws {
         let table = Self.rules(try Self.grammar(##"""

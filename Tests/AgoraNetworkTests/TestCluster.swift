@@ -95,7 +95,8 @@ final class TestCluster: @unchecked Sendable {
 
     /// Starts `serving.count` nodes; node *i* serves jobs when `serving[i]`. Node 0 is every
     /// other node's bootstrap peer.
-    func start(serving: [Bool], verificationLevel: Int = 1, slots: Int = 2, extra: [String: Any] = [:]) throws {
+    func start(serving: [Bool], verificationLevel: Int = 1, slots: Int = 2, extra: [String: Any] = [:],
+               node: [Int: [String: Any]] = [:]) throws {
         for (i, serve) in serving.enumerated() {
             let dir = root + "/node-\(i)"
             let initRun = try Self.runBlocking([agora, "init", "--data-dir", dir])
@@ -106,6 +107,7 @@ final class TestCluster: @unchecked Sendable {
                 "pricePer1kTokens": 8 + i, "verificationLevel": verificationLevel,
             ]
             config.merge(extra) { _, new in new }
+            config.merge(node[i] ?? [:]) { _, new in new }
             try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: dir + "/config.json"))
             let p = Process()
             p.executableURL = URL(fileURLWithPath: agora)

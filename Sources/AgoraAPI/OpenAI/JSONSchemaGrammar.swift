@@ -11,8 +11,9 @@ import Foundation
 // * Supported: `type` (a name or an array of names), `properties`, `required`,
 //   `additionalProperties`, `enum`, `const`, `anyOf`, `oneOf`, `allOf` with exactly one
 //   subschema, `items` (one schema), `minItems`/`maxItems`, `minLength`/`maxLength`,
-//   `$ref` to `#`, `#/$defs/NAME` or `#/definitions/NAME` (recursion allowed), and the
-//   boolean schemas `true` (any value) and `false` (refused: no value fits).
+//   `$ref` to `#`, `#/$defs/NAME` or `#/definitions/NAME` (recursion allowed; `$defs`
+//   nested anywhere in the schema are found too, as llama.cpp hoists them to the root),
+//   and the boolean schemas `true` (any value) and `false` (refused: no value fits).
 // * Objects: properties are emitted in sorted key order (a `[String: JSONValue]` has no
 //   order); required properties first, then the optional ones, each of which may be left
 //   out. Undeclared keys are never generated: an absent `additionalProperties` is read as
@@ -227,8 +228,11 @@ struct Converter {
         "$recursiveRef": "$recursiveRef is not supported",
     ]
 
-    /// The whole schema (what `$ref`s point into).
-    let root: JSONValue
+    /// Every `$defs` and `definitions` entry in the schema, by section and name, with its
+    /// path. Like llama.cpp, nested ones count as if they were at the root (a tool's
+    /// parameter schema wrapped into a call schema keeps its `#/$defs/…` references
+    /// working); on a name clash the root's wins, then the first in sorted-key order.
+    let definitions: [String: [String: (schema: JSONValue, path: String)]]
     /// Rule name → body.
     var rules: [String: String] = ["space": Primitive.space]
     /// Names reserved for `$ref` targets still being converted.
@@ -236,7 +240,34 @@ struct Converter {
     /// `$ref` string → its rule name.
     var refRules: [String: String] = ["#": "root"]
 
-    init(root: JSONValue) { self.root = root }
+    init(root: JSONValue) {
+        var found: [String: [String: (schema: JSONValue, path: String)]] = [:]
+        Self.collectDefinitions(root, path: "", depth: 0, into: &found)
+        definitions = found
+    }
+
+    /// Adds the definitions in `value` and below to `found` (those already there stay).
+    static func collectDefinitions(_ value: JSONValue, path: String, depth: Int,
+                                   into found: inout [String: [String: (schema: JSONValue, path: String)]]) {
+        guard depth <= 4 * JSONSchemaGrammar.maxDepth else { return }
+        switch value {
+        case .object(let object):
+            for section in ["$defs", "definitions"] {
+                guard case .object(let entries)? = object[section] else { continue }
+                for (name, schema) in entries.sorted(by: { $0.key < $1.key }) where found[section]?[name] == nil {
+                    found[section, default: [:]][name] = (schema, join(join(path, section), name))
+                }
+            }
+            for key in object.keys.sorted() {
+                if let child = object[key] { collectDefinitions(child, path: join(path, key), depth: depth + 1, into: &found) }
+            }
+        case .array(let list):
+            for (i, item) in list.enumerated() {
+                collectDefinitions(item, path: path + "[\(i)]", depth: depth + 1, into: &found)
+            }
+        default: break
+        }
+    }
 
     /// The rule for `schema`, named after `name` (`""`: the root); returns the rule name
     /// to use where the schema's value goes (a primitive's name when nothing more is
@@ -466,17 +497,16 @@ struct Converter {
         // A JSON Pointer token inside a URI fragment: percent-decoded, then ~1 → /, ~0 → ~.
         key = (key.removingPercentEncoding ?? key)
             .replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
-        guard case .object(let document) = root, case .object(let definitions)? = document[section],
-              let target = definitions[key] else {
+        guard let (target, targetPath) = definitions[section]?[key] else {
             throw Failure(message: "\(text) names no definition", path: path)
         }
         let name = try reserve("ref" + JSONSchemaGrammar.sanitize(String(text.dropFirst())), path: path)
         refRules[text] = name
-        let body = try visit(target, name: name, path: Self.join(section, key), depth: depth + 1)
+        let body = try visit(target, name: name, path: targetPath, depth: depth + 1)
         if pending.contains(name) {
             // The target is a primitive or another reference: name it here.
             guard body != name else {
-                throw Failure(message: "the definition refers only to itself", path: Self.join(section, key))
+                throw Failure(message: "the definition refers only to itself", path: targetPath)
             }
             pending.remove(name)
             rules[name] = body

@@ -79,7 +79,8 @@ public enum ToolChoice: Decodable, Sendable, Equatable {
 /// request requires is forced by a grammar built from the functions' parameter schemas, so
 /// its arguments are valid JSON for the schema and a validator checks it like any output.
 enum ToolCalling {
-    /// A call as the model writes it: `{"arguments": {…}, "name": "…"}` (one JSON object).
+    /// A call as the model writes it: `{"arguments": {…}, "name": "…"}` (one JSON object, keys
+    /// in the sorted order the grammar converter gives them).
     static func callSchema(_ tool: Tool.Function) -> JSONValue {
         .object([
             "type": .string("object"),
@@ -119,7 +120,8 @@ enum ToolCalling {
             if let d = t.function.description { o["description"] = .string(d) }
             s += JSONValue.object(o).jsonText + "\n"
         }
-        s += "To call a function, answer with only a JSON object: {\"name\": <function name>, \"arguments\": <arguments object>}."
+        // The call grammar writes keys in sorted order: the instruction shows them so.
+        s += "To call a function, answer with only a JSON object: {\"arguments\": <arguments object>, \"name\": <function name>}."
         switch choice {
         case .required: s += " You must call one of the functions."
         case .function(let name): s += " You must call \(name)."
