@@ -27,16 +27,21 @@ import FoundationNetworking
         Case(name: "max_tokens huge", body: json(["messages": user, "max_tokens": 10_000_000]), status: 400),
         Case(name: "temperature out of range", body: json(["messages": user, "temperature": 9.5]), status: 400),
         Case(name: "bad role", body: json(["messages": [["role": "wizard", "content": "x"]]]), status: 400),
-        Case(name: "n = 3", body: json(["messages": user, "n": 3]), status: 400),
-        Case(name: "oversize prompt", body: json(["messages": [["role": "user", "content": String(repeating: "a", count: 70_000)]]]), status: 400),
+        Case(name: "n = 99", body: json(["messages": user, "n": 99]), status: 400),
+        Case(name: "oversize prompt", body: json(["messages": [["role": "user", "content": String(repeating: "a", count: 300_000)]]]), status: 400),
+        Case(name: "prompt beyond the context", body: json(["messages": [["role": "user", "content": String(repeating: "a b ", count: 10_000)]]]), status: 400),
         Case(name: "body over 1 MiB", body: Data(repeating: 0x20, count: 1_100_000), status: 413),
         Case(name: "unknown model", body: json(["messages": user, "model": "gpt-17-ultra", "max_tokens": 4]), status: 404),
-        // Accepted-and-ignored is not allowed: options the market cannot carry yet are refused.
-        Case(name: "stop", body: json(["messages": user, "stop": ["\n"]]), status: 400),
-        Case(name: "stop as a string", body: json(["messages": user, "stop": "\n"]), status: 400),
-        Case(name: "presence_penalty", body: json(["messages": user, "presence_penalty": 2.0]), status: 400),
-        Case(name: "frequency_penalty", body: json(["messages": user, "frequency_penalty": -1.5]), status: 400),
-        Case(name: "logit_bias", body: json(["messages": user, "logit_bias": ["1234": 100]]), status: 400),
+        // Carried options out of their ranges.
+        Case(name: "nine stop sequences", body: json(["messages": user, "stop": (1...9).map(String.init)]), status: 400),
+        Case(name: "an empty stop sequence", body: json(["messages": user, "stop": ""]), status: 400),
+        Case(name: "presence_penalty 3", body: json(["messages": user, "presence_penalty": 3.0]), status: 400),
+        Case(name: "frequency_penalty -2.5", body: json(["messages": user, "frequency_penalty": -2.5]), status: 400),
+        Case(name: "logit_bias on a word", body: json(["messages": user, "logit_bias": ["hello": 100]]), status: 400),
+        Case(name: "logit_bias 500", body: json(["messages": user, "logit_bias": ["1234": 500]]), status: 400),
+        Case(name: "top_logprobs 25", body: json(["messages": user, "logprobs": true, "top_logprobs": 25]), status: 400),
+        Case(name: "unknown response_format", body: json(["messages": user, "response_format": ["type": "yaml"]]), status: 400),
+        Case(name: "a tool without a function", body: json(["messages": user, "tools": [["type": "function"]]]), status: 400),
         Case(name: "an image content part", body: json(["messages": [["role": "user", "content": [
             ["type": "text", "text": "What is this?"], ["type": "image_url", "image_url": ["url": "https://example.com/a.png"]],
         ]]]]), status: 400),
@@ -71,8 +76,7 @@ import FoundationNetworking
             let (status, data) = try await cluster.post(node, "/v1/chat/completions", json: body)
             #expect(status == 200, "no-op values refused: \(String(decoding: data.prefix(300), as: UTF8.self))")
         }
-        for body in [["prompt": "hi", "echo": true], ["prompt": "hi", "best_of": 3], ["prompt": "hi", "suffix": "end"],
-                     ["prompt": "hi", "logprobs": 5]] as [[String: Any]] {
+        for body in [["prompt": "hi", "best_of": 3], ["prompt": "hi", "suffix": "end"]] as [[String: Any]] {
             let (status, data) = try await cluster.post(node, "/v1/completions", json: body)
             let code = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any]).flatMap { $0["error"] as? [String: Any] }?["code"]
             #expect(status == 400 && code as? String == "unsupported_parameter", "\(body): \(status) \(String(decoding: data.prefix(300), as: UTF8.self))")

@@ -135,15 +135,16 @@ final class MarketWorld {
         now = t
     }
 
-    /// Finishes pending executor runs with the fake engine (`cheat` alters output of a node).
-    func finishRuns(cheat: PublicKey? = nil) {
+    /// Finishes pending executor runs with the fake engine (`cheat` alters output of a node;
+    /// `lie` makes one node run jobs the way a lying provider does).
+    func finishRuns(cheat: PublicKey? = nil, lie: (node: PublicKey, FakeEngine.Lie)? = nil) {
         let pending = runs
         runs = []
         for r in pending {
-            var tokens = FakeEngine.generate(model: r.spec.modelID, request: r.spec.request)
+            var (tokens, logprobs) = FakeEngine.run(model: r.spec.modelID, r.spec.request, lie: r.node == lie?.node ? lie?.1 : nil)
             if r.node == cheat { tokens[tokens.count / 2] ^= 1 }
             let out = Market.ExecutionOutput(tokens: tokens, text: FakeEngine.text(tokens), fingerprint: Array("fake".utf8),
-                                             startedAt: now, finishedAt: now + 10)
+                                             startedAt: now, finishedAt: now + 10, logprobs: logprobs)
             apply(instances[r.node]!.handle(.executionFinished(r.spec.key, out), now: now), at: r.node)
         }
     }
@@ -172,10 +173,12 @@ enum FakeEngine {
         GenerationRequest(prompt: .text(prompt), parameters: .greedy(maxTokens: Int(maxTokens)))
     }
 
-    /// The tokens the "model" generates for a text-prompt `request`.
+    /// The tokens the "model" generates for `request` (from a text prompt's bytes, else the
+    /// request's encoding).
     static func generate(model: Digest, request: GenerationRequest, maxTokens: UInt32? = nil) -> [UInt32] {
-        guard case .text(let text) = request.prompt else { return [] }
-        return generate(model: model, prompt: Array(text.utf8), maxTokens: maxTokens ?? UInt32(request.parameters.maxTokens))
+        let bytes: [UInt8]
+        if case .text(let text) = request.prompt { bytes = Array(text.utf8) } else { bytes = request.wireBytes }
+        return generate(model: model, prompt: bytes, maxTokens: maxTokens ?? UInt32(request.parameters.maxTokens))
     }
 
     static func generate(model: Digest, prompt: [UInt8], maxTokens: UInt32) -> [UInt32] {
@@ -193,11 +196,35 @@ enum FakeEngine {
 
     static func text(_ tokens: [UInt32]) -> [UInt8] { Array(tokens.map { "t\($0)" }.joined(separator: " ").utf8) }
 
+    /// Ways a provider can lie about a job's rules.
+    enum Lie { case ignoreStop, alterLogprobs, ignoreGrammar }
+
+    /// A job run under its rules, as the fake model does it: with a grammar only even token
+    /// ids are allowed; a stop sequence ends the output after the first token whose text
+    /// contains it; logprobs (when asked for) are a function of the token.
+    static func run(model: Digest, _ request: GenerationRequest, lie: Lie? = nil) -> ([UInt32], [TokenLogprob]) {
+        let p = request.parameters
+        var tokens = generate(model: model, request: request)
+        if !p.grammar.isEmpty, lie != .ignoreGrammar { tokens = tokens.map { $0 & ~1 } }
+        if lie != .ignoreStop, let end = tokens.firstIndex(where: { t in p.stop.contains { "t\(t)".contains($0) } }) {
+            tokens = Array(tokens.prefix(end + 1))
+        }
+        guard p.topLogprobs != nil else { return (tokens, []) }
+        let logprobs = tokens.map { t in
+            TokenLogprob(logprob: -Float(t % 13) / 4 + (lie == .alterLogprobs ? 0.25 : 0), bytes: Array("t\(t)".utf8), top: [])
+        }
+        return (tokens, logprobs)
+    }
+
+    /// The teacher-forced check: the claimed tokens and logprobs must be exactly what the
+    /// fake model gives under the job's rules, and the text the tokens' text.
     static func check(_ spec: Market.VerificationSpec) -> Market.Attestation.Verdict {
-        let expected = generate(model: spec.modelID, request: spec.request, maxTokens: UInt32(spec.tokens.count))
+        let (expected, logprobs) = run(model: spec.modelID, spec.request)
         if let i = zip(expected, spec.tokens).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
             return .fail(.tokenMismatch, position: UInt32(i))
         }
+        if expected.count != spec.tokens.count { return .fail(.tokenMismatch, position: UInt32(min(expected.count, spec.tokens.count))) }
+        if logprobs != spec.logprobs { return .fail(.tokenMismatch, position: 0) }
         return text(spec.tokens) == spec.text ? .pass : .fail(.invalidResult, position: 0)
     }
 }
