@@ -66,10 +66,14 @@ struct BadInputTests {
         let long = String(repeating: "many words here ", count: 200)
         await expectError(.contextExceeded) { try await engine.generate(.chat(long, parameters: .greedy(maxTokens: 8))) }
         await expectError(.contextExceeded) { try await engine.generate(.chat("Hi", parameters: .greedy(maxTokens: 300))) }
-        await expectError(.tokenizeFailed) { try await engine.generate(GenerationRequest(prompt: .tokens([]))) }
+        // An empty prompt breaks a rule of the job description itself (JobLimits).
+        await expectError(.invalidParameter) { try await engine.generate(GenerationRequest(prompt: .tokens([]))) }
         await expectError(.tokenizeFailed) { try await engine.generate(GenerationRequest(prompt: .tokens([1, 99_999_999]))) }
-        await expectError(.tokenizeFailed) { try await engine.generate(GenerationRequest(prompt: .text(""))) }
-        await expectError(.templateFailed) { try await engine.generate(GenerationRequest(prompt: .chat([]))) }
+        await expectError(.invalidParameter) { try await engine.generate(GenerationRequest(prompt: .text(""))) }
+        await expectError(.invalidParameter) { try await engine.generate(GenerationRequest(prompt: .chat([]))) }
+        await expectError(.invalidParameter) {
+            try await engine.generate(GenerationRequest(prompt: .chat([ChatMessage(role: "wizard", content: "hi")])))
+        }
         let ok = try await engine.generate(.chat("Name three fruits.", parameters: .greedy(maxTokens: 4)))
         #expect(ok.tokens.count == 4)
     }
