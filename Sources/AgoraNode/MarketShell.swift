@@ -19,7 +19,6 @@ actor MarketShell {
     let logger: Logger
     private(set) var addresses: [NodeID: Gossip.Address] = [:]
     /// Checkpoints seen of other ledgers, and the ledgers caught equivocating.
-    var watch = EquivocationWatch()
     private var modelNames: [Digest: String] = [:]
     private(set) var waiting: [Market.JobID: CheckedContinuation<CompletedJob, any Error>] = [:]
     var running: [Market.JobKey: (run: UInt64, task: Task<Void, Never>)] = [:]
@@ -80,7 +79,6 @@ actor MarketShell {
     func receive(_ envelope: Envelope, from peer: NodeID) async {
         let bytes = envelope.encoded(compress: false)
         await perform(instance.receive(bytes, from: peer, now: NodeClock.unixMillis()))
-        await observeCheckpoints(in: envelope)
     }
 
     /// Submits a job as requester and waits for its verified, paid result. The job waits
@@ -252,6 +250,13 @@ actor MarketShell {
             streams[id]?(text)
         case .checkAbandoned:
             break  // logged where the executor reported it
+        case .equivocation(let ledger, let reportedBy):
+            NodeMetrics.evidence.increment()
+            logger.warning(reportedBy == nil ? "ledger equivocation detected: two checkpoints of one size with different roots"
+                                             : "equivocation evidence received and verified",
+                           metadata: ["ledger": "\(ledger.short)", "from": "\(reportedBy?.short ?? "self")"])
+        case .evidenceAgainstThisNode(let from):
+            logger.error("a peer holds valid equivocation evidence against this node's own ledger", metadata: ["from": "\(from.short)"])
         case .providerCaught(let provider, let job, let validator):
             logger.warning("a validator caught a provider returning a wrong result",
                            metadata: ["provider": "\(provider.short)", "job": "\(job)", "validator": "\(validator.short)"])

@@ -183,10 +183,8 @@ public final class NodeRuntime: Sendable {
             if let ack = await gossip.receiveStreamPing(envelope, from: from) {
                 try? await session.send(ack)
             }
-        case .jobRequest, .bid, .award, .result, .cancel, .verifyRequest, .attestation, .decline, .receipt, .streamPiece:
+        case .jobRequest, .bid, .award, .result, .cancel, .verifyRequest, .attestation, .decline, .receipt, .streamPiece, .evidence:
             await market.receive(envelope, from: session.remoteNodeID)
-        case .evidence:
-            await market.receiveEvidence(envelope.payload, from: session.remoteNodeID)
         default:
             NodeMetrics.sessionErrors.increment()
             logger.debug("unexpected message type on a session", metadata: ["type": "\(envelope.type)",

@@ -26,10 +26,17 @@ import Testing
                           node: [2: ["misbehaviour": lie, "pricePer1kTokens": 1]])
         try await cluster.waitConverged(expected: 3)
         let a = cluster.nodes[0]
+        // Both providers' records (with their prices) must have reached the requester.
+        for _ in 0..<120 {
+            let (_, models) = try await cluster.get(a, "/v1/models")
+            let data = (try? JSONSerialization.jsonObject(with: models) as? [String: Any])?["data"] as? [[String: Any]]
+            if (data?.first?["agora"] as? [String: Any])?["providers"] as? Int == 2 { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
         let job = try #require(Self.job(lie))
         // The cheapest bid usually wins; a few jobs make sure the liar gets one.
         var caught = false
-        for _ in 0..<4 where !caught {
+        for _ in 0..<8 where !caught {
             let (status, data) = try await cluster.post(a, "/v1/chat/completions", json: job)
             #expect(status == 200, "\(String(decoding: data, as: UTF8.self))\n\(cluster.logTail(a))")
             let reply = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])

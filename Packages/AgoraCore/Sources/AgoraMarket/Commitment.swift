@@ -19,13 +19,7 @@ extension Market {
         /// The salted hash of output token ids: `SHA-256(salt ‖ "tokens" ‖ id₀ … idₙ₋₁)`,
         /// each id a u32 big-endian.
         public static func tokens(_ ids: [UInt32], salt: [UInt8]) -> Digest {
-            var b = [UInt8]()
-            b.reserveCapacity(ids.count * 4)
-            for t in ids {
-                b.append(UInt8(t >> 24)); b.append(UInt8((t >> 16) & 0xff))
-                b.append(UInt8((t >> 8) & 0xff)); b.append(UInt8(t & 0xff))
-            }
-            return SHA256.hash(parts: [salt, Array("tokens".utf8), b])
+            SHA256.hash(parts: [salt, Array("tokens".utf8), bigEndian(ids)])
         }
 
         /// The salted hash of output token ids and, when the job asked for them, their logprobs:
@@ -34,15 +28,19 @@ extension Market {
         /// output payload encodes them (a list of `TokenLogprob`).
         public static func tokens(_ ids: [UInt32], logprobs: [TokenLogprob], salt: [UInt8]) -> Digest {
             guard !logprobs.isEmpty else { return tokens(ids, salt: salt) }
+            var w = WireWriter()
+            w.array(logprobs) { $0.value($1) }
+            return SHA256.hash(parts: [salt, Array("tokens".utf8), bigEndian(ids), Array("logprobs".utf8), w.bytes])
+        }
+
+        private static func bigEndian(_ ids: [UInt32]) -> [UInt8] {
             var b = [UInt8]()
             b.reserveCapacity(ids.count * 4)
             for t in ids {
                 b.append(UInt8(t >> 24)); b.append(UInt8((t >> 16) & 0xff))
                 b.append(UInt8((t >> 8) & 0xff)); b.append(UInt8(t & 0xff))
             }
-            var w = WireWriter()
-            w.array(logprobs) { $0.value($1) }
-            return SHA256.hash(parts: [salt, Array("tokens".utf8), b, Array("logprobs".utf8), w.bytes])
+            return b
         }
     }
 }

@@ -135,6 +135,8 @@ extension Market {
         case receipt(JobID, provider: PublicKey)
         /// A validator's attestation about the result record with this hash.
         case attestation(Digest)
+        /// Equivocation evidence against this ledger.
+        case evidence(PublicKey)
     }
 
     /// Results the shell feeds back to the instance (`handle(_:now:)`).
@@ -170,6 +172,12 @@ extension Market {
         case jobCancelled(JobID)
         /// A validator attested that `provider` returned a wrong result.
         case providerCaught(PublicKey, job: JobKey, validator: PublicKey)
+        /// A ledger was caught signing two conflicting checkpoints (found here when
+        /// `reportedBy` is nil, else received from that peer and verified): the node is
+        /// excluded, the evidence recorded and relayed.
+        case equivocation(PublicKey, reportedBy: PublicKey?)
+        /// A peer holds valid equivocation evidence against this node's own ledger.
+        case evidenceAgainstThisNode(from: PublicKey)
         /// More of a requested job's output, as its provider streams it (an unverified
         /// preview that only ever extends what was passed on before).
         case streamText(JobID, String)

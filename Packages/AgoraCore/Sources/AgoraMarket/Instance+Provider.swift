@@ -213,6 +213,7 @@ extension Market.Instance {
         switch ticket {
         case .result(let key): return deliver(key, proof: proof)
         case .attestation(let hash): return attest(hash, proof: proof)
+        case .evidence: return []
         case .receipt(_, let provider):
             // The provider learns what it was paid from the receipt entry itself (checked
             // against the requester's signed checkpoint like any observed entry).

@@ -30,6 +30,8 @@ extension Market {
             var provided: [JobKey: ProviderJob] = [:]
             var validations: [Digest: ValidationJob] = [:]
             var seenAttestations: Set<Digest> = []
+            /// Checkpoints seen of other ledgers, and the ledgers with evidence against them.
+            var watch = EquivocationWatch()
             var reserved: UInt64 = 0
             /// Arrival counter of this node's work queue (jobs and checks).
             var queueSeq: UInt64 = 0
@@ -49,6 +51,8 @@ extension Market {
             public var rejections: [Rejection.Reason: Int] = [:]
             /// Jobs submitted here.
             public var submitted = 0
+            /// Ledgers this node caught equivocating, or learnt of from verified evidence.
+            public var evidence = 0
             /// Jobs requested here that completed.
             public var completed = 0
             /// Receipts with outcome `paid` written here.
@@ -111,15 +115,23 @@ extension Market {
             case .award:
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<Award>) in i.onAward(m, from: from, now: now) }
             case .result:
-                return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<ResultMessage>) in i.onResult(m, from: from, now: now) }
+                return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<ResultMessage>) in
+                    i.observing(m.body.entryProof, i.onResult(m, from: from, now: now))
+                }
             case .cancel:
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<Cancel>) in i.onCancel(m, from: from, now: now) }
             case .decline:
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<Decline>) in i.onDecline(m, from: from, now: now) }
             case .verifyRequest:
-                return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<VerifyRequest>) in i.onVerifyRequest(m, from: from, now: now) }
+                return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<VerifyRequest>) in
+                    i.observing(m.body.entryProof, i.onVerifyRequest(m, from: from, now: now))
+                }
             case .attestation:
-                return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<AttestationMessage>) in i.onAttestation(m, from: from, now: now) }
+                return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<AttestationMessage>) in
+                    i.observing(m.body.entryProof, i.onAttestation(m, from: from, now: now))
+                }
+            case .evidence:
+                return onEvidence(env.payload, from: from)
             case .streamPiece:
                 guard let piece = try? Market.StreamPiece(wireBytes: env.payload) else {
                     return reject(Rejection(.malformed, "stream piece does not decode"), from: from)

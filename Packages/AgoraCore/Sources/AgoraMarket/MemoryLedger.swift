@@ -1,3 +1,4 @@
+import AgoraLedger
 import AgoraCrypto
 import AgoraWire
 
@@ -30,13 +31,14 @@ extension Market {
             leaves.append(Merkle.leafHash(entry))
             let index = leaves.count - 1
             let root = Merkle.root(leaves[...])
-            var c = WireWriter(capacity: 140)
-            c.key(identity.publicKey); c.uint64(UInt64(leaves.count)); c.digest(root)
-            c.signature(identity.sign(c.bytes, in: Self.domain))
+            // A real signed checkpoint note (Protocol.md §4.4, time 0 for determinism), so that
+            // equivocation (two of one size with different roots) is evidence as on a node.
+            let note = (try? Ledger.Checkpoint(ledgerID: identity.publicKey, size: UInt64(leaves.count), root: root, time: 0)
+                .sign(with: identity))?.note ?? []
             var p = WireWriter(capacity: 8 + 33 * 16)
             p.uint64(UInt64(index))
             p.array(Merkle.path(index, leaves[...])) { $0.digest($1) }
-            return EntryProof(entry: entry, checkpoint: c.bytes, proof: p.bytes)
+            return EntryProof(entry: entry, checkpoint: note, proof: p.bytes)
         }
 
         /// The entries' decoded kinds and bodies (signatures were made here).
@@ -69,16 +71,11 @@ extension Market {
                 guard owner.isValidSignature(sig, for: Array(p.entry[..<signedEnd]), in: MemoryLedger.domain) else {
                     return .rejected("entry signature does not verify under \(owner.short)")
                 }
-                var c = WireReader(p.checkpoint)
-                let cOwner = try c.key("checkpoint.owner")
-                let size = try c.uint64("checkpoint.size")
-                let root = try c.digest("checkpoint.root")
-                let cEnd = c.offset
-                let cSig = try c.signature("checkpoint.signature")
-                try c.expectEnd("checkpoint")
-                guard cOwner == owner, owner.isValidSignature(cSig, for: Array(p.checkpoint[..<cEnd]), in: MemoryLedger.domain) else {
+                guard let checkpoint = try? Ledger.SignedCheckpoint(note: p.checkpoint).checkpoint,
+                      checkpoint.ledgerID == owner else {
                     return .rejected("checkpoint is not signed by the entry's ledger owner")
                 }
+                let size = checkpoint.size, root = checkpoint.root
                 var r = WireReader(p.proof)
                 let index = try r.uint64("proof.index")
                 let path = try r.array("proof.path", max: 64) { (r: inout WireReader) throws(WireError) in try r.digest("proof.hash") }

@@ -30,6 +30,8 @@ extension Sim {
         /// Share of jobs their requester cancels 1–1,500 ms after submitting (a cancel that
         /// arrives after completion is refused and the job counts as completed).
         public var cancelFraction = 0.0
+        /// Share of jobs whose requester asks for the output as it is generated.
+        public var streamFraction = 0.0
 
         /// The standard scenario for `seed`.
         public init(seed: UInt64) { self.seed = seed }
@@ -71,6 +73,12 @@ extension Sim {
         public var timeoutReceipts = 0, failedVerificationReceipts = 0
         /// Paid jobs whose output was wrong (a cheater not checked before payment).
         public var wrongOutputsPaid = 0
+        /// Completed jobs that streamed, and those whose streamed text was not their verified
+        /// output's text.
+        public var streamedJobs = 0, streamMismatches = 0
+        /// Nodes holding verified equivocation evidence against a forked-ledger provider
+        /// (excluding it), over the nodes that could.
+        public var evidenceHolders = 0, evidencePossibleHolders = 0
         /// Paid jobs at level ≥ 1 without the required passing attestations.
         public var unverifiedPaid = 0
         /// Attestations issued (pass, fail).

@@ -11,6 +11,9 @@ extension Sim {
         case alteredOutput
         /// Returns another (cheaper) model's output.
         case otherModel
+        /// Runs jobs honestly but keeps two forks of its ledger, appending to each in turn and
+        /// signing checkpoints of both (equivocation, Protocol.md §4.6).
+        case forkedLedger
     }
 
     /// A deterministic stand-in for the llama.cpp executor: a model is a hash stream, so
@@ -63,7 +66,7 @@ extension Sim {
         /// What a provider with `behaviour` returns for `spec`.
         public static func run(_ spec: Market.JobSpec, behaviour: ProviderBehaviour, random: inout Market.Random) -> [UInt32] {
             switch behaviour {
-            case .honest:
+            case .honest, .forkedLedger:
                 return generate(model: spec.modelID, request: spec.request)
             case .alteredOutput:
                 var t = generate(model: spec.modelID, request: spec.request)

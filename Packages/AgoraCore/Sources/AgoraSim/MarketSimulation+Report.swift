@@ -55,6 +55,11 @@ extension MarketSimulation {
             default: report.paidMoreThanOnce += 1
             }
             if paid[key] != nil, !job.outputCorrect { report.wrongOutputsPaid += 1 }
+            if job.stream, job.completions > 0 {
+                report.streamedJobs += 1
+                // The preview a client saw must be the verified text.
+                if job.streamed != job.outputText { report.streamMismatches += 1 }
+            }
         }
         if scenario.verificationLevel > 0 {
             // Every paid receipt must name enough validators whose passing attestation for
@@ -84,6 +89,13 @@ extension MarketSimulation {
             report.cheaters.append(Sim.CheaterReport(node: i, behaviour: behaviour, runsBeforeCatch: before,
                                                      runsAfterCatch: runs.count - before, caughtAt: caught,
                                                      jobsSubmittedBeforeCatch: submitted))
+        }
+        for (i, n) in nodes.enumerated() where n.behaviour == .forkedLedger {
+            let id = n.instance.nodeID
+            for (k, other) in nodes.enumerated() where k != i && !other.down {
+                report.evidencePossibleHolders += 1
+                if other.instance.state.reputation.isExcluded(id) { report.evidenceHolders += 1 }
+            }
         }
         report.traceHash = trace.hex
     }

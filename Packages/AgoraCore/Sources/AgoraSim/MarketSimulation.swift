@@ -16,6 +16,9 @@ extension Sim {
 struct MarketSimNode {
     var instance: Market.Instance
     var ledger: Market.MemoryLedger
+    /// The second fork of a `forkedLedger` provider's ledger, and which fork appends next.
+    var fork: Market.MemoryLedger?
+    var appendToFork = false
     var behaviour: Sim.ProviderBehaviour
     var crashAt: Market.Millis?
     var down = false
@@ -28,6 +31,7 @@ struct MarketSimEvent: Comparable {
         case deliver(from: Int, to: Int, envelope: [UInt8])
         case timer(Int, Market.Timer)
         case executed(Int, Market.JobKey, Market.ExecutionOutput)
+        case generated(Int, Market.JobKey, [UInt8])
         case verified(Int, Digest, Market.Attestation.Verdict)
         case submit(Int)
         case cancel(Int)
@@ -54,6 +58,11 @@ struct MarketSimJob {
     var cancelled = false
     var completedAt: Market.Millis?
     var outputCorrect = true
+    /// Whether the requester asked for the output as it is generated, and what streamed.
+    var stream = false
+    var streamed = ""
+    /// The verified output's text.
+    var outputText = ""
     /// Queue wait plus execution of the latest run (the rest of its latency is the market's).
     var lastRunMillis: Market.Millis = 0
 }
@@ -109,6 +118,7 @@ struct MarketSimulation {
             let instance = Market.Instance(identity: id, settings: settings, verifier: Market.MemoryLedgerVerifier(),
                                            randomSeed: random.bytes(32))
             var node = MarketSimNode(instance: instance, ledger: Market.MemoryLedger(identity: id), behaviour: cheating ?? .honest)
+            if cheating == .forkedLedger { node.fork = Market.MemoryLedger(identity: id) }
             if crashSlots.contains(i) { node.crashAt = Market.Millis(Double(s.arrivalSpan) * (0.1 + 0.5 * random.unit())) }
             index[id.publicKey] = i
             nodes.append(node)
@@ -119,7 +129,7 @@ struct MarketSimulation {
             let at = Market.Millis(random.below(Int(s.arrivalSpan)))
             let prompt = Array("job \(j): \(random.next())".utf8)
             jobs.append(MarketSimJob(requester: r, submitAt: at, prompt: prompt, promptTokens: UInt32(20 + random.below(40)),
-                                     maxTokens: UInt32(32 + random.below(33))))
+                                     maxTokens: UInt32(32 + random.below(33)), stream: random.unit() < s.streamFraction))
             push(at, .submit(j))
             if random.chance(s.cancelFraction) { push(at + 1 + Market.Millis(random.below(1_500)), .cancel(j)) }
         }
@@ -166,7 +176,7 @@ struct MarketSimulation {
             let job = jobs[j]
             let sub = Market.JobSubmission(modelID: Sim.FakeEngine.model, request: Sim.FakeEngine.request(job.prompt, maxTokens: job.maxTokens),
                                            promptTokens: job.promptTokens, maxPrice: 25, deadline: now + scenario.deadline,
-                                           verificationLevel: scenario.verificationLevel)
+                                           verificationLevel: scenario.verificationLevel, stream: job.stream)
             switch nodes[job.requester].instance.submit(sub, now: now) {
             case .success(let s):
                 jobs[j].jobID = s.jobID
@@ -186,6 +196,9 @@ struct MarketSimulation {
         case .executed(let i, let key, let out):
             guard !nodes[i].down else { return }
             apply(nodes[i].instance.handle(.executionFinished(key, out), now: now), at: i)
+        case .generated(let i, let key, let text):
+            guard !nodes[i].down else { return }
+            apply(nodes[i].instance.handle(.generated(key, text: text), now: now), at: i)
         case .verified(let i, let ticket, let verdict):
             guard !nodes[i].down else { return }
             apply(nodes[i].instance.handle(.verificationFinished(ticket: ticket, verdict), now: now), at: i)
@@ -239,6 +252,15 @@ struct MarketSimulation {
                 let out = Market.ExecutionOutput(tokens: tokens, text: Sim.FakeEngine.text(tokens), fingerprint: Array("sim".utf8),
                                                  startedAt: start, finishedAt: finish)
                 note("\(now) \(i) run \(spec.key) until \(finish)")
+                // The executor's text as it is generated, in four pieces (a word boundary each).
+                let words = out.text.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+                let step = max(1, (words.count + 3) / 4)
+                for (k, from) in stride(from: 0, to: words.count, by: step).enumerated() {
+                    var piece = Array(words[from..<min(words.count, from + step)].joined(separator: [UInt8(ascii: " ")]))
+                    if from + step < words.count { piece.append(UInt8(ascii: " ")) }
+                    let at = start + (finish - start) * Market.Millis(k + 1) / 5
+                    push(at, .generated(i, spec.key, piece))
+                }
                 push(finish, .executed(i, spec.key, out))
             case .cancelJob(let key):
                 note("\(now) \(i) cancel-run \(key)")
@@ -249,7 +271,13 @@ struct MarketSimulation {
                 note("\(now) \(i) verify \(spec.ticket.hex.prefix(16)) \(verdict.passed)")
                 push(now + ms, .verified(i, spec.ticket, verdict))
             case .appendLedger(let a):
-                let proof = nodes[i].ledger.append(kind: a.kind.rawValue, body: a.body)
+                let proof: Market.EntryProof
+                if nodes[i].appendToFork, nodes[i].fork != nil {
+                    proof = nodes[i].fork!.append(kind: a.kind.rawValue, body: a.body)
+                } else {
+                    proof = nodes[i].ledger.append(kind: a.kind.rawValue, body: a.body)
+                }
+                if nodes[i].fork != nil { nodes[i].appendToFork.toggle() }
                 note("\(now) \(i) append \(a.kind) \(SHA256.hash(a.body).hex.prefix(16))")
                 apply(nodes[i].instance.handle(.ledgerAppended(a.ticket, proof), now: now), at: i)
             case .notify(let n):
@@ -270,14 +298,19 @@ struct MarketSimulation {
             jobs[j].completedAt = now
             let expected = Sim.FakeEngine.generate(model: Sim.FakeEngine.model, prompt: jobs[j].prompt, maxTokens: jobs[j].maxTokens)
             jobs[j].outputCorrect = output.tokens == expected
+            jobs[j].outputText = String(decoding: output.text, as: UTF8.self)
         case .jobFailed(let id, let reason):
             note("\(now) \(i) failed \(id.hex) \(reason)")
             report.failed += 1
         case .jobCancelled(let id):
             note("\(now) \(i) cancelled \(id.hex)")
             if let j = jobIndex[Market.JobKey(requester: nodes[i].instance.nodeID, jobID: id)] { jobs[j].cancelled = true }
-        case .streamText:
-            break
+        case .streamText(let id, let text):
+            if let j = jobIndex[Market.JobKey(requester: nodes[i].instance.nodeID, jobID: id)] { jobs[j].streamed += text }
+        case .equivocation(let ledger, let reportedBy):
+            note("\(now) \(i) evidence against \(index[ledger] ?? -1) from \(reportedBy.flatMap { index[$0] } ?? i)")
+        case .evidenceAgainstThisNode:
+            note("\(now) \(i) evidence against itself")
         case .checkAbandoned(let ticket, let reason):
             note("\(now) \(i) could-not-check \(ticket.hex.prefix(16)) \(reason)")
         case .providerCaught(let p, _, _):

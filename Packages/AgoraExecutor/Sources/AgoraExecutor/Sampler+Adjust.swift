@@ -49,14 +49,19 @@ extension Sampler {
         return best
     }
 
+    /// `log Σ exp(L_k)` in double precision.
+    static func logNormalizer(_ logits: UnsafeBufferPointer<Float>) -> Double {
+        let maxLogit = Double(logits.max() ?? 0)
+        var sum = 0.0
+        for l in logits { sum += exp(Double(l) - maxLogit) }
+        return maxLogit + log(sum)
+    }
+
     /// Step 5: `token`'s log probability under `logits` and the `k` most likely tokens, each
     /// with its text as `piece` spells it.
     static func logprob(_ logits: UnsafeBufferPointer<Float>, token: Int32, top k: Int,
                         piece: (Int32) -> [UInt8]) -> TokenLogprob {
-        let maxLogit = Double(logits.max() ?? 0)
-        var sum = 0.0
-        for l in logits { sum += exp(Double(l) - maxLogit) }
-        let logZ = maxLogit + log(sum)
+        let logZ = logNormalizer(logits)
         func lp(_ t: Int32) -> Float { Float(Double(logits[Int(t)]) - logZ) }
         let top = k > 0 ? ranked(logits, floor: -.infinity, limit: k) : []
         func text(_ t: Int32) -> [UInt8] { Array(piece(t).prefix(TokenLogprob.maxTokenBytes)) }
@@ -88,10 +93,7 @@ extension Sampler {
         if !(abs(Double(claimed.logprob) - Double(computed.logprob)) <= bound) {
             return "logprob \(claimed.logprob), the model gives \(computed.logprob)"
         }
-        let maxLogit = Double(logits.max() ?? 0)
-        var sum = 0.0
-        for l in logits { sum += exp(Double(l) - maxLogit) }
-        let logZ = maxLogit + log(sum)
+        let logZ = logNormalizer(logits)
         for a in claimed.top {
             guard a.token >= 0, Int(a.token) < logits.count else { return "alternative \(a.token) is outside the vocabulary" }
             let mine = Double(logits[Int(a.token)]) - logZ

@@ -1,9 +1,9 @@
 import AgoraCrypto
 import AgoraLedger
 import Testing
-@testable import AgoraNode
+@testable import AgoraMarket
 
-/// The node's checkpoint watch: same-size checkpoints with different roots become verified,
+/// The market's checkpoint watch: same-size checkpoints with different roots become verified,
 /// transferable evidence, once; consistent observations and re-sent checkpoints do not.
 @Suite struct EquivocationWatchTests {
     let owner = Identity.generate()
@@ -14,7 +14,7 @@ import Testing
     }
 
     @Test func sameSizeDifferentRootIsEvidenceOnce() throws {
-        var watch = EquivocationWatch()
+        var watch = Market.EquivocationWatch()
         let first = watch.observe(try checkpoint(size: 1, root: 1))
         let second = watch.observe(try checkpoint(size: 2, root: 2))
         let resigned = watch.observe(try checkpoint(size: 1, root: 1, time: 5))  // re-signed later, same tree
@@ -39,7 +39,7 @@ import Testing
     @Test func evidenceFromAPeerIsAcceptedOnce() throws {
         let evidence = Ledger.Evidence(first: try checkpoint(size: 3, root: 1), second: try checkpoint(size: 3, root: 2), conflict: .sameSize)
         try evidence.verify()
-        var watch = EquivocationWatch()
+        var watch = Market.EquivocationWatch()
         let firstTime = watch.accept(evidence)
         let secondTime = watch.accept(evidence)
         let afterwards = watch.observe(try checkpoint(size: 3, root: 4))

@@ -3,14 +3,15 @@ import AgoraLedger
 
 /// Remembers the signed checkpoints this node has seen of every other ledger (on results,
 /// verify requests and attestations) and turns a conflicting pair into transferable
-/// equivocation evidence (Protocol.md §4.6). Pure: the market shell feeds it and acts on
-/// what it returns.
+/// equivocation evidence (Protocol.md §4.6). Pure: the market instance feeds it every
+/// checkpoint that arrives on a market message and acts on what it returns.
 ///
 /// Detected here: two checkpoints of one size with different roots (a ledger that was
 /// rolled back or forked and signed again). A conflict between checkpoints of different
 /// sizes needs a consistency proof from the ledger's owner (`Ledger.Evidence.detect`); the
 /// node does not request one yet.
-struct EquivocationWatch {
+extension Market {
+struct EquivocationWatch: Equatable, Sendable {
     /// What one observation means.
     enum Outcome: Equatable {
         /// Nothing new, or consistent as far as this watch can tell.
@@ -50,4 +51,5 @@ struct EquivocationWatch {
     mutating func accept(_ evidence: Ledger.Evidence) -> Bool {
         accused.insert(evidence.ledgerID).inserted
     }
+}
 }
