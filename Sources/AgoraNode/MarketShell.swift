@@ -19,14 +19,14 @@ actor MarketShell {
     let logger: Logger
     private(set) var addresses: [NodeID: Gossip.Address] = [:]
     /// Checkpoints seen of other ledgers, and the ledgers caught equivocating.
-    private var modelNames: [Digest: String] = [:]
-    private(set) var waiting: [Market.JobID: CheckedContinuation<CompletedJob, any Error>] = [:]
+    var modelNames: [Digest: String] = [:]
+    var waiting: [Market.JobID: CheckedContinuation<CompletedJob, any Error>] = [:]
     var running: [Market.JobKey: (run: UInt64, task: Task<Void, Never>)] = [:]
     var runCounter: UInt64 = 0
     /// When the market told the executor to stop each cancelled run, until the run has stopped.
     var stopRequested: [Market.JobKey: UInt64] = [:]
     /// Streaming clients of jobs this node requested.
-    private var streams: [Market.JobID: @Sendable (String) -> Void] = [:]
+    var streams: [Market.JobID: @Sendable (String) -> Void] = [:]
     var journal = JobJournal()
     /// How long a job may wait and run before it fails (its market deadline).
     private let jobTimeout: UInt64
@@ -211,61 +211,6 @@ actor MarketShell {
 
     func handle(_ event: Market.Event) async {
         await perform(instance.handle(event, now: NodeClock.unixMillis()))
-    }
-
-    private func notify(_ n: Market.Notification) {
-        switch n {
-        case .jobCompleted(let id, let provider, let output, let credits, let verifiedBy):
-            NodeMetrics.jobsCompleted.increment()
-            let phases = instance.timeline(id)?.phases
-            let latency = Double(phases?.total ?? 0)
-            NodeMetrics.jobLatency.recordMilliseconds(Int64(latency))
-            // The job's facts are the market's: its request and its accepted result.
-            let request = instance.request(id)
-            streams[id] = nil
-            let entry = instance.acceptedResult(id).flatMap { try? Ledger.Entry(bytes: $0.entryProof.entry) }
-            let verification = verifiedBy.isEmpty ? "proof-verified" : "attested-pass"
-            let attempts = instance.jobAttempts(id)
-            journal.update(id.hex, role: "requester") {
-                $0.state = "paid"; $0.provider = provider.hex; $0.price = credits; $0.latencyMs = latency
-                $0.verification = verification; $0.attempts = attempts
-            }
-            let tokens = output.tokens.count
-            waiting.removeValue(forKey: id)?.resume(returning: CompletedJob(
-                jobID: id.hex, text: String(decoding: output.text, as: UTF8.self), completionTokens: tokens,
-                promptTokens: Int(request?.promptTokens ?? 0),
-                finishReason: tokens >= Int(request?.maxTokens ?? .max) ? "length" : "stop",
-                model: request.map { modelNames[$0.modelID] ?? $0.modelID.hex } ?? "", provider: provider.hex, price: credits, ledgerEntry: entry?.hash.hex ?? "",
-                ledgerSeq: entry?.seq ?? 0, verification: verification, attempts: attempts, phases: phases,
-                logprobs: output.logprobs))
-        case .jobFailed(let id, let reason):
-            NodeMetrics.jobsFailed.increment()
-            cleanUp(id, state: "failed: \(reason.rawValue)")
-            let why = reason == .noBids ? "no provider could take it before its deadline" : "its deadline passed before a verified result"
-            waiting.removeValue(forKey: id)?.resume(throwing: NodeError(.deadlinePassed, "job \(id) failed: \(why)"))
-        case .jobCancelled(let id):
-            cleanUp(id, state: "cancelled")
-            waiting.removeValue(forKey: id)?.resume(throwing: NodeError(.cancelled, "job \(id) was cancelled"))
-        case .streamText(let id, let text):
-            streams[id]?(text)
-        case .checkAbandoned:
-            break  // logged where the executor reported it
-        case .equivocation(let ledger, let reportedBy):
-            NodeMetrics.evidence.increment()
-            logger.warning(reportedBy == nil ? "ledger equivocation detected: two checkpoints of one size with different roots"
-                                             : "equivocation evidence received and verified",
-                           metadata: ["ledger": "\(ledger.short)", "from": "\(reportedBy?.short ?? "self")"])
-        case .evidenceAgainstThisNode(let from):
-            logger.error("a peer holds valid equivocation evidence against this node's own ledger", metadata: ["from": "\(from.short)"])
-        case .providerCaught(let provider, let job, let validator):
-            logger.warning("a validator caught a provider returning a wrong result",
-                           metadata: ["provider": "\(provider.short)", "job": "\(job)", "validator": "\(validator.short)"])
-        }
-    }
-
-    private func cleanUp(_ id: Market.JobID, state: String) {
-        streams[id] = nil
-        journal.update(id.hex, role: "requester") { $0.state = state }
     }
 
     /// Cancels every job this node is waiting for (shutdown).
