@@ -9,6 +9,8 @@ struct CompletionPlan: Sendable {
     let tools: [Tool]
     /// Whether answers are read for tool calls (tools given, `tool_choice` not `none`).
     let readsToolCalls: Bool
+    /// Whether an answer may hold several calls (`parallel_tool_calls`, default true).
+    var parallelToolCalls = true
     /// The prompt returned before each answer (`echo`), else nil.
     let echo: String?
     /// Whether answers carry logprobs.
@@ -60,9 +62,11 @@ enum JobValidation {
             maxTokens: r.maxTokens, temperature: r.temperature, topP: r.topP, topK: r.topK, seed: r.seed, stop: r.stop,
             presence: r.presencePenalty, frequency: r.frequencyPenalty, logitBias: r.logitBias,
             topLogprobs: r.logprobs ? (r.topLogprobs ?? 0) : nil, grammar: grammar)
-        return CompletionPlan(
+        var plan = CompletionPlan(
             jobs: try jobs(model: r.model, prompt: .chat(messages), sampling, n: r.n, level: verificationLevel),
             tools: r.tools, readsToolCalls: !r.tools.isEmpty && choice != .none, echo: nil, logprobs: r.logprobs)
+        plan.parallelToolCalls = r.parallelToolCalls ?? true
+        return plan
     }
 
     static func plan(_ r: CompletionRequest, verificationLevel: UInt8) throws(OpenAIError) -> CompletionPlan {

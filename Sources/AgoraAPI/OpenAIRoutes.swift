@@ -73,7 +73,8 @@ struct OpenAIRoutes<Context: RequestContext>: Sendable {
     /// answer is one, else the text.
     static func message(_ c: CompletedJob, _ plan: CompletionPlan) -> (ChatCompletionResponse.Choice.Message, String) {
         if plan.readsToolCalls, let calls = ToolCalling.calls(in: c.text, tools: plan.tools, jobID: c.jobID) {
-            return (.init(content: nil, toolCalls: calls), "tool_calls")
+            // Without parallel calls, an answer holding several is read as its first.
+            return (.init(content: nil, toolCalls: plan.parallelToolCalls ? calls : [calls[0]]), "tool_calls")
         }
         return (.init(content: c.text, toolCalls: nil), c.finishReason)
     }
