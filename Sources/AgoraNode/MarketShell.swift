@@ -77,8 +77,7 @@ actor MarketShell {
 
     /// An envelope from a peer's session (or from this node to itself).
     func receive(_ envelope: Envelope, from peer: NodeID) async {
-        let bytes = envelope.encoded(compress: false)
-        await perform(instance.receive(bytes, from: peer, now: NodeClock.unixMillis()))
+        await perform(instance.receive(envelope, from: peer, now: NodeClock.unixMillis()))
     }
 
     /// Submits a job as requester and waits for its verified, paid result. The job waits
@@ -155,10 +154,10 @@ actor MarketShell {
     private func perform(_ directives: [Market.Directive]) async {
         for d in directives {
             switch d {
-            case .send(let to, _, let bytes):
-                await send(bytes, to: to)
-            case .gossip(_, let bytes):
-                for peer in addresses.keys.sorted() { await send(bytes, to: peer) }
+            case .send(let to, let envelope):
+                await send(envelope, to: to)
+            case .gossip(let envelope):
+                for peer in addresses.keys.sorted() { await send(envelope, to: peer) }
             case .schedule(let timer, let at):
                 let delay = at > NodeClock.unixMillis() ? at - NodeClock.unixMillis() : 0
                 Task {
@@ -189,11 +188,7 @@ actor MarketShell {
         await perform(instance.timerFired(timer, now: NodeClock.unixMillis()))
     }
 
-    private func send(_ bytes: [UInt8], to peer: NodeID) async {
-        guard let envelope = try? Envelope(decoding: bytes) else {
-            logger.error("market produced an undecodable envelope")
-            return
-        }
+    private func send(_ envelope: Envelope, to peer: NodeID) async {
         if peer == identity.publicKey {
             Task { await self.receive(envelope, from: peer) }
             return

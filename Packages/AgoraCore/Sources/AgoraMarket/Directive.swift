@@ -22,10 +22,10 @@ extension Market {
 
     /// What an instance asks its shell to do. Exhaustive: a shell `switch`es over every case.
     public enum Directive: Equatable, Sendable {
-        /// Send `envelope` (of type `type`) to node `to` over an authenticated session.
-        case send(to: PublicKey, type: MessageType, envelope: [UInt8])
-        /// Spread `envelope` to every member through gossip (failed attestations).
-        case gossip(type: MessageType, envelope: [UInt8])
+        /// Send this message to node `to` over an authenticated session.
+        case send(to: PublicKey, Envelope)
+        /// Send this message to every live member (failed attestations, equivocation evidence).
+        case gossip(Envelope)
         /// Call `timerFired(timer, now:)` at `at` (or later). Timers are never cancelled:
         /// the instance ignores ones that no longer apply.
         case schedule(Timer, at: Millis)

@@ -43,7 +43,7 @@ extension Market.Instance {
         stats.evidence += 1
         return [
             .appendLedger(Market.LedgerAppend(kind: .evidence, body: evidence.encoded, ticket: .evidence(evidence.ledgerID))),
-            .gossip(type: .evidence, envelope: Envelope(type: .evidence, payload: evidence.encoded).encoded(compress: false)),
+            .gossip(Envelope(type: .evidence, payload: evidence.encoded)),
             .notify(.equivocation(evidence.ledgerID, reportedBy: from)),
         ]
     }

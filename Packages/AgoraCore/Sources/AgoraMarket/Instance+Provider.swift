@@ -218,7 +218,7 @@ extension Market.Instance {
             // The provider learns what it was paid from the receipt entry itself (checked
             // against the requester's signed checkpoint like any observed entry).
             guard provider != nodeID else { return [] }
-            return [.send(to: provider, type: .receipt, envelope: Envelope(type: .receipt, payload: proof.wireBytes).encoded(compress: false))]
+            return [.send(to: provider, Envelope(type: .receipt, payload: proof.wireBytes))]
         }
     }
 

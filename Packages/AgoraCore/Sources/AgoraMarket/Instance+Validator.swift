@@ -82,7 +82,7 @@ extension Market.Instance {
         stats.attestations += 1
         var out = [Self.send(msg, to: att.requester)]
         if !att.verdict.passed {
-            out.append(.gossip(type: Market.AttestationMessage.messageType, envelope: msg.envelope))
+            out.append(.gossip(msg.message))
             out.append(.notify(.providerCaught(att.provider, job: Market.JobKey(requester: att.requester, jobID: att.jobID), validator: nodeID)))
         }
         return out

@@ -77,7 +77,7 @@ extension Market.Instance {
 
     /// Sends `piece` to `requester`.
     static func send(_ piece: Market.StreamPiece, to requester: PublicKey) -> Directive {
-        .send(to: requester, type: .streamPiece, envelope: Envelope(type: .streamPiece, payload: piece.wireBytes).encoded(compress: false))
+        .send(to: requester, Envelope(type: .streamPiece, payload: piece.wireBytes))
     }
 
     /// An empty piece to `key`'s requester: "queued here" or "started" (progress, no text).

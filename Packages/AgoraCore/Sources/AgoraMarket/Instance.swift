@@ -96,17 +96,22 @@ extension Market {
             state.peers = peers.sorted { $0.nodeID < $1.nodeID }
         }
 
-        /// Handles one market envelope received from the authenticated peer `from`.
-        public mutating func receive(_ envelope: [UInt8], from: PublicKey, now: Millis) -> [Directive] {
+        /// Handles one market message received from the authenticated peer `from`.
+        public mutating func receive(_ envelope: Envelope, from: PublicKey, now: Millis) -> [Directive] {
             let out = receiveMessage(envelope, from: from, now: now)
             return out + serveWaitlist(now: now)
         }
 
-        private mutating func receiveMessage(_ envelope: [UInt8], from: PublicKey, now: Millis) -> [Directive] {
+        /// Handles one encoded market envelope (malformed bytes are a counted rejection).
+        public mutating func receive(_ bytes: [UInt8], from: PublicKey, now: Millis) -> [Directive] {
             let env: Envelope
-            do { env = try Envelope(decoding: envelope) } catch {
+            do { env = try Envelope(decoding: bytes) } catch {
                 return reject(Rejection(.malformed, "\(error)"), from: from)
             }
+            return receive(env, from: from, now: now)
+        }
+
+        private mutating func receiveMessage(_ env: Envelope, from: PublicKey, now: Millis) -> [Directive] {
             switch env.type {
             case .jobRequest:
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<JobRequest>) in i.onJobRequest(m, from: from, now: now) }
@@ -236,7 +241,7 @@ extension Market {
 
         /// A signed envelope to `to`.
         static func send<B: MarketSignedBody>(_ m: Signed<B>, to: PublicKey) -> Directive {
-            .send(to: to, type: B.messageType, envelope: m.envelope)
+            .send(to: to, m.message)
         }
 
         /// A requester's receipt sent to this node: counted once (credits, completed jobs)

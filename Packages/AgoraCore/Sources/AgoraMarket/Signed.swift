@@ -68,7 +68,10 @@ extension Market {
 
         /// The full envelope bytes. Never compressed: the large fields of market messages are
         /// ciphertext, which zstd cannot shrink, and trying costs more than signing.
-        public var envelope: [UInt8] { Envelope(type: Body.messageType, payload: payload).encoded(compress: false) }
+        public var envelope: [UInt8] { message.encoded(compress: false) }
+
+        /// The message carrying this signed body.
+        public var message: Envelope { Envelope(type: Body.messageType, payload: payload) }
 
         /// Whether the signature verifies under `body.signer`.
         public var isValid: Bool { body.signer.isValidSignature(signature, for: bodyBytes, in: Body.domain) }

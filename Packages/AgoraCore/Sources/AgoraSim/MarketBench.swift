@@ -149,8 +149,9 @@ struct MarketBenchNet {
         let now = self.now
         for d in ds {
             switch d {
-            case .send(let to, _, let env):
+            case .send(let to, let message):
                 guard let j = nodes.firstIndex(where: { $0.nodeID == to }) else { continue }
+                let env = message.encoded(compress: false)
                 messages += 1
                 bytes += env.count
                 inbox.append((i, j, env))

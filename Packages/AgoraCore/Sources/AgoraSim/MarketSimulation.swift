@@ -218,13 +218,15 @@ struct MarketSimulation {
     private mutating func apply(_ directives: [Market.Directive], at i: Int) {
         for d in directives {
             switch d {
-            case .send(let to, let type, let env):
+            case .send(let to, let message):
                 guard let j = index[to] else { continue }
+                let env = message.encoded(compress: false)
                 report.messages += 1
-                note("\(now) \(i)>\(j) \(type) \(SHA256.hash(env).hex.prefix(16))")
+                note("\(now) \(i)>\(j) \(message.type) \(SHA256.hash(env).hex.prefix(16))")
                 push(now + latency(), .deliver(from: i, to: j, envelope: env))
-            case .gossip(let type, let env):
-                note("\(now) \(i) gossip \(type) \(SHA256.hash(env).hex.prefix(16))")
+            case .gossip(let message):
+                let env = message.encoded(compress: false)
+                note("\(now) \(i) gossip \(message.type) \(SHA256.hash(env).hex.prefix(16))")
                 for j in nodes.indices where j != i && !nodes[j].down {
                     report.messages += 1
                     push(now + latency() + latency(), .deliver(from: i, to: j, envelope: env))

@@ -80,11 +80,13 @@ final class MarketWorld {
     func apply(_ ds: [Market.Directive], at node: PublicKey) {
         for d in ds {
             switch d {
-            case .send(let to, let type, let env): inbox.append(Message(from: node, to: to, type: type, envelope: env))
-            case .gossip(_, let env):
+            case .send(let to, let message):
+                inbox.append(Message(from: node, to: to, type: message.type, envelope: message.encoded(compress: false)))
+            case .gossip(let message):
+                let env = message.encoded(compress: false)
                 gossiped.append(env)
                 for k in instances.keys.sorted() where k != node {
-                    inbox.append(Message(from: node, to: k, type: .attestation, envelope: env))
+                    inbox.append(Message(from: node, to: k, type: message.type, envelope: env))
                 }
             case .schedule(let t, let at): timers.append((node, t, at))
             case .runJob(let spec): runs.append((node, spec))
