@@ -69,6 +69,8 @@ user = lambda text: [{"role": "user", "content": text}]
 r = chat("stop", messages=user("List three colours, one per line."), stop=["\n"], max_tokens=32)
 text = r.choices[0].message.content
 assert "\n" not in text and r.choices[0].finish_reason == "stop", (text, r.choices[0].finish_reason)
+# Usage counts the prompt in the provider's tokens (chat template included), not an estimate.
+assert r.usage.prompt_tokens >= 15 and r.usage.completion_tokens >= 1, r.usage
 print("stop:", repr(text))
 
 # n = 3: three choices, three jobs, three checks.

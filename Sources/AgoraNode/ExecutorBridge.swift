@@ -47,7 +47,8 @@ enum ExecutorBridge {
         return Market.ExecutionOutput(tokens: result.tokens.map { UInt32(bitPattern: $0) }, text: Array(result.text.utf8),
                                       fingerprint: fingerprintBytes(result.fingerprint), startedAt: started,
                                       finishedAt: NodeClock.unixMillis(),
-                                      logprobs: misbehaviour?.report(result.logprobs) ?? result.logprobs)
+                                      logprobs: misbehaviour?.report(result.logprobs) ?? result.logprobs,
+                                      promptTokens: UInt32(clamping: result.promptTokens.count))
     }
 
     /// The arithmetic a claim is checked against: the validator's own when the provider

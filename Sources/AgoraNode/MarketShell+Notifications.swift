@@ -25,7 +25,8 @@ extension MarketShell {
             let tokens = output.tokens.count
             waiting.removeValue(forKey: id)?.resume(returning: CompletedJob(
                 jobID: id.hex, text: String(decoding: output.text, as: UTF8.self), completionTokens: tokens,
-                promptTokens: Int(request?.promptTokens ?? 0),
+                // The provider's own count when it reports one, else the submitted estimate.
+                promptTokens: Int(output.promptTokens > 0 ? output.promptTokens : request?.promptTokens ?? 0),
                 finishReason: tokens >= Int(request?.maxTokens ?? .max) ? "length" : "stop",
                 model: request.map { modelNames[$0.modelID] ?? $0.modelID.hex } ?? "", provider: provider.hex, price: credits, ledgerEntry: entry?.hash.hex ?? "",
                 ledgerSeq: entry?.seq ?? 0, verification: verification, attempts: attempts, phases: phases,

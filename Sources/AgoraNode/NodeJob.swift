@@ -27,7 +27,7 @@ public struct CompletedJob: Sendable {
     public var text: String
     /// Generated tokens.
     public var completionTokens: Int
-    /// Prompt tokens (as estimated when submitted).
+    /// Prompt tokens (the provider's count, or the estimate made when submitted).
     public var promptTokens: Int
     /// `stop` or `length`.
     public var finishReason: String

@@ -83,12 +83,14 @@ extension Market {
         public var finishedAt: Millis
         /// Each token's logprobs, when the job asks for them (else empty).
         public var logprobs: [TokenLogprob]
+        /// The prompt's length in tokens.
+        public var promptTokens: UInt32
 
         /// Creates an output.
         public init(tokens: [UInt32], text: [UInt8], fingerprint: [UInt8], startedAt: Millis, finishedAt: Millis,
-                    logprobs: [TokenLogprob] = []) {
+                    logprobs: [TokenLogprob] = [], promptTokens: UInt32 = 0) {
             self.tokens = tokens; self.text = text; self.fingerprint = fingerprint
-            self.startedAt = startedAt; self.finishedAt = finishedAt; self.logprobs = logprobs
+            self.startedAt = startedAt; self.finishedAt = finishedAt; self.logprobs = logprobs; self.promptTokens = promptTokens
         }
     }
 

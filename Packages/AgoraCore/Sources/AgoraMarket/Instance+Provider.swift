@@ -168,7 +168,8 @@ extension Market.Instance {
             credits: Market.ResultRecord.charge(tokens: count, pricePer1k: price), awardedAt: award.body.awardedAt,
             startedAt: output.startedAt, finishedAt: output.finishedAt)
         job.record = record
-        job.output = Market.OutputPayload(outputSalt: salt, tokens: tokens, text: output.text, logprobs: logprobs)
+        job.output = Market.OutputPayload(outputSalt: salt, tokens: tokens, text: output.text, logprobs: logprobs,
+                                          promptTokens: output.promptTokens)
         job.phase = .appending
         state.provided[key] = job
         return [.appendLedger(Market.LedgerAppend(kind: .result, body: record.wireBytes, ticket: .result(key)))] + dispatchWork()

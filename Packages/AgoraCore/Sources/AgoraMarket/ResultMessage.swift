@@ -41,14 +41,19 @@ extension Market {
         public var text: [UInt8]
         /// Each token's logprobs, when the job asks for them (else empty).
         public var logprobs: [TokenLogprob]
+        /// The prompt's length in the provider's tokens (as the provider reports it, for usage
+        /// accounting; not checked, and not what the job is paid for).
+        public var promptTokens: UInt32
 
         /// Creates a payload.
-        public init(outputSalt: [UInt8], tokens: [UInt32], text: [UInt8], logprobs: [TokenLogprob] = []) {
+        public init(outputSalt: [UInt8], tokens: [UInt32], text: [UInt8], logprobs: [TokenLogprob] = [], promptTokens: UInt32 = 0) {
             self.outputSalt = outputSalt; self.tokens = tokens; self.text = text; self.logprobs = logprobs
+            self.promptTokens = promptTokens
         }
 
         public func encode(to w: inout WireWriter) {
             w.raw(outputSalt); w.array(tokens) { $0.varint(UInt64($1)) }; w.bytes(text); w.array(logprobs) { $0.value($1) }
+            w.varint(UInt64(promptTokens))
         }
 
         public init(from r: inout WireReader) throws(WireError) {
@@ -60,6 +65,7 @@ extension Market {
             logprobs = try r.array("outputPayload.logprobs", max: Limits.maxTokens) { (r: inout WireReader) throws(WireError) in
                 try TokenLogprob(from: &r)
             }
+            promptTokens = try r.varint32("outputPayload.promptTokens", max: UInt32(JobLimits.maxPromptTokens * 4))
         }
     }
 
