@@ -51,8 +51,11 @@ struct OpenAIRoutes<Context: RequestContext>: Sendable {
         router.get("/v1/models/{id}") { _, context in
             let raw = context.parameters.get("id") ?? ""
             let id = raw.removingPercentEncoding ?? raw
-            guard let model = await service.models().first(where: { $0.name == id }) else {
-                return JSONResponse.error(.notFound("no peer serves the model \"\(id)\"", param: "model", code: "model_not_found"))
+            let models = await service.models()
+            guard let model = models.first(where: { $0.name == id }) else {
+                let names = models.map(\.name).sorted().joined(separator: ", ")
+                return JSONResponse.error(.notFound("no peer serves the model \"\(id)\" (models served: \(names.isEmpty ? "none yet" : names))",
+                                                    param: "model", code: "model_not_found"))
             }
             return JSONResponse.make(ModelList.Model(id: model.name, created: Int(Date().timeIntervalSince1970), ownedBy: "agora",
                                                      agora: model))

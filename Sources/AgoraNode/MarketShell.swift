@@ -86,7 +86,9 @@ actor MarketShell {
     func submit(_ job: NodeJob, promptTokens: Int, maxPricePer1k: UInt64,
                 onText: (@Sendable (String) -> Void)? = nil) async throws -> CompletedJob {
         guard let modelID = chooseModel(job.model) else {
-            throw NodeError(.modelNotFound, job.model.map { "no peer serves the model \"\($0)\"" } ?? "no peer serves any model yet")
+            let names = servedModels.map(\.name).sorted()
+            let available = names.isEmpty ? "no peer serves any model yet" : "models served: " + names.joined(separator: ", ")
+            throw NodeError(.modelNotFound, job.model.map { "no peer serves the model \"\($0)\" (\(available))" } ?? available)
         }
         guard waiting.count < maxOpenJobs else {
             throw NodeError(.overloaded, "\(waiting.count) jobs are already waiting on this node; retry later")

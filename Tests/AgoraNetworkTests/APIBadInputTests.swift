@@ -101,6 +101,11 @@ import FoundationNetworking
         let (oneStatus, oneData) = try await cluster.get(node, "/v1/models/" + escaped)
         #expect(oneStatus == 200 && String(decoding: oneData, as: UTF8.self).contains(name), "\(String(decoding: oneData, as: UTF8.self))")
         #expect(try await cluster.get(node, "/v1/models/gpt-17-ultra").0 == 404)
+        // An unknown model's 404 names the models that are served.
+        let (unknownStatus, unknownData) = try await cluster.post(node, "/v1/chat/completions",
+                                                                  json: ["messages": Self.user, "model": "gpt-17-ultra", "max_tokens": 4])
+        #expect(unknownStatus == 404 && String(decoding: unknownData, as: UTF8.self).contains(name),
+                "\(String(decoding: unknownData, as: UTF8.self))")
         // Still serving: a valid request succeeds.
         let (status, data) = try await cluster.post(node, "/v1/chat/completions", json: ["messages": Self.user, "max_tokens": 4])
         #expect(status == 200, "\(String(decoding: data, as: UTF8.self))")
