@@ -93,7 +93,9 @@ public final class NodeRuntime: Sendable {
                     "model": "\(e.model.name)", "id": "\(e.model.id.prefix(16))",
                     "prefill_tps": "\(Int(e.speed?.prefillTokensPerSecond ?? 0))",
                     "decode_tps": "\(Int(e.speed?.decodeTokensPerSecond ?? 0))",
-                    "verification_output_layer": "\(e.verificationOutputLayer)"])
+                    "verification_output_layer": "\(e.verificationOutputLayer)",
+                    "checks": e.isBatchInvariant ? "exact (batching does not change logits)"
+                                                 : "tolerant (this model's logits change with batching)"])
             }
         }
         let selfAddress = Gossip.Address(host: config.host, port: UInt16(config.port))

@@ -65,6 +65,10 @@ public final class LlamaEngine: InferenceEngine {
     /// bit for bit against llama.cpp at start-up) or llama.cpp, with the reason.
     public var verificationOutputLayer: String { worker.outputLayerStatus }
 
+    /// Whether this model's logits do not depend on the other jobs batched beside a job
+    /// (measured at load). Without it, checks use the tolerance even for the same arithmetic.
+    public var isBatchInvariant: Bool { worker.batchInvariant }
+
     /// Seconds the worker thread has spent generating and checking since the engine started.
     public func busyTime() -> BusyTime { worker.busyTime() }
 
@@ -183,10 +187,10 @@ public final class LlamaEngine: InferenceEngine {
     public var arithmetic: String { LlamaWorker.arithmetic }
 
     /// The mode a claim from a runtime of arithmetic class `claimedArithmetic` is checked in:
-    /// exact when it is this engine's own class and the build is bit-exact, else the
-    /// configured tolerance.
+    /// exact when it is this engine's own class, the build is bit-exact and the model's logits
+    /// do not depend on batching, else the configured tolerance.
     public func verificationMode(claimedArithmetic: String?) -> VerificationMode {
-        if let a = claimedArithmetic, a == arithmetic, LlamaBackend.isBitExact { return .exact }
+        if let a = claimedArithmetic, a == arithmetic, LlamaBackend.isBitExact, isBatchInvariant { return .exact }
         return .tolerant(configuration.tolerance)
     }
 

@@ -43,6 +43,7 @@ struct VerificationTests {
         let engine = try await Engines.shared.engine()
         #expect(LlamaBackend.isBitExact, "llama.cpp was built with llamafile's sgemm; scripts/bootstrap builds with GGML_LLAMAFILE=OFF")
         #expect(!engine.arithmetic.contains("n_threads"))
+        #expect(engine.isBatchInvariant, "the default model's logits must not depend on batching for exact checks")
         #expect(engine.verificationMode(claimedArithmetic: engine.arithmetic) == .exact)
         #expect(engine.verificationMode(claimedArithmetic: engine.arithmetic + " | AVX512 = 1") == .tolerant(EngineConfiguration.calibratedTolerance))
         #expect(engine.verificationMode(claimedArithmetic: nil) == .tolerant(EngineConfiguration.calibratedTolerance))
