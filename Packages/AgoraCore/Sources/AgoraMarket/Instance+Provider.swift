@@ -12,7 +12,9 @@ extension Market.Instance {
         let q = m.body
         guard q.requester == from else { return reject(.wrongParty, "request by \(q.requester.short) arrived from \(from.short)", from: from) }
         guard let profile = settings.provider else { return [] }
-        guard profile.models.contains(q.modelID) else { return reject(.invalidField, "model \(q.modelID.hex.prefix(8)) not served", from: from) }
+        guard let offer = profile.accepting(q.modelID) else {
+            return reject(.invalidField, "model \(q.modelID.hex.prefix(8)) not served", from: from)
+        }
         guard q.deadline > now else { return reject(.expired, "request deadline \(q.deadline) has passed (now \(now))", from: from) }
         guard !state.reputation.isExcluded(q.requester) else { return reject(.excludedPeer, "\(q.requester.short) is excluded", from: from) }
         let key = Market.JobKey(requester: q.requester, jobID: q.jobID)
@@ -24,16 +26,16 @@ extension Market.Instance {
                 return reject(.replay, "job request \(key) already seen", from: from)
             }
         }
-        guard q.maxPrice >= profile.pricePer1k else { return [] }
+        guard q.maxPrice >= offer.pricePer1k else { return [] }
         // A full queue, or requests already waiting for room: this one waits its turn (it is
         // bid on first come, first served, as room frees; `serveWaitlist`).
         guard activeJobs < profile.maxQueue, state.waitlist.isEmpty else {
             _ = waitlist(m, key: key, profile: profile, now: now)
             return []
         }
-        let eta = estimate(promptTokens: q.promptTokens, maxTokens: q.maxTokens, profile: profile, now: now)
+        let eta = estimate(q, profile: profile, now: now)
         guard now + eta <= q.deadline else { return [] }
-        return bid(on: m, key: key, eta: eta, profile: profile, now: now)
+        return bid(on: m, key: key, eta: eta, offer: offer, profile: profile, now: now)
     }
 
     /// Jobs awarded and not yet delivered (queued, running or being appended).
@@ -41,20 +43,23 @@ extension Market.Instance {
         state.provided.values.reduce(0) { $0 + ($1.phase == .queued || $1.phase == .running || $1.phase == .appending ? 1 : 0) }
     }
 
-    /// Milliseconds to finish a job after the work ahead of it, from measured speeds (the
-    /// single-stream speed: batching only makes the real figure smaller). Ahead of a new bid
+    /// Milliseconds to finish job `q` after the work ahead of it, from measured speeds (the
+    /// single-stream speed of each job's model: batching only makes the real figure smaller;
+    /// the models share the cores, so all of the node's work is ahead). Ahead of a new bid
     /// are the jobs queued and running and, with `countingBids`, the live bids too (any of
     /// them may be awarded first: a burst of requests gets honest, growing estimates).
-    func estimate(promptTokens: UInt32, maxTokens: UInt32, profile: Market.ProviderProfile, countingBids: Bool = true,
+    func estimate(_ q: Market.JobRequest, profile: Market.ProviderProfile, countingBids: Bool = true,
                   now: Millis = 0) -> Millis {
-        // An integer sum first: dictionary order must not reach the (signed) estimate.
-        let queuedTokens = state.provided.values.reduce(UInt64(0)) { acc, j in
-            let ahead = j.phase == .running || j.phase == .queued || (countingBids && j.phase == .bid && j.bid.body.expiresAt > now)
-            return ahead ? acc + UInt64(j.request.body.maxTokens) : acc
+        // Integer sums per model first: dictionary order must not reach the (signed) estimate.
+        var queuedTokens: [Digest: UInt64] = [:]
+        for j in state.provided.values
+        where j.phase == .running || j.phase == .queued || (countingBids && j.phase == .bid && j.bid.body.expiresAt > now) {
+            queuedTokens[j.request.body.modelID, default: 0] += UInt64(j.request.body.maxTokens)
         }
-        let queued = Double(queuedTokens) / Swift.max(profile.decodeTokensPerSecond, 0.001)
-        let own = Double(promptTokens) / Swift.max(profile.prefillTokensPerSecond, 0.001)
-            + Double(maxTokens) / Swift.max(profile.decodeTokensPerSecond, 0.001)
+        func decode(_ model: Digest) -> Double { Swift.max(profile.offer(model)?.decodeTokensPerSecond ?? 0, 0.001) }
+        let queued = queuedTokens.keys.sorted().reduce(0.0) { $0 + Double(queuedTokens[$1] ?? 0) / decode($1) }
+        let prefill = Swift.max(profile.offer(q.modelID)?.prefillTokensPerSecond ?? 0, 0.001)
+        let own = Double(q.promptTokens) / prefill + Double(q.maxTokens) / decode(q.modelID)
         return Millis(((queued + own) * 1000).rounded(.up))
     }
 
@@ -97,10 +102,9 @@ extension Market.Instance {
             return reject(.invalidField, "the sealed job asks for \(payload.request.parameters.maxTokens) tokens, its request for \(job.request.body.maxTokens)", from: from)
         }
         if let profile = settings.provider,
-           activeJobs >= profile.maxQueue
-            || now + estimate(promptTokens: job.request.body.promptTokens, maxTokens: job.request.body.maxTokens,
-                              profile: profile, countingBids: false) > a.completeBy {
-            // Full, or too busy to finish by `completeBy`, since it bid: the award goes back
+           profile.accepting(job.request.body.modelID) == nil || activeJobs >= profile.maxQueue
+            || now + estimate(job.request.body, profile: profile, countingBids: false) > a.completeBy {
+            // Full, too busy to finish by `completeBy`, or retiring the model, since it bid: the award goes back
             // (no penalty), and a later round may ask again. An accepted award is one this
             // node expects to meet.
             job.phase = .closed

@@ -13,7 +13,7 @@ extension Market.Instance {
         let rec = v.record
         guard v.requester == from else { return reject(.notRequester, "verify request by \(v.requester.short) arrived from \(from.short)", from: from) }
         guard v.validator == nodeID else { return reject(.wrongParty, "verify request names \(v.validator.short)", from: from) }
-        guard let profile = settings.provider, profile.models.contains(rec.modelID) else {
+        guard let profile = settings.provider, profile.accepting(rec.modelID) != nil else {
             return reject(.invalidField, "model \(rec.modelID.hex.prefix(8)) not validated here", from: from)
         }
         let hash = SHA256.hash(v.recordBytes)

@@ -29,8 +29,8 @@ extension Market.Instance {
     }
 
     /// Bids on waitlisted requests, oldest first, while the queue and the open bids leave
-    /// room; drops those whose deadline passed or whose requester stopped asking (it found
-    /// another provider, or gave up). Runs after every input, so a request never waits while
+    /// room; drops those whose deadline passed, whose requester stopped asking (it found
+    /// another provider, or gave up) or whose model is no longer served. Runs after every input, so a request never waits while
     /// there is room.
     mutating func serveWaitlist(now: Millis) -> [Directive] {
         guard !state.waitlist.isEmpty, let profile = settings.provider else { return [] }
@@ -39,22 +39,23 @@ extension Market.Instance {
         while room > 0, !state.waitlist.isEmpty {
             let entry = state.waitlist.removeFirst()
             let q = entry.request.body
-            guard now < q.deadline, now < entry.lastSeen + settings.waitlistStale else { continue }
+            guard now < q.deadline, now < entry.lastSeen + settings.waitlistStale,
+                  let offer = profile.accepting(q.modelID) else { continue }
             let key = Market.JobKey(requester: q.requester, jobID: q.jobID)
-            let eta = estimate(promptTokens: q.promptTokens, maxTokens: q.maxTokens, profile: profile, now: now)
+            let eta = estimate(q, profile: profile, now: now)
             guard now + eta <= q.deadline else { continue }
-            out += bid(on: entry.request, key: key, eta: eta, profile: profile, now: now)
+            out += bid(on: entry.request, key: key, eta: eta, offer: offer, profile: profile, now: now)
             room -= 1
         }
         return out
     }
 
     /// Signs and sends a bid on `m` and remembers it.
-    mutating func bid(on m: Signed<Market.JobRequest>, key: Market.JobKey, eta: Millis, profile: Market.ProviderProfile,
-                      now: Millis) -> [Directive] {
+    mutating func bid(on m: Signed<Market.JobRequest>, key: Market.JobKey, eta: Millis, offer: Market.ModelProfile,
+                      profile: Market.ProviderProfile, now: Millis) -> [Directive] {
         let q = m.body
         let bid = Market.Bid(jobID: q.jobID, requestHash: m.digest, provider: nodeID, requester: q.requester,
-                             pricePer1k: profile.pricePer1k, etaMillis: eta, queueDepth: UInt32(activeJobs),
+                             pricePer1k: offer.pricePer1k, etaMillis: eta, queueDepth: UInt32(activeJobs),
                              expiresAt: now + profile.bidTTL)
         let signed = Signed(signing: bid, with: identity)
         state.provided[key] = Market.ProviderJob(request: m, bid: signed, phase: .bid)

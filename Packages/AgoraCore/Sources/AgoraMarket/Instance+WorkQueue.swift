@@ -5,8 +5,12 @@ import AgoraWire
 extension Market.Instance {
     // MARK: provider and validator: the executor's work queue
 
-    /// Jobs the executor runs now.
-    var runningJobs: Int { state.provided.values.reduce(0) { $0 + ($1.phase == .running ? 1 : 0) } }
+    /// Jobs the executor runs now, by model.
+    var runningJobs: [Digest: Int] {
+        var n: [Digest: Int] = [:]
+        for j in state.provided.values where j.phase == .running { n[j.request.body.modelID, default: 0] += 1 }
+        return n
+    }
 
     /// Checks the executor runs now.
     var runningChecks: Int { state.validations.values.reduce(0) { $0 + ($1.phase == .checking ? 1 : 0) } }
@@ -27,7 +31,7 @@ extension Market.Instance {
     public var queueDepth: Int { activeJobs + heldChecks }
 
     /// Starts waiting work while the executor has room: checks first (they are short and
-    /// unblock payments) up to `checkSlots`, then jobs up to `slots`, in start-time fair
+    /// unblock payments) up to `checkSlots`, then jobs up to each model's `slots`, in start-time fair
     /// queueing order across requesters (each job weighted by its `maxTokens`), so one
     /// requester's flood cannot starve another's jobs; within a requester, first come first
     /// served.
@@ -42,7 +46,9 @@ extension Market.Instance {
             checks += 1
         }
         var running = runningJobs
-        while running < profile.slots, let key = nextQueuedJob() {
+        // A model dropped from the profile with jobs still held runs them one at a time.
+        func hasRoom(_ model: Digest) -> Bool { running[model, default: 0] < (profile.offer(model)?.slots ?? 1) }
+        while let key = nextQueuedJob(where: hasRoom) {
             guard var job = state.provided[key], let payload = job.payload else {
                 state.provided[key]?.phase = .closed
                 continue
@@ -55,7 +61,7 @@ extension Market.Instance {
             let q = job.request.body
             out.append(.runJob(Market.JobSpec(key: key, modelID: q.modelID, request: payload.request)))
             out.append(Self.progressNotice(key))  // started
-            running += 1
+            running[q.modelID, default: 0] += 1
         }
         // The queue moved: every job still waiting tells its requester it is queued here (an
         // empty piece), which keeps its award alive while this node works through its queue.
@@ -68,9 +74,10 @@ extension Market.Instance {
         return out
     }
 
-    /// The queued job to start next: the smallest fair-queueing tag, ties by arrival.
-    func nextQueuedJob() -> Market.JobKey? {
-        state.provided.filter { $0.value.phase == .queued }.min { a, b in
+    /// The queued job to start next among those whose model `hasRoom`: the smallest
+    /// fair-queueing tag, ties by arrival.
+    func nextQueuedJob(where hasRoom: (Digest) -> Bool) -> Market.JobKey? {
+        state.provided.filter { $0.value.phase == .queued && hasRoom($0.value.request.body.modelID) }.min { a, b in
             a.value.fairTag != b.value.fairTag ? a.value.fairTag < b.value.fairTag : a.value.queueSeq < b.value.queueSeq
         }?.key
     }

@@ -13,8 +13,8 @@ extension Market {
     public struct Instance: Sendable {
         /// This node's identity (signs messages, opens sealed payloads).
         public let identity: Identity
-        /// Configuration.
-        public let settings: Settings
+        /// Configuration (the provider offer changes at runtime: `updateProvider`).
+        public internal(set) var settings: Settings
         /// Checks ledger entries with their checkpoints and inclusion proofs.
         public let verifier: any LedgerProofVerifier
         /// All protocol state (equatable, so tests can show a rejection changed nothing).

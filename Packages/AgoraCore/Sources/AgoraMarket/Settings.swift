@@ -20,21 +20,39 @@ extension Market {
         }
     }
 
-    /// This node's offer as a provider (and the models it can validate).
-    public struct ProviderProfile: Equatable, Sendable {
-        /// Models served (and validated).
-        public var models: [Digest]
+    /// One model this node serves: its price, measured speed and slots. Each model has its
+    /// own engine, so its jobs run beside other models' jobs, `slots` at a time.
+    public struct ModelProfile: Equatable, Sendable {
+        /// The model id (SHA-256 of the GGUF file).
+        public var modelID: Digest
         /// Price per 1,000 generated tokens.
         public var pricePer1k: UInt64
         /// Measured prompt-processing speed, tokens per second.
         public var prefillTokensPerSecond: Double
         /// Measured generation speed, tokens per second.
         public var decodeTokensPerSecond: Double
-        /// Most jobs accepted at once (running or waiting).
-        public var maxQueue: Int
-        /// Jobs the executor runs at once; awarded jobs beyond these wait in this instance's
-        /// queue, taken fairly across requesters (the one with fewest jobs running goes next).
+        /// Jobs of this model the executor runs at once; awarded jobs beyond these wait in
+        /// this instance's queue, taken fairly across requesters.
         public var slots: Int
+        /// False while the model is being removed: the jobs and checks already held run to
+        /// their end, nothing new is bid on or checked (Protocol.md §7.8).
+        public var accepting: Bool
+
+        /// A model offer.
+        public init(modelID: Digest, pricePer1k: UInt64, prefillTokensPerSecond: Double, decodeTokensPerSecond: Double,
+                    slots: Int = 4, accepting: Bool = true) {
+            self.modelID = modelID; self.pricePer1k = pricePer1k
+            self.prefillTokensPerSecond = prefillTokensPerSecond; self.decodeTokensPerSecond = decodeTokensPerSecond
+            self.slots = Swift.max(1, slots); self.accepting = accepting
+        }
+    }
+
+    /// This node's offer as a provider (and the models it can validate).
+    public struct ProviderProfile: Equatable, Sendable {
+        /// Models served (and validated), each with its own price, speed and slots.
+        public var offers: [ModelProfile]
+        /// Most jobs accepted at once over all models (running or waiting).
+        public var maxQueue: Int
         /// Checks (as validator) the executor runs at once, beside the jobs.
         public var checkSlots: Int
         /// Most checks held at once (running or waiting); a verify request beyond that gets no
@@ -49,15 +67,33 @@ extension Market {
         /// What results say about this runtime.
         public var fingerprint: [UInt8]
 
-        /// Creates a profile.
+        /// A profile with one offer per model.
+        public init(offers: [ModelProfile], maxQueue: Int = 4, checkSlots: Int = 2, maxChecks: Int = 256,
+                    bidTTL: Millis = 5_000, fingerprint: [UInt8] = []) {
+            self.offers = offers
+            self.maxQueue = maxQueue; self.checkSlots = Swift.max(1, checkSlots)
+            self.maxChecks = Swift.max(1, maxChecks); self.bidTTL = bidTTL; self.fingerprint = fingerprint
+        }
+
+        /// A profile offering every model in `models` at the same price, speed and slots
+        /// (`slots` defaults to `maxQueue`).
         public init(models: [Digest], pricePer1k: UInt64, prefillTokensPerSecond: Double, decodeTokensPerSecond: Double,
                     maxQueue: Int = 4, slots: Int? = nil, checkSlots: Int = 2, maxChecks: Int = 256,
                     bidTTL: Millis = 5_000, fingerprint: [UInt8] = []) {
-            self.models = models; self.pricePer1k = pricePer1k
-            self.prefillTokensPerSecond = prefillTokensPerSecond; self.decodeTokensPerSecond = decodeTokensPerSecond
-            self.maxQueue = maxQueue; self.slots = Swift.max(1, slots ?? maxQueue); self.checkSlots = Swift.max(1, checkSlots)
-            self.maxChecks = Swift.max(1, maxChecks); self.bidTTL = bidTTL; self.fingerprint = fingerprint
+            self.init(offers: models.map {
+                ModelProfile(modelID: $0, pricePer1k: pricePer1k, prefillTokensPerSecond: prefillTokensPerSecond,
+                             decodeTokensPerSecond: decodeTokensPerSecond, slots: slots ?? maxQueue)
+            }, maxQueue: maxQueue, checkSlots: checkSlots, maxChecks: maxChecks, bidTTL: bidTTL, fingerprint: fingerprint)
         }
+
+        /// Models served and accepting new work.
+        public var models: [Digest] { offers.filter(\.accepting).map(\.modelID) }
+
+        /// The offer for `model` (accepting or not).
+        public func offer(_ model: Digest) -> ModelProfile? { offers.first { $0.modelID == model } }
+
+        /// The offer for `model` if it takes new jobs and checks.
+        public func accepting(_ model: Digest) -> ModelProfile? { offer(model).flatMap { $0.accepting ? $0 : nil } }
     }
 
     /// How a requester ranks bids: lower cost wins. `cost = priceWeight·price/maxPrice +

@@ -148,7 +148,7 @@ struct MarketSimulation {
     private mutating func refreshPeers() {
         let peers = nodes.enumerated().filter { !$0.element.down }.compactMap { _, n -> Market.PeerInfo? in
             guard let p = n.instance.settings.provider else { return nil }
-            return Market.PeerInfo(nodeID: n.instance.nodeID, models: p.models, pricePer1k: p.pricePer1k)
+            return Market.PeerInfo(nodeID: n.instance.nodeID, models: p.models, pricePer1k: p.offers.map(\.pricePer1k).min() ?? 0)
         }
         // Each node's view leaves itself out: a job its own requester serves involves no
         // market (it is paid to itself without validators), and this simulation measures the
@@ -242,7 +242,7 @@ struct MarketSimulation {
                     return
                 }
                 runsByNode[i, default: []].append(now)
-                let p = nodes[i].instance.settings.provider
+                let p = nodes[i].instance.settings.provider?.offer(spec.modelID)
                 let start = max(now, nodes[i].busyUntil)
                 let promptTokens = jobIndex[spec.key].map { jobs[$0].promptTokens } ?? 40
                 let seconds = Double(promptTokens) / (p?.prefillTokensPerSecond ?? 300)
@@ -267,7 +267,7 @@ struct MarketSimulation {
             case .cancelJob(let key):
                 note("\(now) \(i) cancel-run \(key)")
             case .verify(let spec):
-                let p = nodes[i].instance.settings.provider
+                let p = nodes[i].instance.settings.provider?.offer(spec.modelID)
                 let ms = Market.Millis(Double(spec.tokens.count + 40) / (p?.prefillTokensPerSecond ?? 300) * 1000)
                 let verdict = Sim.FakeEngine.check(spec)
                 note("\(now) \(i) verify \(spec.ticket.hex.prefix(16)) \(verdict.passed)")

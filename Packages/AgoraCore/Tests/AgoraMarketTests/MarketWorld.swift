@@ -65,6 +65,17 @@ final class MarketWorld {
         return id
     }
 
+    /// Adds a provider with one offer per model (price, speed and slots each).
+    @discardableResult
+    func addOffering(_ name: String, seed: UInt8, _ offers: [Market.ModelProfile], maxQueue: Int = 8) -> PublicKey {
+        let id = add(name, seed: seed, price: nil)
+        var s = MarketWorld.windowSettings
+        s.provider = Market.ProviderProfile(offers: offers, maxQueue: maxQueue, bidTTL: 5_000, fingerprint: Array("test".utf8))
+        instances[id] = Market.Instance(identity: Self.identity(seed), settings: s, verifier: Market.MemoryLedgerVerifier(),
+                                        randomSeed: [seed, 0xAA])
+        return id
+    }
+
     subscript(_ name: String) -> PublicKey { names[name]! }
 
     /// Everyone sees every provider, with the arithmetic classes named in `classes` (by node name).
@@ -72,7 +83,7 @@ final class MarketWorld {
         let peers = instances.values.compactMap { i -> Market.PeerInfo? in
             guard let p = i.settings.provider else { return nil }
             let cls = classes.first { names[$0.key] == i.nodeID }?.value ?? []
-            return Market.PeerInfo(nodeID: i.nodeID, models: p.models, pricePer1k: p.pricePer1k, arithmeticClass: cls)
+            return Market.PeerInfo(nodeID: i.nodeID, models: p.models, pricePer1k: p.offers.map(\.pricePer1k).min() ?? 0, arithmeticClass: cls)
         }
         for k in instances.keys { instances[k]!.updatePeers(peers) }
     }
@@ -102,8 +113,8 @@ final class MarketWorld {
     }
 
     func submit(from name: String, level: UInt8 = 0, maxPrice: UInt64 = 100, maxTokens: UInt32 = 16,
-                deadline: Market.Millis? = nil, prompt: String = "why is the sky blue?") -> Market.JobID {
-        let s = Market.JobSubmission(modelID: Self.model, request: FakeEngine.request(prompt, maxTokens: maxTokens), promptTokens: 8,
+                deadline: Market.Millis? = nil, prompt: String = "why is the sky blue?", model: Digest = MarketWorld.model) -> Market.JobID {
+        let s = Market.JobSubmission(modelID: model, request: FakeEngine.request(prompt, maxTokens: maxTokens), promptTokens: 8,
                                      maxPrice: maxPrice, deadline: deadline ?? now + 60_000, verificationLevel: level)
         guard case .success(let sub) = instances[self[name]]!.submit(s, now: now) else { fatalError("submit refused") }
         apply(sub.directives, at: self[name])
