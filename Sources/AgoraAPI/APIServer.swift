@@ -11,15 +11,19 @@ public struct APIServer: Sendable {
     let port: Int
     let inference: any InferenceService
     let status: any NodeStatusService
+    let models: (any ModelAdminService)?
     let metrics: PrometheusCollectorRegistry?
     let keyring: APIKeyring?
     let logger: Logger
 
-    /// Creates a server bound to `host:port` (port 0 picks a free port). With a `keyring`,
+    /// Creates a server bound to `host:port` (port 0 picks a free port); `models`, when given,
+    /// serves `/api/models` (adding and removing models at runtime). With a `keyring`,
     /// requests need one of its keys whenever it holds any, and always when `host` is not
     /// loopback; a server beyond loopback without a keyring is refused at `application`.
     public init(host: String, port: Int, inference: any InferenceService, status: any NodeStatusService,
-                metrics: PrometheusCollectorRegistry?, keyring: APIKeyring? = nil, logger: Logger) {
+                metrics: PrometheusCollectorRegistry?, models: (any ModelAdminService)? = nil, keyring: APIKeyring? = nil,
+                logger: Logger) {
+        self.models = models
         self.host = host
         self.port = port
         self.keyring = keyring
@@ -38,6 +42,7 @@ public struct APIServer: Sendable {
         }
         OpenAIRoutes<BasicRequestContext>(service: inference).register(on: router)
         NodeRoutes<BasicRequestContext>(status: status, metrics: metrics).register(on: router)
+        if let models { ModelRoutes<BasicRequestContext>(admin: models, inference: inference).register(on: router) }
         return router
     }
 

@@ -13,25 +13,54 @@ public protocol InferenceService: Sendable {
     func stream(_ job: NodeJob) -> AsyncThrowingStream<InferenceStreamEvent, Error>
 }
 
-/// One model the network serves.
+/// One model the network serves (the `agora` object of each `GET /v1/models` entry).
 public struct ServedModel: Sendable, Codable, Equatable {
     /// The model's name (what clients pass as `model`).
     public let name: String
     /// SHA-256 of the GGUF file, hex.
     public let modelID: String
-    /// Context length in tokens.
+    /// Other names that reach it (`smollm2:135m-instruct`, `smollm2`, configured aliases).
+    public let aliases: [String]
+    /// The largest context a serving node takes, tokens.
     public let contextLength: Int
-    /// How many live peers serve it.
+    /// The smallest context a serving node takes, tokens.
+    public let contextLengthMin: Int
+    /// How many live nodes serve it.
     public let providers: Int
+    /// Lowest and highest asking price, credits per 1,000 tokens.
+    public let priceMin: UInt64
+    public let priceMax: UInt64
+    /// Fastest advertised generation speed, tokens per second.
+    public let decodeTokensPerSecond: Double
+    /// Whether the node answering serves it itself.
+    public let servedHere: Bool
 
-    enum CodingKeys: String, CodingKey { case name, modelID = "model_id", contextLength = "context_length", providers }
+    enum CodingKeys: String, CodingKey {
+        case name, modelID = "model_id", aliases, contextLength = "context_length", contextLengthMin = "context_length_min",
+             providers, priceMin = "price_min", priceMax = "price_max", decodeTokensPerSecond = "decode_tokens_per_second",
+             servedHere = "served_here"
+    }
 
     /// Creates a description.
-    public init(name: String, modelID: String, contextLength: Int, providers: Int) {
+    public init(name: String, modelID: String, aliases: [String] = [], contextLength: Int, contextLengthMin: Int? = nil,
+                providers: Int, priceMin: UInt64 = 0, priceMax: UInt64 = 0, decodeTokensPerSecond: Double = 0,
+                servedHere: Bool = false) {
         self.name = name
         self.modelID = modelID
+        self.aliases = aliases
         self.contextLength = contextLength
+        self.contextLengthMin = contextLengthMin ?? contextLength
         self.providers = providers
+        self.priceMin = priceMin
+        self.priceMax = priceMax
+        self.decodeTokensPerSecond = decodeTokensPerSecond
+        self.servedHere = servedHere
+    }
+
+    /// Whether a client's `model` value names this model: its name, an alias or its id, ignoring case.
+    public func answers(to requested: String) -> Bool {
+        let r = requested.lowercased()
+        return name.lowercased() == r || aliases.contains(r) || modelID == r
     }
 }
 
@@ -76,10 +105,14 @@ public struct AgoraJobInfo: Sendable, Codable, Equatable {
     public var attempts: Int
     /// Where the job's time went.
     public var timings: AgoraJobTimings?
+    /// The model id the provider's ledger entry names (SHA-256 of the GGUF file), hex.
+    public var modelID: String?
+    /// Validators whose passing attestation (of that model id) the job was paid on, hex.
+    public var validators: [String]?
 
     enum CodingKeys: String, CodingKey {
         case jobID = "job_id", provider, price, ledgerEntry = "ledger_entry", ledgerSeq = "ledger_seq", verification, attempts,
-             timings
+             timings, modelID = "model_id", validators
     }
 
     /// The market's account of a completed job.
@@ -89,6 +122,8 @@ public struct AgoraJobInfo: Sendable, Codable, Equatable {
                   timings: c.phases.map { AgoraJobTimings(auctionMs: $0.auction, queueAndPrefillMs: $0.queueAndPrefill,
                                                           generationMs: $0.generation, verificationMs: $0.verification,
                                                           totalMs: $0.total) })
+        modelID = c.modelID.isEmpty ? nil : c.modelID
+        validators = c.validators
     }
 
     /// Creates the object.

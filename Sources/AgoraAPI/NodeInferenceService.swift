@@ -14,7 +14,14 @@ public struct NodeInferenceService: InferenceService {
     public init(node: NodeRuntime) { self.node = node }
 
     public func models() async -> [ServedModel] {
-        await node.servedModels().map { ServedModel(name: $0.name, modelID: $0.id, contextLength: $0.contextLength, providers: $0.providers) }
+        let catalog = await node.modelCatalog()
+        return catalog.models.map { m in
+            ServedModel(name: m.name, modelID: m.id.hex,
+                        aliases: m.aliases + catalog.aliases.filter { $0.value.lowercased() == m.name.lowercased() }.keys.sorted(),
+                        contextLength: m.contextRange.upperBound, contextLengthMin: m.contextRange.lowerBound, providers: m.nodes,
+                        priceMin: m.priceRange.lowerBound, priceMax: m.priceRange.upperBound,
+                        decodeTokensPerSecond: m.bestDecodeTokensPerSecond, servedHere: m.servedHere)
+        }
     }
 
     public var verificationLevel: UInt8 { node.config.verificationLevel }
@@ -32,8 +39,12 @@ public struct NodeInferenceService: InferenceService {
             case .contextExceeded: throw OpenAIError.invalid(e.context, param: "messages", code: "context_length_exceeded")
             case .overloaded: throw OpenAIError.tooManyRequests(e.context)
             case .deadlinePassed, .cancelled: throw OpenAIError.overloaded(e.context)
+            case .tooFewValidators:
+                throw OpenAIError(status: 503, type: "overloaded_error", message: e.context, param: "model",
+                                  code: "too_few_validators", retryAfter: 30)
             case .job: throw OpenAIError.invalid(e.context)
-            case .dataDirectory, .dataDirectoryInUse, .configuration, .portInUse, .model: throw OpenAIError.server(e.context)
+            case .dataDirectory, .dataDirectoryInUse, .configuration, .portInUse, .model, .modelExists, .memoryBudget:
+                throw OpenAIError.server(e.context)
             }
         }
     }

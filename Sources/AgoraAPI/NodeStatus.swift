@@ -64,3 +64,16 @@ public struct NodeStatus: NodeStatusService {
                                   path: proof.hashes.map(\.hex), checkpoint: cp.text)
     }
 }
+
+extension NodeStatus: ModelAdminService {
+    public func localModels() async -> [LocalModelView] { node.hostedModels.map(LocalModelView.init) }
+
+    public func addModel(_ request: AddModelRequest) async throws(NodeError) -> LocalModelView {
+        LocalModelView(try await node.addModel(ModelEntry(path: request.path, slots: request.slots, contextPerSlot: request.contextPerSlot,
+                                                          pricePer1kTokens: request.pricePer1kTokens)))
+    }
+
+    public func removeModel(_ name: String) async throws(NodeError) -> LocalModelView {
+        LocalModelView(try await node.removeModel(name))
+    }
+}

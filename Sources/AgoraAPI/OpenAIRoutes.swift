@@ -52,7 +52,7 @@ struct OpenAIRoutes<Context: RequestContext>: Sendable {
             let raw = context.parameters.get("id") ?? ""
             let id = raw.removingPercentEncoding ?? raw
             let models = await service.models()
-            guard let model = models.first(where: { $0.name == id }) else {
+            guard let model = models.first(where: { $0.name == id }) ?? models.first(where: { $0.answers(to: id) }) else {
                 let names = models.map(\.name).sorted().joined(separator: ", ")
                 return JSONResponse.error(.notFound("no peer serves the model \"\(id)\" (models served: \(names.isEmpty ? "none yet" : names))",
                                                     param: "model", code: "model_not_found"))

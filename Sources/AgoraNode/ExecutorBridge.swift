@@ -76,7 +76,7 @@ enum ExecutorBridge {
         switch e.code {
         case .queueFull: return .busy
         case .cancelled, .engineClosed: return .cancelled
-        case .contextExceeded, .contextCreateFailed: return .outOfResources
+        case .contextExceeded, .contextCreateFailed, .memoryBudgetExceeded: return .outOfResources
         case .invalidParameter, .tokenizeFailed, .templateFailed: return .unreadableInput
         case .modelNotFound, .modelUnreadable, .notGGUF, .modelLoadFailed, .decodeFailed, .invalidResult: return .executorError
         }

@@ -13,7 +13,7 @@ extension MarketShell {
         journal.record(JobRecord(jobID: spec.key.jobID.hex, role: "provider", state: "running", requester: spec.key.requester.hex,
                                  provider: identity.publicKey.hex, price: nil, latencyMs: nil, verification: "-", attempts: 0,
                                  createdUnixMs: Int64(NodeClock.unixMillis())))
-        guard let engine else {
+        guard let engine = models.engine(for: spec.modelID) else {
             Task { await self.handle(.executionFailed(spec.key)) }
             return
         }
@@ -71,7 +71,7 @@ extension MarketShell {
         journal.record(JobRecord(jobID: spec.ticket.hex, role: "validator", state: "checking", requester: "-", provider: nil,
                                  price: nil, latencyMs: nil, verification: "pending", attempts: 0,
                                  createdUnixMs: Int64(NodeClock.unixMillis())))
-        guard let engine else {
+        guard let engine = models.engine(for: spec.modelID) else {
             Task { await self.handle(.verificationAbandoned(ticket: spec.ticket, .unreadableInput)) }
             return
         }

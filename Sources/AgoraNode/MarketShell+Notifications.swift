@@ -28,9 +28,10 @@ extension MarketShell {
                 // The provider's own count when it reports one, else the submitted estimate.
                 promptTokens: Int(output.promptTokens > 0 ? output.promptTokens : request?.promptTokens ?? 0),
                 finishReason: tokens >= Int(request?.maxTokens ?? .max) ? "length" : "stop",
-                model: request.map { modelNames[$0.modelID] ?? $0.modelID.hex } ?? "", provider: provider.hex, price: credits, ledgerEntry: entry?.hash.hex ?? "",
+                model: request.map { modelNames[$0.modelID] ?? $0.modelID.hex } ?? "", modelID: request?.modelID.hex ?? "",
+                provider: provider.hex, price: credits, ledgerEntry: entry?.hash.hex ?? "",
                 ledgerSeq: entry?.seq ?? 0, verification: verification, attempts: attempts, phases: phases,
-                logprobs: output.logprobs))
+                logprobs: output.logprobs, validators: verifiedBy.map(\.hex)))
         case .jobFailed(let id, let reason):
             NodeMetrics.jobsFailed.increment()
             cleanUp(id, state: "failed: \(reason.rawValue)")

@@ -13,7 +13,8 @@ import Logging
 actor MarketShell {
     private(set) var instance: Market.Instance
     let identity: Identity
-    let engine: LlamaEngine?
+    /// The engines of the models this node serves (by model id).
+    let models: ModelHost
     let ledger: LedgerStore
     let sessions: SessionPool
     let logger: Logger
@@ -35,19 +36,19 @@ actor MarketShell {
     /// How this provider lies (tests of validators only).
     let misbehaviour: Misbehaviour?
 
-    init(identity: Identity, engine: LlamaEngine?, ledger: LedgerStore, sessions: SessionPool, settings: Market.Settings,
+    init(identity: Identity, models: ModelHost, ledger: LedgerStore, sessions: SessionPool, settings: Market.Settings,
          jobTimeout: UInt64 = 600_000, maxOpenJobs: Int = 4_096, misbehaviour: Misbehaviour? = nil, logger: Logger) {
         self.jobTimeout = jobTimeout
         self.misbehaviour = misbehaviour
         self.maxOpenJobs = maxOpenJobs
         self.identity = identity
-        self.engine = engine
+        self.models = models
         self.ledger = ledger
         self.sessions = sessions
         self.logger = logger
         instance = Market.Instance(identity: identity, settings: settings, verifier: LedgerProofChecker(),
                                    randomSeed: SecureRandom.bytes(32))
-        if let engine, let id = try? Digest(bytes: Hex.decode(engine.model.id)) { modelNames[id] = engine.model.name }
+        for m in models.models { modelNames[m.id] = m.name }
     }
 
     // MARK: inputs
@@ -83,13 +84,8 @@ actor MarketShell {
     /// Submits a job as requester and waits for its verified, paid result. The job waits
     /// for capacity (re-auctioned until its deadline); cancelling the calling task cancels
     /// it everywhere, unpaid.
-    func submit(_ job: NodeJob, promptTokens: Int, maxPricePer1k: UInt64,
+    func submit(_ job: NodeJob, modelID: Digest, promptTokens: Int, maxPricePer1k: UInt64,
                 onText: (@Sendable (String) -> Void)? = nil) async throws -> CompletedJob {
-        guard let modelID = chooseModel(job.model) else {
-            let names = servedModels.map(\.name).sorted()
-            let available = names.isEmpty ? "no peer serves any model yet" : "models served: " + names.joined(separator: ", ")
-            throw NodeError(.modelNotFound, job.model.map { "no peer serves the model \"\($0)\" (\(available))" } ?? available)
-        }
         guard waiting.count < maxOpenJobs else {
             throw NodeError(.overloaded, "\(waiting.count) jobs are already waiting on this node; retry later")
         }
@@ -127,29 +123,22 @@ actor MarketShell {
         await perform(instance.cancel(id, now: now))
     }
 
-    private func chooseModel(_ requested: String?) -> Digest? {
-        let served = instance.peers.flatMap(\.models)
-        if let requested, requested != "default", !requested.isEmpty {
-            if let id = try? Digest(bytes: Hex.decode(requested)), served.contains(id) { return id }
-            return served.first { modelNames[$0] == requested || modelNames[$0]?.lowercased() == requested.lowercased() }
-        }
-        if let engine, let id = try? Digest(bytes: Hex.decode(engine.model.id)), served.contains(id) { return id }
-        // the model most peers serve
-        var counts: [Digest: Int] = [:]
-        for m in served { counts[m, default: 0] += 1 }
-        return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.first?.key
+    // MARK: the models offered
+
+    /// Replaces the provider offer (a model added or removed at runtime).
+    func updateProvider(_ profile: Market.ProviderProfile?) async {
+        for m in models.models { modelNames[m.id] = m.name }
+        await perform(instance.updateProvider(profile, now: NodeClock.unixMillis()))
     }
 
-    // MARK: reading
+    /// Stops taking new jobs and checks of `model`; what is held goes on.
+    func retire(_ model: Digest) { _ = instance.retire(model: model, now: NodeClock.unixMillis()) }
 
-    /// Names of known models by id.
+    /// Jobs and checks of `model` held here.
+    func heldWork(_ model: Digest) -> Int { instance.heldWork(model: model) }
+
+    /// Name of a known model.
     func modelName(_ id: Digest) -> String? { modelNames[id] }
-    /// Models the network serves: (id, name, providers).
-    var servedModels: [(id: Digest, name: String, providers: Int)] {
-        var counts: [Digest: Int] = [:]
-        for p in instance.peers { for m in p.models { counts[m, default: 0] += 1 } }
-        return counts.keys.sorted().map { ($0, modelNames[$0] ?? $0.hex, counts[$0] ?? 0) }
-    }
 
     // MARK: directives
 

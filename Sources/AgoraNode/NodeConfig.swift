@@ -15,8 +15,17 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     public var apiHost: String = "127.0.0.1"
     /// Addresses (`host:port`) of nodes to join through.
     public var bootstrap: [String] = []
-    /// GGUF model to serve; empty means the bootstrap's default model (`$AGORA_MODEL`).
+    /// GGUF model to serve when `models` is empty; empty means the bootstrap's default model
+    /// (`$AGORA_MODEL`).
     public var modelPath: String = ""
+    /// Models to serve, each with its own slots, context and price (the node-wide values when
+    /// left out); empty means `modelPath` alone. In `config.json` an entry is an object or a path.
+    public var models: [ModelEntry] = []
+    /// Most memory the node's models may take (weights plus KV caches, as estimated before
+    /// loading), e.g. `"6G"`; a model that would not fit is refused. nil: no limit.
+    public var memory: String?
+    /// Names users may ask for, each standing for a model name (`"coder": "qwen2.5-coder:0.5b-instruct-q4_k_m"`).
+    public var aliases: [String: String] = [:]
     /// Threads llama.cpp uses (0: one per core).
     public var threads: Int = 0
     /// Parallel job slots that decode together in one batch.
@@ -86,9 +95,36 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         guard (1...86_400).contains(jobTimeout) else { throw NodeError(.configuration, "job timeout \(jobTimeout) s is out of range 1…86400") }
         guard (1...1_000_000).contains(maxOpenJobs) else { throw NodeError(.configuration, "max open jobs \(maxOpenJobs) is out of range 1…1000000") }
         guard verificationLevel <= 4 else { throw NodeError(.configuration, "verification level \(verificationLevel) is out of range 0…4") }
+        if let memory, Self.parseBytes(memory) == nil {
+            throw NodeError(.configuration, "memory \"\(memory)\" is not a size such as 4G, 512M or 2.5G")
+        }
+        guard models.count <= ModelEntry.maxModels else {
+            throw NodeError(.configuration, "\(models.count) models configured; a node serves at most \(ModelEntry.maxModels)")
+        }
+        for m in models { try m.validate() }
         for b in bootstrap where Self.parseAddress(b) == nil {
             throw NodeError(.configuration, "bootstrap address \"\(b)\" is not host:port")
         }
+    }
+
+    /// The models to load at start: `models`, else `modelPath` (or the default model).
+    public var modelEntries: [ModelEntry] { models.isEmpty ? [ModelEntry(path: modelPath)] : models }
+
+    /// The memory budget in bytes, nil when unlimited (or unparsable: `validate` refuses that).
+    public var memoryBudget: UInt64? { memory.flatMap(Self.parseBytes) }
+
+    /// Parses a size: a number with an optional K, M, G or T suffix (powers of 1024; a
+    /// trailing `B`/`iB` is allowed), e.g. `6G`, `512MiB`, `2.5g`, `1000000`.
+    public static func parseBytes(_ text: String) -> UInt64? {
+        var t = text.trimmingCharacters(in: .whitespaces).uppercased()
+        if t.hasSuffix("IB") { t.removeLast(2) } else if t.hasSuffix("B") { t.removeLast() }
+        var scale: Double = 1
+        if let last = t.last, let power = ["K": 1.0, "M": 2.0, "G": 3.0, "T": 4.0][String(last)] {
+            scale = pow(1024, power)
+            t.removeLast()
+        }
+        guard let n = Double(t), n.isFinite, n > 0, n * scale < 1e18 else { return nil }
+        return UInt64(n * scale)
     }
 
     /// Whether `host` is a loopback address (reachable from this machine only).
@@ -107,7 +143,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case host, port, httpPort, apiHost, bootstrap, modelPath, threads, slots, contextPerSlot, queueLimit, pricePer1kTokens, spotCheckRate, serve
+        case host, port, httpPort, apiHost, bootstrap, modelPath, models, memory, aliases, threads, slots, contextPerSlot, queueLimit, pricePer1kTokens, spotCheckRate, serve
         case verificationLevel, jobTimeout, maxOpenJobs, misbehaviour
     }
 
@@ -127,6 +163,9 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         apiHost = try c.decodeIfPresent(String.self, forKey: .apiHost) ?? d.apiHost
         bootstrap = try c.decodeIfPresent([String].self, forKey: .bootstrap) ?? d.bootstrap
         modelPath = try c.decodeIfPresent(String.self, forKey: .modelPath) ?? d.modelPath
+        models = try c.decodeIfPresent([ModelEntry].self, forKey: .models) ?? d.models
+        memory = try c.decodeIfPresent(String.self, forKey: .memory)
+        aliases = try c.decodeIfPresent([String: String].self, forKey: .aliases) ?? d.aliases
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
         slots = try c.decodeIfPresent(Int.self, forKey: .slots) ?? d.slots
         contextPerSlot = try c.decodeIfPresent(Int.self, forKey: .contextPerSlot) ?? d.contextPerSlot

@@ -14,8 +14,14 @@ public struct NodeError: Error, Sendable, CustomStringConvertible {
         case model
         /// A job could not be served.
         case job
-        /// No peer serves the requested model.
+        /// No peer serves the requested model (or this node does not serve the one named).
         case modelNotFound
+        /// The model is already served (or being loaded) here.
+        case modelExists
+        /// The model would not fit the node's memory budget.
+        case memoryBudget
+        /// Too few nodes serve the model to run a job and check it at the verification level.
+        case tooFewValidators
         /// The prompt plus the tokens asked for exceed every serving node's context.
         case contextExceeded
         /// Too much work is waiting already: retry later.

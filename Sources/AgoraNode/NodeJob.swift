@@ -33,6 +33,8 @@ public struct CompletedJob: Sendable {
     public var finishReason: String
     /// The model's name.
     public var model: String
+    /// The model id (SHA-256 of its GGUF file), hex: the one the provider's ledger entry names.
+    public var modelID: String = ""
     /// Provider node id, hex.
     public var provider: String
     /// Credits paid.
@@ -49,6 +51,8 @@ public struct CompletedJob: Sendable {
     public var phases: Market.JobTimeline.Phases?
     /// Each output token's logprobs, when the job asked for them (checked with the tokens).
     public var logprobs: [TokenLogprob] = []
+    /// Validators whose passing attestation the job was paid on (node ids, hex).
+    public var validators: [String] = []
 }
 
 /// A job this node took part in, for `/api/jobs` and the dashboard.

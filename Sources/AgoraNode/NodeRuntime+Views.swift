@@ -5,7 +5,16 @@ import AgoraLedgerStore
 
 /// A member as the node API shows it.
 public struct PeerSummary: Sendable {
-    public struct Model: Sendable { public var name: String; public var id: String; public var contextLength: Int }
+    /// One model of the member's record.
+    public struct Model: Sendable {
+        public var name: String
+        public var id: String
+        public var contextLength: Int
+        /// Credits per 1,000 tokens.
+        public var price: UInt64
+        /// Advertised generation speed, tokens per second.
+        public var decode: Double
+    }
     public var nodeID: String
     public var address: String
     public var state: String
@@ -22,8 +31,8 @@ public struct PeerSummary: Sendable {
 }
 
 extension NodeRuntime {
-    /// Names of the models this node serves.
-    public var modelNames: [String] { engine.map { [$0.model.name] } ?? [] }
+    /// Names of the models this node serves (not those being removed).
+    public var modelNames: [String] { models.serving.map(\.name) }
 
     /// This node and every member it knows, with their records.
     public func peerViews() async -> [PeerSummary] {
@@ -42,19 +51,14 @@ extension NodeRuntime {
         let models = r.capabilities.models
         return PeerSummary(
             nodeID: r.nodeID.hex, address: "\(r.address)", state: state, incarnation: incarnation,
-            models: models.map { .init(name: $0.name, id: $0.modelID.hex, contextLength: Int($0.contextLength)) },
+            models: models.map {
+                .init(name: $0.name, id: $0.modelID.hex, contextLength: Int($0.contextLength), price: $0.pricePer1kTokens,
+                      decode: Double($0.decodeMilliTokensPerSecond) / 1000)
+            },
             prefill: Double(models.first?.prefillMilliTokensPerSecond ?? 0) / 1000,
             decode: Double(models.first?.decodeMilliTokensPerSecond ?? 0) / 1000,
             price: models.map(\.pricePer1kTokens).min() ?? 0, queueDepth: Int(r.capabilities.queueDepth),
             arithmeticClass: Hex.encode(r.capabilities.arithmeticClass), reputation: reputation, isSelf: isSelf)
-    }
-
-    /// Models the network serves.
-    public func servedModels() async -> [(id: String, name: String, contextLength: Int, providers: Int)] {
-        let peers = await peerViews().filter { $0.state == "alive" }
-        var seen: [String: (name: String, ctx: Int, n: Int)] = [:]
-        for p in peers { for m in p.models { seen[m.id, default: (m.name, m.contextLength, 0)].n += 1 } }
-        return seen.keys.sorted().compactMap { id in seen[id].map { (id, $0.name, $0.ctx, $0.n) } }
     }
 
     /// Jobs this node took part in, newest first.

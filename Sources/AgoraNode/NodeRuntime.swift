@@ -21,7 +21,8 @@ public final class NodeRuntime: Sendable {
     /// When it started.
     public let startedAt: Date
     let ledger: LedgerStore
-    let engine: LlamaEngine?
+    /// The models served, each with its engine.
+    let models: ModelHost
     let sessions: SessionPool
     let transport: DatagramTransport
     let gossip: GossipShell
@@ -34,13 +35,13 @@ public final class NodeRuntime: Sendable {
     /// The advertised address.
     public var address: String { "\(config.host):\(config.port)" }
 
-    private init(identity: Identity, config: NodeConfig, ledger: LedgerStore, engine: LlamaEngine?, sessions: SessionPool,
+    private init(identity: Identity, config: NodeConfig, ledger: LedgerStore, models: ModelHost, sessions: SessionPool,
                  transport: DatagramTransport, gossip: GossipShell, market: MarketShell, logger: Logger) {
         self.identity = identity
         self.config = config
         self.startedAt = Date()
         self.ledger = ledger
-        self.engine = engine
+        self.models = models
         self.sessions = sessions
         self.transport = transport
         self.gossip = gossip
@@ -72,49 +73,29 @@ public final class NodeRuntime: Sendable {
             await ledger.close()
             throw error
         }
-        var engine: LlamaEngine?
+        let models = ModelHost(budget: config.memoryBudget)
         if config.serve {
-            var ec = EngineConfiguration()
-            if !config.modelPath.isEmpty { ec.modelPath = config.modelPath }
-            if config.threads > 0 { ec.threads = config.threads }
-            ec.slots = config.slots
-            ec.contextPerSlot = config.contextPerSlot
-            // The market hands the engine at most `slots` jobs and `checkSlots` checks at once
-            // and keeps the rest waiting itself; the engine's own queue only absorbs the overlap.
-            ec.queueCapacity = config.queueLimit + Self.checkSlots
-            do { engine = try await LlamaEngine.load(ec) } catch {
-                await sessions.close()
-                await transport.close()
-                await ledger.close()
-                throw NodeError(.model, "cannot load the model \(ec.modelPath): \(error)")
-            }
-            if let e = engine {
-                logger.info("model loaded", metadata: [
-                    "model": "\(e.model.name)", "id": "\(e.model.id.prefix(16))",
-                    "prefill_tps": "\(Int(e.speed?.prefillTokensPerSecond ?? 0))",
-                    "decode_tps": "\(Int(e.speed?.decodeTokensPerSecond ?? 0))",
-                    "verification_output_layer": "\(e.verificationOutputLayer)",
-                    "checks": e.isBatchInvariant ? "exact (batching does not change logits)"
-                                                 : "tolerant (this model's logits change with batching)"])
+            for entry in config.modelEntries {
+                do { _ = try await Self.load(entry, into: models, config: config, logger: logger) } catch {
+                    models.shutdownAll()
+                    await sessions.close()
+                    await transport.close()
+                    await ledger.close()
+                    throw error
+                }
             }
         }
         let selfAddress = Gossip.Address(host: config.host, port: UInt16(config.port))
         let gossip = try GossipShell(identity: identity, address: selfAddress,
-                                     capabilities: capabilities(engine: engine, config: config, queue: 0),
+                                     capabilities: capabilities(models, config: config, queue: 0),
                                      transport: transport, sessions: sessions, logger: logger)
         var settings = Market.Settings()
         settings.spotCheckRate = config.spotCheckRate
-        if let engine, let id = try? Digest(bytes: Hex.decode(engine.model.id)) {
-            settings.provider = Market.ProviderProfile(
-                models: [id], pricePer1k: config.pricePer1kTokens,
-                prefillTokensPerSecond: engine.speed?.prefillTokensPerSecond ?? 100,
-                decodeTokensPerSecond: engine.speed?.decodeTokensPerSecond ?? 20,
-                maxQueue: config.slots + config.queueLimit, slots: config.slots, checkSlots: Self.checkSlots)
-        }
-        let market = MarketShell(identity: identity, engine: engine, ledger: ledger, sessions: sessions, settings: settings,
+        settings.provider = providerProfile(models, config: config)
+        let market = MarketShell(identity: identity, models: models, ledger: ledger, sessions: sessions, settings: settings,
                                  jobTimeout: UInt64(config.jobTimeout) * 1000, maxOpenJobs: config.maxOpenJobs,
                                  misbehaviour: config.misbehaviour, logger: logger)
-        let node = NodeRuntime(identity: identity, config: config, ledger: ledger, engine: engine, sessions: sessions,
+        let node = NodeRuntime(identity: identity, config: config, ledger: ledger, models: models, sessions: sessions,
                                transport: transport, gossip: gossip, market: market, logger: logger)
         await sessions.setRouter { envelope, session in await node.route(envelope, session: session) }
         await gossip.onMembershipChange { [market, gossip] members in
@@ -143,31 +124,15 @@ public final class NodeRuntime: Sendable {
         var busy = BusyTime()
         while !Task.isCancelled, !stopping.value {
             try? await Task.sleep(for: .seconds(1))
-            if let now = engine?.busyTime() {
-                NodeMetrics.generatingSeconds.increment(by: now.generatingSeconds - busy.generatingSeconds)
-                NodeMetrics.checkingSeconds.increment(by: now.checkingSeconds - busy.checkingSeconds)
-                busy = now
-            }
+            let now = models.busyTime()
+            NodeMetrics.generatingSeconds.increment(by: now.generatingSeconds - busy.generatingSeconds)
+            NodeMetrics.checkingSeconds.increment(by: now.checkingSeconds - busy.checkingSeconds)
+            busy = now
             let depth = await market.queueDepth
             guard depth != advertised else { continue }
             advertised = depth
-            await gossip.update(capabilities: Self.capabilities(engine: engine, config: config, queue: depth))
+            await gossip.update(capabilities: Self.capabilities(models, config: config, queue: depth))
         }
-    }
-
-    static func capabilities(engine: LlamaEngine?, config: NodeConfig, queue: Int) -> Gossip.Capabilities {
-        guard let engine, let id = try? Digest(bytes: Hex.decode(engine.model.id)) else {
-            return Gossip.Capabilities(models: [], queueDepth: UInt32(queue))
-        }
-        let offer = Gossip.ModelOffer(
-            modelID: id, name: engine.model.name, contextLength: UInt32(engine.model.contextLength),
-            prefillMilliTokensPerSecond: UInt64((engine.speed?.prefillTokensPerSecond ?? 0) * 1000),
-            decodeMilliTokensPerSecond: UInt64((engine.speed?.decodeTokensPerSecond ?? 0) * 1000),
-            pricePer1kTokens: config.pricePer1kTokens)
-        // Advertised only where a same-class check is exact (a bit-exact llama.cpp build).
-        let exact = engine.verificationMode(claimedArithmetic: engine.arithmetic) == .exact
-        return Gossip.Capabilities(models: [offer], queueDepth: UInt32(queue),
-                                   arithmeticClass: exact ? Gossip.Capabilities.arithmeticClass(of: engine.arithmetic) : [])
     }
 
     /// Dispatches an envelope from a session: push-pull to gossip, the rest to the market.
@@ -198,16 +163,24 @@ public final class NodeRuntime: Sendable {
     /// receives the provider's output as it is generated: an unverified preview that the
     /// verified result's text always starts with when nothing went wrong.
     public func submit(_ job: NodeJob, onText: (@Sendable (String) -> Void)? = nil) async throws -> CompletedJob {
+        let model = try await modelCatalog().resolve(job.model)
+        // Validators are other nodes serving the same model id: with too few, the job could
+        // never be checked (a job this node serves itself needs none).
+        let others = model.nodes - (model.servedHere ? 1 : 0)
+        if !model.servedHere, others < Int(job.verificationLevel) + 1 {
+            throw NodeError(.tooFewValidators, "\(model.name) is served by \(others) node\(others == 1 ? "" : "s"); verification level \(job.verificationLevel) needs \(Int(job.verificationLevel) + 1) (one to run a job, \(job.verificationLevel) to check it)")
+        }
         var promptTokens = 0
-        if let engine, let tokens = try? engine.promptTokens(job.request.prompt) { promptTokens = tokens.count }
+        if let engine = models.engine(for: model.id), let tokens = try? engine.promptTokens(job.request.prompt) {
+            promptTokens = tokens.count
+        }
         if promptTokens == 0 { promptTokens = max(1, job.request.prompt.byteCount / 4) }
         // Refused at once when no node serving the model could hold it (not queued).
-        let largest = await servedModels().filter { job.model == nil || job.model == "default" || $0.name == job.model || $0.id == job.model }
-            .map(\.contextLength).max() ?? engine?.model.contextLength ?? 0
+        let largest = model.contextRange.upperBound
         if largest > 0, promptTokens + job.request.parameters.maxTokens > largest {
-            throw NodeError(.contextExceeded, "the prompt (\(promptTokens) tokens) plus max_tokens (\(job.request.parameters.maxTokens)) exceed the largest context any node serving the model takes (\(largest) tokens)")
+            throw NodeError(.contextExceeded, "the prompt (\(promptTokens) tokens) plus max_tokens (\(job.request.parameters.maxTokens)) exceed the largest context any node serving \(model.name) takes (\(largest) tokens)")
         }
-        return try await market.submit(job, promptTokens: promptTokens, maxPricePer1k: 1_000, onText: onText)
+        return try await market.submit(job, modelID: model.id, promptTokens: promptTokens, maxPricePer1k: 1_000, onText: onText)
     }
 
     /// Leaves the cluster, lets running jobs finish their ledger writes, then closes sessions,
@@ -221,7 +194,7 @@ public final class NodeRuntime: Sendable {
         await gossip.leave()
         await sessions.close()
         await transport.close()
-        engine?.shutdown()
+        models.shutdownAll()
         await ledger.close()
         logger.info("stopped")
     }

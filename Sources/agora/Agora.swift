@@ -16,6 +16,7 @@ struct Agora: AsyncParsableCommand {
             KeysCommand.self,
             SubmitCommand.self,
             PeersCommand.self,
+            ModelsCommand.self,
             JobsCommand.self,
             TestnetCommand.self,
             BenchCommand.self,

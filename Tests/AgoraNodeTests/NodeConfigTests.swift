@@ -36,4 +36,29 @@ struct NodeConfigTests {
         let data = try JSONEncoder().encode(c)
         #expect(try JSONDecoder().decode(NodeConfig.self, from: data) == c)
     }
+
+    @Test("several models, each a path or an object with its own slots, context and price; a memory budget; aliases")
+    func models() throws {
+        let c = try decode(#"{"models": ["/m/a.gguf", {"path": "/m/b.gguf", "slots": 1, "contextPerSlot": 1024, "pricePer1kTokens": 30}], "memory": "2.5G", "aliases": {"coder": "qwen2.5-coder:0.5b-instruct-q4_k_m"}}"#)
+        #expect(c.modelEntries == [ModelEntry(path: "/m/a.gguf"), ModelEntry(path: "/m/b.gguf", slots: 1, contextPerSlot: 1024, pricePer1kTokens: 30)])
+        #expect(c.memoryBudget == UInt64(2.5 * 1024 * 1024 * 1024))
+        #expect(c.aliases["coder"] == "qwen2.5-coder:0.5b-instruct-q4_k_m")
+        try c.validate()
+        #expect(try decode(#"{"modelPath": "/m/x.gguf"}"#).modelEntries == [ModelEntry(path: "/m/x.gguf")])
+        #expect(try decode("{}").modelEntries == [ModelEntry(path: "")])
+        #expect(try JSONDecoder().decode(NodeConfig.self, from: JSONEncoder().encode(c)) == c)
+        for (text, bytes) in [("512M", UInt64(512 << 20)), ("4g", UInt64(4) << 30), ("1000000", UInt64(1_000_000)), ("2GiB", UInt64(2) << 30)] {
+            #expect(NodeConfig.parseBytes(text) == bytes)
+        }
+        for bad in ["", "lots", "-1G", "0", "1X"] { #expect(NodeConfig.parseBytes(bad) == nil) }
+        var b = c
+        b.memory = "lots"
+        #expect(throws: NodeError.self) { try b.validate() }
+        b = c
+        b.models[1].slots = 0
+        #expect(throws: NodeError.self) { try b.validate() }
+        b = c
+        b.models = Array(repeating: ModelEntry(path: "/m/a.gguf"), count: ModelEntry.maxModels + 1)
+        #expect(throws: NodeError.self) { try b.validate() }
+    }
 }

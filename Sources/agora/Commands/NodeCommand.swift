@@ -17,7 +17,12 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Address the HTTP API binds (default 127.0.0.1; beyond loopback it needs API keys: agora keys create).")
     var apiHost: String?
     @Option(name: .long, parsing: .upToNextOption, help: "Peers to join through (host:port).") var join: [String] = []
-    @Option(name: .long, help: "GGUF model to serve (default: the bootstrap's model).") var model: String?
+    @Option(name: .long, help: "GGUF model to serve; repeat to serve several (default: the bootstrap's model).")
+    var model: [String] = []
+    @Option(name: .long, help: "Most memory the models may take (weights and KV caches), e.g. 4G; a model that would not fit is refused.")
+    var memory: String?
+    @Option(name: .long, help: "A name users may ask for, as ALIAS=MODEL (repeatable), e.g. coder=qwen2.5-coder:0.5b-instruct-q4_k_m.")
+    var alias: [String] = []
     @Option(name: .long, help: "llama.cpp threads (0: one per core).") var threads: Int?
     @Option(name: .long, help: "Parallel job slots.") var slots: Int?
     @Option(name: .long, help: "Context per slot in tokens: the largest job taken (default 2048; smaller decodes faster).") var context: Int?
@@ -32,7 +37,15 @@ struct NodeCommand: AsyncParsableCommand {
         if let httpPort { config.httpPort = httpPort }
         if let apiHost { config.apiHost = apiHost }
         if !join.isEmpty { config.bootstrap = join }
-        if let model { config.modelPath = model }
+        if !model.isEmpty { config.models = model.map { ModelEntry(path: $0) } }
+        if let memory { config.memory = memory }
+        for a in alias {
+            let parts = a.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--alias \(a): expected ALIAS=MODEL")
+            }
+            config.aliases[parts[0]] = parts[1]
+        }
         if let threads { config.threads = threads }
         if let slots { config.slots = slots }
         if let context { config.contextPerSlot = context }

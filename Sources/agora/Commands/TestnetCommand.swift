@@ -1,4 +1,5 @@
 import AgoraAPI
+import AgoraNode
 import ArgumentParser
 import Foundation
 #if canImport(Glibc)
@@ -103,4 +104,13 @@ struct TestnetConfig: Codable {
     /// Whether node 0, the gateway, serves jobs too (default false: jobs submitted through it
     /// always run on another node).
     var gatewayServes: Bool?
+    /// GGUF files each node serves, by node index (`~` expands to the home directory); a node
+    /// without an entry, or with an empty one, serves the default model.
+    var models: [[String]]?
+
+    /// The model entries of node `i` (empty: the default model).
+    func models(of i: Int) -> [ModelEntry] {
+        guard let all = models, i < all.count else { return [] }
+        return all[i].map { ModelEntry(path: ($0 as NSString).expandingTildeInPath) }
+    }
 }

@@ -32,6 +32,11 @@ struct NodeAPIClient: Sendable {
         try await send(path, method: "POST", body: json)
     }
 
+    /// DELETEs `path`.
+    func delete(_ path: String) async throws -> (Int, Data) {
+        try await send(path, method: "DELETE", body: nil)
+    }
+
     private func send(_ path: String, method: String, body: Data?) async throws -> (Int, Data) {
         guard let url = URL(string: base + path) else { throw Failure(description: "invalid API address \(base)\(path)") }
         var request = URLRequest(url: url, timeoutInterval: timeout)

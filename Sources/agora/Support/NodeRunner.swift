@@ -31,7 +31,7 @@ enum NodeRunner {
         if config.httpPort > 0 {
             let keyring = APIKeyring(path: dataDirectory.apiKeysPath)
             let api = APIServer(host: config.apiHost, port: config.httpPort, inference: NodeInferenceService(node: node),
-                                status: NodeStatus(node: node), metrics: registry, keyring: keyring,
+                                status: NodeStatus(node: node), metrics: registry, models: NodeStatus(node: node), keyring: keyring,
                                 logger: Logger(label: "agora.api"))
             let keyed = !NodeConfig.isLoopback(config.apiHost) || !keyring.isEmpty
             services.append(api.application { port in

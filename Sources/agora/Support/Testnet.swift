@@ -72,6 +72,7 @@ struct Testnet {
             nc.pricePer1kTokens = config.prices.isEmpty ? 10 : config.prices[i % config.prices.count]
             nc.slots = config.slots
             nc.threads = config.threads
+            nc.models = config.models(of: i)
             if let level = config.verificationLevel { nc.verificationLevel = level }
             try nc.save(to: DataDirectory(path: dir))
             let (program, argv) = netns ? try NetworkNamespaces.wrap(i, exe, ["node", "--data-dir", dir]) : (exe, ["node", "--data-dir", dir])

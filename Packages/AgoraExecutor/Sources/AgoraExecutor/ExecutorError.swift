@@ -31,6 +31,8 @@ public struct ExecutorError: Error, Equatable, Sendable, CustomStringConvertible
         case engineClosed
         /// A saved result or verification request is malformed or names another model.
         case invalidResult
+        /// The model would not fit the node's memory budget.
+        case memoryBudgetExceeded
     }
 
     /// What kind of failure this is.

@@ -58,6 +58,34 @@ public final class LlamaEngine: InferenceEngine {
         return LlamaEngine(llama: llama, worker: worker, configuration: configuration, speed: speed)
     }
 
+    /// Memory an engine for `configuration` would take, estimated without loading the model or
+    /// creating a context: only the file's GGUF header is read (hyperparameters, vocabulary
+    /// size, tensor types), so a node can check its memory budget before it loads the model. Throws as `load` does
+    /// for a bad configuration or file. Blocking llama.cpp work runs on a dedicated thread.
+    public static func estimateMemory(_ configuration: EngineConfiguration) async throws(ExecutorError) -> MemoryEstimate {
+        try configuration.validate()
+        let estimated: Result<MemoryEstimate, ExecutorError> = await withCheckedContinuation { cont in
+            let t = Thread {
+                do throws(ExecutorError) {
+                    let size = try ModelFile.check(configuration.modelPath)
+                    let shape = try ModelShape(path: configuration.modelPath)
+                    cont.resume(returning: .success(MemoryEstimate(shape: shape, fileSize: size, configuration: configuration)))
+                } catch {
+                    cont.resume(returning: .failure(error))
+                }
+            }
+            t.stackSize = 8 << 20
+            t.start()
+        }
+        return try estimated.get()
+    }
+
+    /// The memory estimate of this engine's model and configuration (as `estimateMemory`
+    /// gives before loading).
+    public var memoryEstimate: MemoryEstimate {
+        MemoryEstimate(shape: llama.shape, fileSize: model.fileSize, configuration: configuration)
+    }
+
     /// Stops the worker; queued and running jobs fail with `engineClosed`.
     public func shutdown() { worker.stop() }
 

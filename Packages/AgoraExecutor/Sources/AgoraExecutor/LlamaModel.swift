@@ -10,12 +10,15 @@ final class LlamaModel: @unchecked Sendable {
     let pointer: OpaquePointer
     let vocab: OpaquePointer
     let info: ModelInfo
+    /// The hyperparameters its memory depends on (`MemoryEstimate`).
+    let shape: ModelShape
 
     /// Loads `path`: checks the file, hashes it (cached), then lets llama.cpp map it.
     init(path: String, contextLength: Int) throws(ExecutorError) {
         LlamaBackend.ensureInitialised()
         let size = try ModelFile.check(path)
         let id = try ModelFile.modelID(path)
+        shape = try ModelShape(path: path)
         var params = llama_model_default_params()
         params.n_gpu_layers = 0
         guard let model = llama_model_load_from_file(path, params) else {
@@ -27,22 +30,29 @@ final class LlamaModel: @unchecked Sendable {
         }
         pointer = model
         self.vocab = vocab
-        // The file's name without `.gguf`, as users download and ask for it
-        // (`SmolLM2-135M-Instruct.Q4_1`); `general.name` often names only the base model.
-        let file = (path as NSString).lastPathComponent
-        let name = file.lowercased().hasSuffix(".gguf") ? String(file.dropLast(5)) : file
         var descBuf = [CChar](repeating: 0, count: 128)
         _ = llama_model_desc(model, &descBuf, descBuf.count)
         let desc = Self.string(descBuf)
         let template = llama_model_chat_template(model, nil).map { String(cString: $0) }
+        let text = { (key: String) -> String? in
+            Self.meta(model, key).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let parameters = llama_model_n_params(model)
+        let readable = ModelName(ModelNameMetadata(
+            basename: text("general.basename"), name: text("general.name"), sizeLabel: text("general.size_label"),
+            finetune: text("general.finetune"), fileType: text("general.file_type").flatMap { Int($0) },
+            parameterCount: parameters, description: desc, fileName: path))
         info = ModelInfo(
-            path: path, id: id, name: name,
+            path: path, id: id, name: readable.name, aliases: readable.aliases,
+            fileName: ModelName.fileStem(path),
+            architecture: text("general.architecture") ?? desc.split(separator: " ").first.map(String.init) ?? "",
+            metadataName: text("general.name"),
             trainingContextLength: Int(llama_model_n_ctx_train(model)),
             contextLength: contextLength,
             vocabularySize: Int(llama_vocab_n_tokens(vocab)),
             chatTemplate: template,
-            parameterCount: llama_model_n_params(model),
-            quantisation: desc.split(separator: " ").last.map(String.init) ?? desc,
+            parameterCount: parameters,
+            quantisation: readable.quantisation?.uppercased() ?? desc.split(separator: " ").last.map(String.init) ?? desc,
             fileSize: size)
     }
 

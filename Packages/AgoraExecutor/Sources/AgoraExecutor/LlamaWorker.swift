@@ -44,7 +44,7 @@ final class LlamaWorker: @unchecked Sendable {
         let nCtx = UInt32(c.slots * c.contextPerSlot)
         params.n_ctx = nCtx
         params.n_batch = nCtx
-        params.n_ubatch = 512
+        params.n_ubatch = UInt32(Self.microBatch)
         // Flash attention off: with it, and with llamafile's sgemm, a token's logits depend on
         // the batch it is decoded in, and exact verification is impossible (VerificationMode).
         params.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED
@@ -98,8 +98,13 @@ final class LlamaWorker: @unchecked Sendable {
     /// and the options that change the arithmetic. The thread count is not part of it: no op
     /// splits a sum across threads, so it does not change a single bit (BENCHMARKS.md).
     static var arithmetic: String {
-        "\(LlamaBackend.systemInfo) | flash_attn=off | kv=f16 | n_ubatch=512"
+        "\(LlamaBackend.systemInfo) | flash_attn=off | kv=f16 | n_ubatch=\(microBatch)"
     }
+
+    /// Tokens llama.cpp computes at once (`n_ubatch`): it sizes the compute buffer.
+    static let microBatch = 512
+    /// Positions whose logits a verification computes at once with the engine's output layer.
+    static let outputChunk = 64
 
     /// Queues `job`; throws `queueFull` at once when the queue is at capacity.
     func submit(_ job: Job) throws(ExecutorError) { try submit([job]) }
@@ -233,7 +238,9 @@ final class LlamaWorker: @unchecked Sendable {
         for i in slots.indices {
             guard var s = slots[i] else { continue }
             if own && s.awaitsVerificationDecode { continue }  // it gets a step of its own
-            let items = s.nextInputs(budget: Int(batchCapacity - batch.n_tokens))
+            let room = Int(batchCapacity - batch.n_tokens)
+            // Verifications together feed at most a micro-batch a step (see `verificationStep`).
+            let items = s.nextInputs(budget: s.isVerification ? min(room, Self.microBatch - checkTokens) : room)
             if s.isVerification { checkTokens += items.count }
             slots[i] = s
             for item in items {
@@ -278,7 +285,12 @@ final class LlamaWorker: @unchecked Sendable {
         var decodeNanos: UInt64 = 0
         batch.n_tokens = 0
         var positions: [Int] = []
-        for item in s.nextInputs(budget: Int(batchCapacity)) {
+        // At most a micro-batch a step: llama.cpp keeps an output row (vocabulary × 4 bytes)
+        // for every position that wants logits in a decode, for the context's lifetime, so
+        // a whole long verification in one decode would grow it by up to a context's worth
+        // (MemoryEstimate). A micro-batch is what llama.cpp computes at once anyway: the
+        // decode splits into the same micro-batches as before, with the same results.
+        for item in s.nextInputs(budget: min(Int(batchCapacity), Self.microBatch)) {
             batch.add(token: item.token, position: item.position, seq: s.seq, wantsLogits: item.wantsLogits)
             if item.wantsLogits { positions.append(item.position) }
         }
@@ -299,6 +311,11 @@ final class LlamaWorker: @unchecked Sendable {
             return
         }
         s.consumeInputs()
+        guard !positions.isEmpty else {
+            // A step of prompt tokens only (a prompt longer than a micro-batch): nothing to check yet.
+            slots[i] = s
+            return
+        }
         if s.checksGreedily {
             // A greedy check needs only each position's arg-max and the claimed logit.
             let claimed = positions.map { s.claimedToken(after: $0) }
@@ -313,7 +330,7 @@ final class LlamaWorker: @unchecked Sendable {
             return
         }
         let vocab = model.info.vocabularySize
-        let chunk = min(64, max(1, positions.count))
+        let chunk = min(Self.outputChunk, max(1, positions.count))
         let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk * vocab)
         defer { buffer.deallocate() }
         for c0 in stride(from: 0, to: positions.count, by: chunk) {

@@ -4,8 +4,18 @@ public struct ModelInfo: Sendable, Equatable {
     public var path: String
     /// SHA-256 (hex) of the file: the model id on the network.
     public var id: String
-    /// The model's name on the network: its file name without `.gguf`.
+    /// The name on the network: readable, built from the file's GGUF metadata in Ollama's
+    /// style (`smollm2:135m-instruct-q4_1`; see `ModelName`).
     public var name: String
+    /// Shorter names a user may type for it, most specific first, all lowercase
+    /// (`smollm2:135m-instruct`, `smollm2:135m`, `smollm2`, `smollm2-135m-instruct.q4_1`).
+    public var aliases: [String]
+    /// The file's name without `.gguf` (`SmolLM2-135M-Instruct.Q4_1`).
+    public var fileName: String
+    /// The architecture (`general.architecture`: "llama", "qwen2").
+    public var architecture: String
+    /// `general.name`, if the file has one (it often names only the base model).
+    public var metadataName: String?
     /// Training context length (`<arch>.context_length`).
     public var trainingContextLength: Int
     /// Context length available to one job in this engine.
@@ -16,7 +26,7 @@ public struct ModelInfo: Sendable, Equatable {
     public var chatTemplate: String?
     /// Parameter count.
     public var parameterCount: UInt64
-    /// Quantisation, e.g. "Q4_1".
+    /// Quantisation, e.g. "Q4_1", "Q4_K_M".
     public var quantisation: String
     /// File size in bytes.
     public var fileSize: UInt64

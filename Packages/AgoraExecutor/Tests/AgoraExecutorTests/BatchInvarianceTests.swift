@@ -5,7 +5,9 @@ import Testing
 /// A model whose logits change with batching (Qwen2.5-Coder-0.5B Q4_K_M: K-quant kernels
 /// differ with the number of rows) is detected at load, and its results are checked with the
 /// tolerance: honest results generated batched pass. Runs when `scripts/fetch-other-model qwen`
-/// has fetched the model (not part of the default bootstrap).
+/// has fetched the model (not part of the default bootstrap). Nested in `ExecutorTests` like
+/// every suite that loads a model, so that it never runs beside another (memory is measured).
+extension ExecutorTests {
 @Suite("Batch invariance of a second model")
 struct BatchInvarianceTests {
     static let qwen = (ProcessInfo.processInfo.environment["AGORA_OTHER_MODEL_DIR"]
@@ -28,4 +30,5 @@ struct BatchInvarianceTests {
             #expect(v.passed, "an honest batched result was rejected: \(v)")
         }
     }
+}
 }
