@@ -50,6 +50,13 @@ import Testing
         throw TestCluster.Failure("not every node lists \(want) after \(timeout) s: \(seen.joined(separator: "; "))")
     }
 
+    /// A process's resident set, KiB.
+    static func rssKiB(_ pid: Int32) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
     static func chat(_ cluster: TestCluster, _ node: TestCluster.Node, model: String, maxTokens: Int = 8) async throws
         -> (status: Int, body: [String: Any]) {
         let (status, data) = try await cluster.post(node, "/v1/chat/completions", json: [
@@ -133,6 +140,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         let running = try #require(runner, "the long job never ran")
+        let rssBefore = Self.rssKiB(running.process.processIdentifier)
         let removed = try await cluster.run([cluster.agora, "models", "remove", "smolvaa", "--api", running.api])
         #expect(removed.status == 0, "\(removed.output)")
         _ = try await Self.waitListed(cluster, [smol: 2, va: 1], timeout: 5)
@@ -145,6 +153,9 @@ import Testing
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(((try? String(contentsOfFile: running.log, encoding: .utf8)) ?? "").contains("model removed"))
+        // Its memory is given back (weights unmapped, context and KV cache freed: ~190 MiB).
+        let rssAfter = Self.rssKiB(running.process.processIdentifier)
+        #expect(rssAfter + 80_000 < rssBefore, "RSS \(rssBefore) KiB before the removal, \(rssAfter) KiB after")
         // The node that dropped it still serves the default model.
         let still = try await Self.chat(cluster, gateway, model: smol)
         #expect(still.status == 200)

@@ -17,7 +17,6 @@ final class LlamaWorker: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending: [Job] = []
     private var stopping = false
-    private var thread: Thread?
     /// Step timings since the last `takeProfile()` (guarded by `condition`), and the end of
     /// the previous busy step (worker thread only; 0 when no job was running).
     private var profile = StepProfile()
@@ -82,10 +81,12 @@ final class LlamaWorker: @unchecked Sendable {
             outputLayerStatus = "llama.cpp (the engine's kernel is off by configuration)"
         }
         batchInvariant = LlamaWorker.testBatchInvariance(context: ctx, batch: &batch, model: model, sequences: c.slots)
+        // The running thread keeps the worker alive; the worker keeps no reference to the
+        // thread, so once `stop` ends the loop and the engine is dropped, the context, the
+        // KV cache and the model are freed (a model removed at runtime gives its memory back).
         let t = Thread { [self] in self.run() }
         t.name = "agora-llama-worker"
         t.stackSize = 8 << 20
-        thread = t
         t.start()
     }
 
