@@ -4,7 +4,8 @@ the network (issue [2/5], must-show 1): stop, n, logprobs, json_object, json_sch
 tool calls, a conversation with a tool result, streaming of each, and every accepted field
 shown to change the output (or refused).
 
-Usage: openai-surface.py BASE_URL [API_KEY] [--level N]
+Usage: openai-surface.py BASE_URL [API_KEY] [--level=N] [--model=NAME]
+Without --model, the first model the network lists.
 Each answer's `agora.verification` must be `attested-pass` (level >= 1) or `proof-verified`
 (level 0). Exits non-zero on the first failure.
 """
@@ -16,7 +17,8 @@ base = args[0] if args else "http://127.0.0.1:8710/v1"
 level = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--level=")), "1"))
 want = "attested-pass" if level >= 1 else "proof-verified"
 client = OpenAI(base_url=base, api_key=args[1] if len(args) > 1 else "unused", timeout=600)
-model = client.models.list().data[0].id
+model = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--model=")), None) or client.models.list().data[0].id
+print(f"model: {model}")
 checked = 0
 
 

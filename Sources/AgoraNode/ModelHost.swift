@@ -11,7 +11,8 @@ public struct HostedModel: Sendable {
     public let engine: LlamaEngine
     /// Asking price, credits per 1,000 tokens.
     public let pricePer1kTokens: UInt64
-    /// Memory the model was admitted with (weights plus KV caches, estimated before loading).
+    /// Memory the model was admitted with, estimated before loading: weights, KV caches,
+    /// llama.cpp's compute and output buffers and the rest (`MemoryEstimate`).
     public let memory: MemoryEstimate
     /// True once removal began: its held jobs and checks finish, nothing new is taken.
     public internal(set) var removing = false
