@@ -13,7 +13,7 @@ extension LlamaWorker {
         batch.n_tokens = 0
         for (k, t) in tokens.enumerated() { batch.add(token: t, position: k, seq: 0, wantsLogits: true) }
         layer.beginCapture(stop: false)
-        let status = llama_decode(context, batch)
+        let status = ComputeThread.decode(context, batch)
         let rows = layer.endCapture()
         if status == 0 {
             layer.selfTest(rows: rows) { r in llama_get_logits_ith(context, Int32(r)).map { UnsafePointer($0) } }
@@ -44,13 +44,13 @@ extension LlamaWorker {
             for s in 0..<companions {
                 for (k, t) in filler.enumerated() { batch.add(token: t, position: k, seq: Int32(s + 1), wantsLogits: false) }
             }
-            guard llama_decode(context, batch) == 0 else { return nil }
+            guard ComputeThread.decode(context, batch) == 0 else { return nil }
             batch.n_tokens = 0
             let row = batch.add(token: prompt[prompt.count - 1], position: prompt.count, seq: 0, wantsLogits: true)
             for s in 0..<companions {
                 batch.add(token: filler[(s + 1) % filler.count], position: filler.count, seq: Int32(s + 1), wantsLogits: true)
             }
-            guard llama_decode(context, batch) == 0, let p = llama_get_logits_ith(context, row) else { return nil }
+            guard ComputeThread.decode(context, batch) == 0, let p = llama_get_logits_ith(context, row) else { return nil }
             return Array(UnsafeBufferPointer(start: p, count: vocab))
         }
         defer { clear() }

@@ -254,7 +254,7 @@ final class LlamaWorker: @unchecked Sendable {
         let checking = Double(checkTokens) / Double(batch.n_tokens)
         defer { record(started: started, decodeNanos: decodeNanos, checking: checking) }
         let decodeStart = DispatchTime.now().uptimeNanoseconds
-        let status = llama_decode(context, batch)
+        let status = ComputeThread.decode(context, batch)
         decodeNanos = DispatchTime.now().uptimeNanoseconds - decodeStart
         if status != 0 {
             let err = ExecutorError(.decodeFailed, "llama_decode returned \(status) for a batch of \(batch.n_tokens) tokens (1 = no room in the KV cache)")
@@ -300,7 +300,7 @@ final class LlamaWorker: @unchecked Sendable {
         defer { record(started: started, decodeNanos: decodeNanos, checking: 1) }
         outputLayer.beginCapture(stop: true)
         let decodeStart = DispatchTime.now().uptimeNanoseconds
-        let status = llama_decode(context, batch)
+        let status = ComputeThread.decode(context, batch)
         decodeNanos = DispatchTime.now().uptimeNanoseconds - decodeStart
         let captured = outputLayer.endCapture()
         guard status == 0 else {

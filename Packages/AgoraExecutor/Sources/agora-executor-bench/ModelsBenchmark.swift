@@ -50,6 +50,19 @@ enum ModelsBenchmark {
             say("RESULT \(engine.model.name), the other model loaded: prefill 512 median ratio \(f(median(ppRatio), 3)) (best vs best \(f(bestPP, 3))), decode 128 median ratio \(f(median(tgRatio), 3)) (best vs best \(f(bestTG, 3)))")
         }
         for e in engines { e.shutdown() }
+        engines.removeAll()
+        // Decode alone last: the same engine shape with no other engine in the process.
+        for path in models {
+            let shaped = try await LlamaEngine.load(EngineConfiguration(modelPath: path, threads: threads, slots: 1, contextPerSlot: 256,
+                                                                        measureSpeedAtStart: false))
+            var tg = (engine: [Double](), tool: [Double]())
+            let (mine, base) = try await SpeedBenchmark.pair(model: path, threads: threads, reps: reps, prompt: 0, gen: 128,
+                                                             engineFirst: false, into: &tg) {
+                try await shaped.measureSpeed(promptTokens: 1, generatedTokens: 129).decodeTokensPerSecond
+            }
+            say("\(shaped.model.name) alone: decode 128 \(f(mine)) vs llama-bench \(f(base)) tok/s (\(f(mine / base, 3)))")
+            shaped.shutdown()
+        }
     }
 
     /// The process's resident set, MiB.
