@@ -26,8 +26,9 @@ extension NodeRuntime {
         let id: Digest
         let estimate: MemoryEstimate
         do {
-            id = try Digest(bytes: Hex.decode(try ModelFile.modelID(ec.modelPath)))
+            // The header first: a missing or non-GGUF file is named as such before it is hashed.
             estimate = try await LlamaEngine.estimateMemory(ec)
+            id = try Digest(bytes: Hex.decode(try ModelFile.modelID(ec.modelPath)))
         } catch {
             throw NodeError(.model, "cannot load the model \(ec.modelPath): \(error)")
         }
