@@ -105,9 +105,7 @@ final class ModelHost: Sendable {
         state.withLock { s in
             guard let i = s.models.firstIndex(where: { $0.id == id }) else { return nil }
             let m = s.models.remove(at: i)
-            let busy = m.engine.busyTime()
-            s.removedBusy.generatingSeconds += busy.generatingSeconds
-            s.removedBusy.checkingSeconds += busy.checkingSeconds
+            s.removedBusy.add(m.engine.busyTime())
             return m
         }
     }
@@ -115,17 +113,18 @@ final class ModelHost: Sendable {
     /// Busy time of every engine this host ever held (generating, checking).
     func busyTime() -> BusyTime {
         state.withLock { s in
-            s.models.reduce(into: s.removedBusy) { t, m in
-                let b = m.engine.busyTime()
-                t.generatingSeconds += b.generatingSeconds
-                t.checkingSeconds += b.checkingSeconds
-            }
+            s.models.reduce(into: s.removedBusy) { t, m in t.add(m.engine.busyTime()) }
         }
     }
 
     /// Shuts every engine down (node shutdown).
     func shutdownAll() {
-        for m in state.withLock({ s in defer { s.models = [] }; return s.models }) { m.engine.shutdown() }
+        let all = state.withLock { s in
+            defer { s.models = [] }
+            for m in s.models { s.removedBusy.add(m.engine.busyTime()) }
+            return s.models
+        }
+        for m in all { m.engine.shutdown() }
     }
 
     /// `1.2 GiB`, `340 MiB`.

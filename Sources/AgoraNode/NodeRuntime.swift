@@ -125,8 +125,10 @@ public final class NodeRuntime: Sendable {
         while !Task.isCancelled, !stopping.value {
             try? await Task.sleep(for: .seconds(1))
             let now = models.busyTime()
-            NodeMetrics.generatingSeconds.increment(by: now.generatingSeconds - busy.generatingSeconds)
-            NodeMetrics.checkingSeconds.increment(by: now.checkingSeconds - busy.checkingSeconds)
+            // Counters only grow (Prometheus traps on a negative step): busy time is the host's
+            // total over every engine it ever held, so it never falls, and a step is never < 0.
+            NodeMetrics.generatingSeconds.increment(by: max(0, now.generatingSeconds - busy.generatingSeconds))
+            NodeMetrics.checkingSeconds.increment(by: max(0, now.checkingSeconds - busy.checkingSeconds))
             busy = now
             let depth = await market.queueDepth
             guard depth != advertised else { continue }

@@ -49,7 +49,7 @@ import Glibc
         #expect(provider?["reputation"] as? Double == 0, "\(String(describing: provider))")
 
         let exits = await cluster.stopAll()
-        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)")
+        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)\n\(cluster.exitReport(exits))")
         for n in [a, c] {
             let r = try await cluster.run([cluster.agora, "ledger", "verify", "--data-dir", n.dir])
             #expect(r.status == 0, "ledger verify failed on node \(n.index): \(r.output)")

@@ -49,6 +49,6 @@ import Glibc
         #expect(after?["state"] as? String == "alive")
         #expect(newIncarnation > oldIncarnation, "incarnation \(newIncarnation) after restart, \(oldIncarnation) before")
         let exits = await cluster.stopAll()
-        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)")
+        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)\n\(cluster.exitReport(exits))")
     }
 }

@@ -55,6 +55,6 @@ import Testing
         }
         #expect(caught, "the lying provider was never caught:\n\(cluster.logTail(a))")
         let exits = await cluster.stopAll()
-        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)")
+        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)\n\(cluster.exitReport(exits))")
     }
 }

@@ -163,6 +163,6 @@ import Testing
         #expect(unknownRemove.status != 0 && unknownRemove.output.contains("404"), "\(unknownRemove.output)")
 
         let exits = await cluster.stopAll()
-        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)")
+        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)\n\(cluster.exitReport(exits))")
     }
 }

@@ -19,7 +19,7 @@ import Testing
         #expect(r.output.contains("openai client: all checks passed"), "\(r.output)")
         #expect(r.output.contains("stream:"), "\(r.output)")
         let exits = await cluster.stopAll()
-        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)")
+        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)\n\(cluster.exitReport(exits))")
     }
 
     /// Issue [2/5], must-show 1: the whole OpenAI surface (`scripts/openai-surface.py`: stop,
@@ -39,7 +39,7 @@ import Testing
         #expect(r.status == 0, "\(r.output)\n\(cluster.logTail(cluster.nodes[0]))")
         #expect(r.output.contains("openai surface: all checks passed"), "\(r.output)")
         let exits = await cluster.stopAll()
-        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)")
+        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)\n\(cluster.exitReport(exits))")
     }
 
     /// The venv's Python with `openai` installed (`AGORA_OPENAI_PYTHON` from the bootstrap's env file).

@@ -193,9 +193,17 @@ final class TestCluster: @unchecked Sendable {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    func logTail(_ n: Node) -> String {
+    /// The log tails of the nodes whose exit code in `exits` (from `stopAll`) is not 0: a node
+    /// that crashed on the way out says why (its backtrace is in its log).
+    func exitReport(_ exits: [Int32?]) -> String {
+        zip(nodes, exits).filter { $0.1 != 0 }
+            .map { "node \($0.0.log) exited \($0.1.map(String.init) ?? "(still running)"):\n\(logTail($0.0, lines: 80))" }
+            .joined(separator: "\n")
+    }
+
+    func logTail(_ n: Node, lines: Int = 25) -> String {
         let text = (try? String(contentsOfFile: n.log, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(25).joined(separator: "\n")
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 
     /// Every file under the cluster's data directories, as bytes.

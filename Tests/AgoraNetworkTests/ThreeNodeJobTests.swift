@@ -80,7 +80,7 @@ import Testing
         #expect(providerCredits == 1_000_000 + Int64(try #require(agora["price"] as? Int)), "provider credits \(providerCredits)")
 
         let exits = await cluster.stopAll()
-        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)")
+        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)\n\(cluster.exitReport(exits))")
         let captured = capture?.stop()
         for n in cluster.nodes {
             let r = try await cluster.run([cluster.agora, "ledger", "verify", "--data-dir", n.dir])

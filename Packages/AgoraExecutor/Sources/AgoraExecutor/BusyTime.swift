@@ -14,4 +14,10 @@ public struct BusyTime: Sendable, Equatable {
         self.generatingSeconds = generatingSeconds
         self.checkingSeconds = checkingSeconds
     }
+
+    /// Adds `other`'s seconds to these (busy time of several engines together).
+    public mutating func add(_ other: BusyTime) {
+        generatingSeconds += other.generatingSeconds
+        checkingSeconds += other.checkingSeconds
+    }
 }
