@@ -35,6 +35,9 @@ public struct LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         case malformedExport
         /// Fewer entries than a checkpoint or header promised.
         case truncated
+        /// A stored Merkle index (an entry's leaf hash, a stored subtree hash) that does not
+        /// match the entries: proofs served from it would fail.
+        case corruptIndex
     }
 
     /// What kind of failure this is.

@@ -40,6 +40,11 @@ public enum SignedNote {
         guard String(validating: note, as: UTF8.self) != nil else {
             throw LedgerError(.malformedCheckpoint, "note is not valid UTF-8")
         }
+        // C2SP signed-note: no ASCII control character but the newline, in the text or in
+        // any signature (witness) line.
+        if let bad = note.firstIndex(where: { $0 < 0x20 && $0 != 0x0A }) {
+            throw LedgerError(.malformedCheckpoint, "note holds control character 0x\(String(note[bad], radix: 16)) at byte \(bad) (only newlines are allowed)")
+        }
         guard note.last == 0x0A else { throw LedgerError(.malformedCheckpoint, "note does not end with a newline") }
         // The text ends at the last blank line ("\n\n").
         var cut: Int? = nil
@@ -65,12 +70,17 @@ public enum SignedNote {
             guard parts.count == 2, !parts[0].isEmpty else {
                 throw LedgerError(.malformedCheckpoint, "signature line must be \"— <name> <base64>\"")
             }
+            // C2SP: a key name holds neither Unicode spaces nor a plus sign.
+            let name = String(decoding: parts[0], as: UTF8.self)
+            guard !name.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0 == "+" }) else {
+                throw LedgerError(.malformedCheckpoint, "signature line's key name holds a space or a plus sign")
+            }
             let decoded: [UInt8]
             do { decoded = try Base64.decode(String(decoding: parts[1], as: UTF8.self)) } catch {
                 throw LedgerError(.malformedCheckpoint, "signature line holds invalid base64")
             }
             guard decoded.count >= 5 else { throw LedgerError(.malformedCheckpoint, "signature line holds \(decoded.count) bytes, too short") }
-            signatures.append(SignatureLine(name: String(decoding: parts[0], as: UTF8.self),
+            signatures.append(SignatureLine(name: name,
                                             keyHash: Array(decoded.prefix(4)), signature: Array(decoded.dropFirst(4))))
         }
         return (text, signatures)

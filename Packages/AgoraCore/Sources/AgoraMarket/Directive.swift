@@ -43,6 +43,10 @@ extension Market {
         case notify(Notification)
         /// An input was rejected (already counted in `stats`); for logs and metrics.
         case rejected(Rejection, from: PublicKey?)
+        /// A verified entry of another node's ledger that counted here (a receipt paying this
+        /// node, an attestation): keep it, and give it back with `restore(observed:)` after a
+        /// restart, so that balances and reputation are rebuilt, not reset.
+        case remember(EntryProof)
     }
 
     /// Timers an instance schedules for itself.
@@ -162,6 +166,10 @@ extension Market {
         /// Another node's ledger entry seen (fetched or gossiped): the instance verifies it
         /// and counts receipts and attestations in reputation and credits.
         case observedEntry(EntryProof)
+        /// A message to this peer could not be delivered (no address, connection refused):
+        /// work waiting on it moves on at once instead of waiting out a timeout. Unreachable
+        /// is not dishonest: nothing is counted against the peer's reputation.
+        case unreachable(PublicKey)
     }
 
     /// What the node's user learns about jobs.

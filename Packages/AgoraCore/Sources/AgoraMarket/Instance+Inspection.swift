@@ -8,12 +8,9 @@ extension Market.Instance {
         return job.award?.body.provider
     }
 
-    /// How many providers have been awarded a requested job so far (1 without failover);
-    /// nil for a job this node did not request or no longer tracks.
-    public func jobAttempts(_ id: Market.JobID) -> Int {
-        guard let job = state.requests[id] else { return 0 }
-        return max(job.tried.count, job.award == nil ? 0 : 1)
-    }
+    /// How many awards a requested job has had so far, each failover counted (1 without
+    /// failover); 0 for a job this node did not request or no longer tracks.
+    public func jobAttempts(_ id: Market.JobID) -> Int { state.requests[id]?.awards ?? 0 }
 
     /// The signed request of a job this node requested (model, prompt tokens, `maxTokens`,
     /// level); nil for a job this node did not request or no longer tracks.

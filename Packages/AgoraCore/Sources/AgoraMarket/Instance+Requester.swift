@@ -159,7 +159,8 @@ extension Market.Instance {
         guard now < req.deadline else { return fail(&job, .deadlinePassed, now: now) }
         let tried = job.tried
         job.bids.removeAll { $0.body.expiresAt <= now || tried.contains($0.body.provider) || state.reputation.isExcluded($0.body.provider) }
-        guard let best = rank(job.bids, request: req, now: now).first else {
+        // A suspect's bid waits (it is kept for when the suspicion is refuted) while others are awarded.
+        guard let best = rank(job.bids.filter { !isSuspect($0.body.provider) }, request: req, now: now).first else {
             job.award = nil
             job.awardedBid = nil
             return solicit(&job, round: job.round + 1, now: now)
@@ -181,6 +182,7 @@ extension Market.Instance {
                                  sealedPayload: sealed)
         let signed = Signed(signing: award, with: identity)
         job.award = signed
+        job.awards += 1
         job.awardedBid = best
         job.phase = .awarded
         job.timeline.awarded = now

@@ -160,8 +160,8 @@ extension Market.Instance {
             return reject(bad, from: from)
         }
         state.seenAttestations.insert(hash)
-        state.reputation.count(attestation: a, bodyHash: hash)
         var out: [Directive] = []
+        if state.reputation.count(attestation: a, bodyHash: hash) { out.append(.remember(m.body.entryProof)) }
         if !a.verdict.passed {
             out.append(.notify(.providerCaught(a.provider, job: Market.JobKey(requester: a.requester, jobID: a.jobID), validator: a.validator)))
         }

@@ -186,6 +186,7 @@ extension Market {
                 state.reputation.exclude(node)
                 return []
             case .observedEntry(let proof): return onObservedEntry(proof)
+            case .unreachable(let peer): return onUnreachable(peer, now: now)
             }
         }
 
@@ -228,11 +229,16 @@ extension Market {
         }
 
         /// Peers (sorted) serving `model`, minus `excluding` and excluded nodes.
+        /// Peers that may be given new work for `model` (asked to bid, chosen as validators):
+        /// serving it, not excluded, and not suspected of having failed.
         func peers(serving model: Digest, excluding: [PublicKey]) -> [PublicKey] {
             state.peers.filter { p in
-                p.models.contains(model) && !excluding.contains(p.nodeID) && !state.reputation.isExcluded(p.nodeID)
+                p.models.contains(model) && !p.suspect && !excluding.contains(p.nodeID) && !state.reputation.isExcluded(p.nodeID)
             }.map(\.nodeID)
         }
+
+        /// Whether gossip suspects `node` of having failed (it may still answer what it holds).
+        func isSuspect(_ node: PublicKey) -> Bool { state.peers.first { $0.nodeID == node }?.suspect ?? false }
 
         /// The arithmetic class `node` advertises (empty when unknown).
         func advertisedClass(of node: PublicKey) -> [UInt8] {
@@ -254,8 +260,8 @@ extension Market {
                   let r = try? Receipt(wireBytes: e.body), r.requester == from, r.provider == nodeID else {
                 return reject(.wrongParty, "receipt notice is not the sender's receipt paying this node", from: from)
             }
-            state.reputation.count(receipt: r, bodyHash: SHA256.hash(e.body))
-            return []
+            guard state.reputation.count(receipt: r, bodyHash: SHA256.hash(e.body)) else { return [] }
+            return [.remember(proof)]
         }
 
         /// Facts of other nodes' ledgers: receipts and attestations count once each.
@@ -268,16 +274,17 @@ extension Market {
                 guard let r = try? Receipt(wireBytes: e.body), r.requester == e.ledger else {
                     return reject(.malformed, "observed receipt does not decode or is not the ledger owner's", from: nil)
                 }
-                state.reputation.count(receipt: r, bodyHash: SHA256.hash(e.body))
+                guard state.reputation.count(receipt: r, bodyHash: SHA256.hash(e.body)) else { return [] }
+                return [.remember(proof)]
             case .attestation:
                 guard let a = try? Attestation(wireBytes: e.body), a.validator == e.ledger else {
                     return reject(.malformed, "observed attestation does not decode or is not the ledger owner's", from: nil)
                 }
-                state.reputation.count(attestation: a, bodyHash: SHA256.hash(e.body))
+                guard state.reputation.count(attestation: a, bodyHash: SHA256.hash(e.body)) else { return [] }
+                return [.remember(proof)]
             case .result, .evidence, nil:
-                break
+                return []
             }
-            return []
         }
     }
 }

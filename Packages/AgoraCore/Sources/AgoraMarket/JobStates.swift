@@ -70,6 +70,8 @@ extension Market {
         /// Providers whose result for this job failed a check: never asked again.
         var caught: [PublicKey] = []
         var award: Signed<Award>?
+        /// Awards made for this job so far, failovers included (what `attempts` reports).
+        var awards = 0
         var awardedBid: Signed<Bid>?
         var result: Signed<ResultMessage>?
         var output: OutputPayload?

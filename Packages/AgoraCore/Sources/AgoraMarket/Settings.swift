@@ -12,11 +12,16 @@ extension Market {
         /// Advertised arithmetic class (16 bytes), or empty when unknown. Validators of the
         /// provider's class are asked first: their check is exact.
         public var arithmeticClass: [UInt8]
+        /// Whether gossip suspects the peer failed (SWIM's suspect state). Messages still go
+        /// to it (it may be alive and answer what it holds), but it is given no new work:
+        /// not asked to bid, not awarded, not chosen as a validator.
+        public var suspect: Bool
 
         /// Creates peer info.
-        public init(nodeID: PublicKey, models: [Digest], pricePer1k: UInt64, arithmeticClass: [UInt8] = []) {
+        public init(nodeID: PublicKey, models: [Digest], pricePer1k: UInt64, arithmeticClass: [UInt8] = [], suspect: Bool = false) {
             self.nodeID = nodeID; self.models = models; self.pricePer1k = pricePer1k
             self.arithmeticClass = arithmeticClass
+            self.suspect = suspect
         }
     }
 

@@ -172,7 +172,7 @@ struct MarketBenchNet {
             case .appendLedger(let a):
                 let proof = ledgers[i].append(kind: a.kind.rawValue, body: a.body)
                 apply(timed({ $0.handle(.ledgerAppended(a.ticket, proof), now: now) }, at: i), at: i)
-            case .notify, .rejected:
+            case .notify, .rejected, .remember:
                 break
             }
         }

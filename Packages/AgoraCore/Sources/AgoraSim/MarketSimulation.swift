@@ -287,6 +287,8 @@ struct MarketSimulation {
             case .rejected(let r, _):
                 report.rejections[r.reason.rawValue, default: 0] += 1
                 note("\(now) \(i) rejected \(r.reason)")
+            case .remember:
+                break  // the simulation does not restart nodes
             }
         }
     }

@@ -83,6 +83,30 @@ import Testing
         await store.close()
     }
 
+    /// The stored Merkle index is checked too: a changed leaf hash, a changed or missing
+    /// subtree hash, or a stray row makes `verify` fail, naming it (proofs served from such
+    /// an index would fail their checks at the peers).
+    @Test(arguments: [
+        "UPDATE entry SET leaf_hash = zeroblob(32) WHERE seq = 7",
+        "UPDATE merkle_node SET hash = zeroblob(32) WHERE level = 4 AND idx = 1",
+        "DELETE FROM merkle_node WHERE level = 4 AND idx = 0",
+        "INSERT INTO merkle_node(level, idx, hash) VALUES (8, 5, zeroblob(32))",
+    ])
+    func corruptMerkleIndexFailsVerification(_ tamper: String) async throws {
+        let dir = TempDir()
+        let path = try await makeLedger(dir, count: 40)
+        guard case .valid(_, 40, _) = try LedgerDatabase.openReadOnly(path: path).verify() else {
+            Issue.record("the untouched ledger did not verify"); return
+        }
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in try db.execute(sql: tamper) }
+        try queue.close()
+        guard case let .invalid(e) = try LedgerDatabase.openReadOnly(path: path).verify() else {
+            Issue.record("a ledger with a corrupt Merkle index verified (\(tamper))"); return
+        }
+        #expect(e.code == .corruptIndex, "\(e)")
+    }
+
     @Test func tamperedLastEntryStopsTheWriter() async throws {
         let dir = TempDir()
         let path = try await makeLedger(dir)

@@ -36,6 +36,22 @@ import Testing
         #expect(throws: LedgerError.self) { try SignedCheckpoint(note: body + Array(witness.text.utf8)) }
     }
 
+    /// C2SP signed-note: no control character but the newline anywhere (a witness line with
+    /// a tab, a NUL or a carriage return is refused), and no space or plus in a key name.
+    @Test(arguments: ["witness\u{09}example", "witness.example\u{0D}", "wit\u{00}ness", "witness+example", "witness\u{00A0}example"])
+    func witnessLinesFollowC2SP(name: String) throws {
+        let signed = Fixtures.checkpoint(Self.entries)
+        let good = SignedNote.SignatureLine(name: "witness.example", keyHash: [1, 2, 3, 4], signature: [UInt8](repeating: 5, count: 64))
+        #expect(try SignedCheckpoint(note: signed.note + Array(good.text.utf8)).checkpoint == signed.checkpoint)
+        let bad = SignedNote.SignatureLine(name: name, keyHash: [1, 2, 3, 4], signature: [UInt8](repeating: 5, count: 64))
+        do {
+            _ = try SignedCheckpoint(note: signed.note + Array(bad.text.utf8))
+            Issue.record("a witness line named \(name.debugDescription) was accepted")
+        } catch {
+            #expect(error.code == .malformedCheckpoint)
+        }
+    }
+
     @Test func tamperedTextFailsSignature() throws {
         let signed = Fixtures.checkpoint(Self.entries)
         // Change the size digit: 5 → 6 (still canonical, so only the signature catches it).

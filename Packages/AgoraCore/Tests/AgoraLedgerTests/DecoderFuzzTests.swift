@@ -23,23 +23,76 @@ import Testing
         ]
     }
 
-    /// Runs every decoder over `bytes`; each must either decode or throw `LedgerError`.
-    func decodeAll(_ bytes: [UInt8]) -> Int {
+    /// What the decoders made of some bytes.
+    struct Outcome {
+        /// Decoders that accepted the bytes.
         var decoded = 0
-        if (try? LedgerEntry(bytes: bytes)) != nil { decoded += 1 }
-        if (try? SignedCheckpoint(note: bytes)) != nil { decoded += 1 }
-        if (try? Ledger.InclusionProof(bytes: bytes)) != nil { decoded += 1 }
-        if (try? Ledger.ConsistencyProof(bytes: bytes)) != nil { decoded += 1 }
-        if let e = try? Ledger.Evidence(bytes: bytes) { decoded += 1; _ = try? e.verify() }
-        if let (h, es, c) = try? Ledger.Export.decode(bytes) {
-            decoded += 1
-            _ = try? Ledger.Verifier.verify(entries: es, ledgerID: h.ledgerID, checkpoint: c)
-        }
-        return decoded
+        /// Accepted values that passed their signature or proof checks.
+        var authentic = 0
+    }
+
+    /// Runs every decoder over `bytes` and checks what each must guarantee: a refusal is a
+    /// `LedgerError` that says what failed; an accepted value is canonical (it encodes back to
+    /// the same bytes); and nothing that passes a signature check can differ from what the
+    /// owner signed (mutations forge nothing).
+    func decodeAll(_ bytes: [UInt8]) -> Outcome {
+        var out = Outcome()
+        func refused(_ e: LedgerError) { #expect(!e.context.isEmpty, "\(e)") }
+        do {
+            let e = try LedgerEntry(bytes: bytes)
+            out.decoded += 1
+            #expect(e.encoded == bytes)
+            if e.isSignatureValid {
+                out.authentic += 1
+                #expect(Self.entries.contains(e), "a mutated entry passed its signature check")
+            }
+        } catch { refused(error) }
+        do {
+            let c = try SignedCheckpoint(note: bytes)
+            out.decoded += 1
+            out.authentic += 1
+            #expect(Self.signedCheckpoints.contains(c.checkpoint), "a mutated checkpoint passed its signature check")
+        } catch { refused(error) }
+        do {
+            let p = try Ledger.InclusionProof(bytes: bytes)
+            out.decoded += 1
+            #expect(p.wireBytes == bytes)
+        } catch { refused(error) }
+        do {
+            let p = try Ledger.ConsistencyProof(bytes: bytes)
+            out.decoded += 1
+            #expect(p.wireBytes == bytes)
+        } catch { refused(error) }
+        do {
+            let e = try Ledger.Evidence(bytes: bytes)
+            out.decoded += 1
+            do {
+                try e.verify()
+                out.authentic += 1
+                #expect(Self.signedCheckpoints.contains(e.first.checkpoint) && Self.signedCheckpoints.contains(e.second.checkpoint))
+            } catch { refused(error) }
+        } catch { refused(error) }
+        do {
+            let (h, es, c) = try Ledger.Export.decode(bytes)
+            out.decoded += 1
+            do {
+                try Ledger.Verifier.verify(entries: es, ledgerID: h.ledgerID, checkpoint: c)
+                out.authentic += 1
+                #expect(h.ledgerID == Fixtures.owner.publicKey && es == Array(Self.entries.map(\.encoded).prefix(es.count)),
+                        "a mutated export verified with entries the owner never signed")
+            } catch { refused(error) }
+        } catch { refused(error) }
+        return out
+    }
+
+    /// Every checkpoint the fixtures' owner signed (a decoded checkpoint can be no other).
+    static var signedCheckpoints: [Ledger.Checkpoint] {
+        guard let s = samples.first(where: { $0.0 == "evidence" }), let e = try? Ledger.Evidence(bytes: s.1) else { return [checkpoint.checkpoint] }
+        return [e.first.checkpoint, e.second.checkpoint]
     }
 
     @Test func samplesDecode() {
-        for (name, bytes) in Self.samples { #expect(decodeAll(bytes) >= 1, "\(name)") }
+        for (name, bytes) in Self.samples { #expect(decodeAll(bytes).decoded >= 1, "\(name)") }
     }
 
     @Test func everyTruncationIsATypedError() {
@@ -60,8 +113,12 @@ import Testing
         }
     }
 
-    @Test(arguments: [UInt64(1), 2, 3]) func randomMutationsNeverCrash(seed: UInt64) {
+    /// Seeded mutations of every sample: each decoder refuses with a typed error or accepts a
+    /// canonical value, and no mutation yields a value that passes a signature check unless it
+    /// is one the owner signed (`decodeAll` asserts both).
+    @Test(arguments: [UInt64(1), 2, 3]) func randomMutationsAreRefusedOrForgeNothing(seed: UInt64) {
         var rng = SplitMix64(seed: seed)
+        var changed = 0, accepted = 0
         for (_, original) in Self.samples {
             for _ in 0..<400 {
                 var bytes = original
@@ -73,16 +130,22 @@ import Testing
                     default: bytes += rng.bytes(Int.random(in: 1...8, using: &rng))
                     }
                 }
-                _ = decodeAll(bytes)
+                guard bytes != original else { continue }
+                changed += 1
+                if decodeAll(bytes).authentic > 0 { accepted += 1 }
             }
         }
+        // A handful of mutations land in a witness line or after a proof and still verify
+        // (what they change is not signed); almost all are refused.
+        #expect(changed > 2_000 && accepted * 20 < changed, "\(accepted) of \(changed) mutations still verified")
     }
 
-    @Test(arguments: [UInt64(11), 12]) func randomBytesNeverDecode(seed: UInt64) {
+    /// Random bytes: no decoder finds a signed entry, a checkpoint, evidence or an export in them.
+    @Test(arguments: [UInt64(11), 12]) func randomBytesNeverVerify(seed: UInt64) {
         var rng = SplitMix64(seed: seed)
         for _ in 0..<3_000 {
             let bytes = rng.bytes(Int.random(in: 0..<600, using: &rng))
-            _ = decodeAll(bytes)
+            #expect(decodeAll(bytes).authentic == 0)
             #expect((try? LedgerEntry(bytes: bytes)) == nil || bytes.first == 1)
         }
     }

@@ -33,6 +33,52 @@ import Testing
         #expect(w.instances[w["R"]]!.jobPhase(job) == "completed")
         #expect(w.receipts(of: "R").filter { $0.outcome == .paid }.map(\.provider) == [w["P2"]])
         #expect(w.instances[w["R"]]!.state.reputation.standing(of: w["P1"]).timeouts == 1)
+        #expect(w.instances[w["R"]]!.jobAttempts(job) == 2, "awarded to P1, then to P2: two attempts")
+    }
+
+    /// An award that cannot be delivered (the winner's connection is refused) goes to the next
+    /// bid at once, not after the award timeout, and costs the unreachable winner no standing.
+    @Test func anUnreachableWinnerIsReplacedAtOnceWithoutPenalty() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.add("P2", seed: 3, price: 20)
+        w.meshPeers()
+        let job = w.submit(from: "R")
+        w.deliver(); w.advance(to: w.now + 250)
+        let lost = w.take { $0.to == w["P1"] && $0.type == .award }
+        #expect(lost.count == 1)
+        w.apply(w.instances[w["R"]]!.handle(.unreachable(w["P1"]), now: w.now), at: w["R"])
+        #expect(w.inbox.contains { $0.type == .award && $0.to == w["P2"] }, "the next bid is awarded at once")
+        w.deliver(); w.finishRuns(); w.deliver()
+        #expect(w.instances[w["R"]]!.jobPhase(job) == "completed")
+        #expect(w.receipts(of: "R").filter { $0.outcome == .paid }.map(\.provider) == [w["P2"]])
+        #expect(w.instances[w["R"]]!.state.reputation.standing(of: w["P1"]).timeouts == 0)
+        #expect(w.instances[w["R"]]!.jobAttempts(job) == 2)
+        // Unreachable with nothing held changes nothing.
+        #expect(w.instances[w["R"]]!.handle(.unreachable(w["P2"]), now: w.now).isEmpty)
+    }
+
+    /// A peer that gossip suspects of having failed is given no new work: not asked to bid,
+    /// not chosen as a validator.
+    @Test func suspectsAreNeitherProvidersNorValidators() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.add("P2", seed: 3, price: 20)
+        w.add("V1", seed: 4, price: 50)
+        w.add("V2", seed: 5, price: 50)
+        w.meshPeers(suspects: ["P1", "V1"])
+        for i in 0..<6 {
+            _ = w.submit(from: "R", level: 1, prompt: "question \(i)")
+            #expect(!w.inbox.contains { $0.to == w["P1"] || $0.to == w["V1"] }, "a suspect was asked to bid")
+            w.deliver(); w.advance(to: w.now + 250); w.deliver()
+            #expect(w.runs.count == 1 && !w.runs.contains { $0.node == w["P1"] })
+            w.finishRuns(); w.deliver()
+            #expect(w.verifies.count == 1 && !w.verifies.contains { $0.node == w["V1"] || $0.node == w["P1"] })
+            w.finishVerifies(); w.deliver()
+        }
+        #expect(w.receipts(of: "R").filter { $0.outcome == .paid }.count == 6)
     }
 
     /// A late result from the replaced winner is rejected as not the current winner.

@@ -181,7 +181,8 @@ import Testing
                                      validators: [], issuedAt: w.now)
         let proof = ledger.append(kind: Market.LedgerKind.receipt.rawValue, body: receipt.wireBytes)
         let x = w["X"]
-        #expect(w.instances[x]!.handle(.observedEntry(proof), now: w.now).isEmpty)
+        // Counted the first time, and remembered for a restart; the second time, neither.
+        #expect(w.instances[x]!.handle(.observedEntry(proof), now: w.now) == [.remember(proof)])
         #expect(w.instances[x]!.handle(.observedEntry(proof), now: w.now).isEmpty)
         let rep = w.instances[x]!.state.reputation
         #expect(rep.balance(of: p.publicKey) == 1_000_000 + 7 && rep.balance(of: r.publicKey) == 1_000_000 - 7)

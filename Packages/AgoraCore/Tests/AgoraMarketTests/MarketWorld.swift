@@ -31,6 +31,8 @@ final class MarketWorld {
     var rejections: [(node: PublicKey, rejection: Market.Rejection)] = []
     var cancelledRuns: [(node: PublicKey, key: Market.JobKey)] = []
     var gossiped: [[UInt8]] = []
+    /// Entries of other ledgers each node was told to keep for a restart.
+    var remembered: [PublicKey: [Market.EntryProof]] = [:]
 
     static func identity(_ n: UInt8) -> Identity {
         // Seeds are fixed bytes: keys are the same in every run.
@@ -79,11 +81,13 @@ final class MarketWorld {
     subscript(_ name: String) -> PublicKey { names[name]! }
 
     /// Everyone sees every provider, with the arithmetic classes named in `classes` (by node name).
-    func meshPeers(classes: [String: [UInt8]] = [:]) {
+    func meshPeers(classes: [String: [UInt8]] = [:], suspects: Set<String> = []) {
         let peers = instances.values.compactMap { i -> Market.PeerInfo? in
             guard let p = i.settings.provider else { return nil }
             let cls = classes.first { names[$0.key] == i.nodeID }?.value ?? []
-            return Market.PeerInfo(nodeID: i.nodeID, models: p.models, pricePer1k: p.offers.map(\.pricePer1k).min() ?? 0, arithmeticClass: cls)
+            let suspect = suspects.contains { names[$0] == i.nodeID }
+            return Market.PeerInfo(nodeID: i.nodeID, models: p.models, pricePer1k: p.offers.map(\.pricePer1k).min() ?? 0,
+                                   arithmeticClass: cls, suspect: suspect)
         }
         for k in instances.keys { instances[k]!.updatePeers(peers) }
     }
@@ -108,6 +112,7 @@ final class MarketWorld {
                 apply(instances[node]!.handle(.ledgerAppended(a.ticket, proof), now: now), at: node)
             case .notify(let n): notes.append((node, n))
             case .rejected(let r, _): rejections.append((node, r))
+            case .remember(let proof): remembered[node, default: []].append(proof)
             }
         }
     }

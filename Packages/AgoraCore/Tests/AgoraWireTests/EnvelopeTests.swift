@@ -45,9 +45,15 @@ import Testing
     }
 
     /// Property: random and mutated inputs give typed errors or a value, never a crash.
-    @Test func randomInputNeverCrashes() {
+    /// Random and mutated envelopes: each either decodes to the one envelope that encodes back
+    /// to the same bytes (the encoding is canonical), or is refused with a `WireError` whose
+    /// offset lies inside the input and whose context says what failed. Frames are never
+    /// returned above the bound, and bytes that hold an oversized length are refused.
+    @Test func randomInputDecodesCanonicallyOrIsATypedError() {
         var rng = SplitMix64(seed: 0xA60A)
         let valid = Envelope(type: .bid, payload: Array(0..<200).map { UInt8($0 & 0xff) }).encoded()
+        var decoded = 0
+        var refused: [WireError.Code: Int] = [:]
         for i in 0..<20_000 {
             var input: [UInt8]
             if i % 2 == 0 {
@@ -58,10 +64,27 @@ import Testing
                 for _ in 0..<flips { input[Int(rng.next() % UInt64(input.count))] ^= UInt8(truncatingIfNeeded: rng.next() | 1) }
                 if rng.next() % 3 == 0 { input = Array(input.prefix(Int(rng.next() % UInt64(input.count)))) }
             }
-            _ = try? Envelope(decoding: input)
+            do {
+                let envelope = try Envelope(decoding: input)
+                decoded += 1
+                if input[3] == 0 { #expect(envelope.encoded(compress: false) == input) }
+            } catch {
+                refused[error.code, default: 0] += 1
+                #expect(!error.context.isEmpty)
+                if let offset = error.offset { #expect(offset <= input.count, "\(error)") }
+            }
             var d = FrameDecoder(maxFrame: 1024)
-            _ = try? d.feed(input)
+            do {
+                for frame in try d.feed(input) { #expect(frame.count <= 1024) }
+            } catch {
+                #expect(error.code == .oversized)
+                let length = input.prefix(4).reduce(0) { $0 << 8 | Int($1) }
+                #expect(length > 1024 && d.pending == 0)
+            }
         }
+        // Both paths ran, and the refusals name the kinds of failure the mutations make.
+        #expect(decoded > 100)
+        #expect(refused[.unknownVersion, default: 0] > 0 && refused[.unknownType, default: 0] > 0 && refused[.truncated, default: 0] > 0)
     }
 }
 
