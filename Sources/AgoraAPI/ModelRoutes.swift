@@ -1,12 +1,20 @@
 import AgoraNode
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// `/api/models`: list (`GET`), add (`POST {"path": …}`) and remove (`DELETE /api/models/{name}`)
-/// the models a node serves, at runtime.
+/// the models a node serves, at runtime. Adding and removing need an admin key when the
+/// node requires keys (`APIKeyMiddleware`): a key to use the node does not let its holder
+/// make the node read a file of its choosing.
 struct ModelRoutes<Context: RequestContext>: Sendable {
     let admin: any ModelAdminService
     let inference: any InferenceService
+
+    /// Whether a request changes what the node serves.
+    static func isAdministrative(_ method: HTTPRequest.Method, path: String) -> Bool {
+        method != .get && method != .head && (path == "/api/models" || path.hasPrefix("/api/models/"))
+    }
 
     func register(on router: Router<Context>) {
         router.get("/api/models") { _, _ in

@@ -4,7 +4,8 @@ import Synchronization
 
 /// The API keys of a node, kept in its data directory (`api-keys.json`, mode 0600) as
 /// SHA-256 hashes only: a key's secret is shown once, when it is created. Whoever holds a key
-/// may submit jobs paid from this node's credits and read its jobs.
+/// may submit jobs paid from this node's credits and read its jobs; only an admin key may
+/// also change what the node serves (load or unload models).
 public struct APIKeyFile: Codable, Sendable, Equatable {
     /// One key.
     public struct Key: Codable, Sendable, Equatable {
@@ -16,6 +17,34 @@ public struct APIKeyFile: Codable, Sendable, Equatable {
         public var hash: String
         /// When it was created, unix seconds.
         public var created: Int64
+        /// Whether the key may administer the node (load and unload models), not only use it.
+        public var admin: Bool
+
+        init(id: String, name: String, hash: String, created: Int64, admin: Bool) {
+            self.id = id
+            self.name = name
+            self.hash = hash
+            self.created = created
+            self.admin = admin
+        }
+
+        /// Decodes a key; one written before admin keys existed is not an admin key.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            id = try c.decode(String.self, forKey: .id)
+            name = try c.decode(String.self, forKey: .name)
+            hash = try c.decode(String.self, forKey: .hash)
+            created = try c.decode(Int64.self, forKey: .created)
+            admin = try c.decodeIfPresent(Bool.self, forKey: .admin) ?? false
+        }
+    }
+
+    /// What a key admits.
+    public enum Access: Sendable, Equatable {
+        /// Jobs, the node's views and metrics.
+        case use
+        /// All of `use`, and changing what the node serves.
+        case administer
     }
 
     /// Keys in the order they were created.
@@ -56,12 +85,13 @@ public struct APIKeyFile: Codable, Sendable, Equatable {
         }
     }
 
-    /// Adds a new key named `name`; returns it and its secret (shown once, never stored).
-    public mutating func create(name: String, now: Date = Date()) -> (key: Key, secret: String) {
+    /// Adds a new key named `name` (an admin key when `admin`); returns it and its secret
+    /// (shown once, never stored).
+    public mutating func create(name: String, admin: Bool = false, now: Date = Date()) -> (key: Key, secret: String) {
         let secret = Self.secretPrefix + Hex.encode(SecureRandom.bytes(24))
         var id: String
         repeat { id = "key_" + Hex.encode(SecureRandom.bytes(4)) } while keys.contains { $0.id == id }
-        let key = Key(id: id, name: name, hash: Self.hash(secret), created: Int64(now.timeIntervalSince1970))
+        let key = Key(id: id, name: name, hash: Self.hash(secret), created: Int64(now.timeIntervalSince1970), admin: admin)
         keys.append(key)
         return (key, secret)
     }
@@ -79,7 +109,7 @@ public struct APIKeyFile: Codable, Sendable, Equatable {
 /// with the next request).
 public final class APIKeyring: Sendable {
     private let path: String
-    private let state = Mutex<(modified: Date?, size: Int, hashes: Set<String>)>((nil, -1, []))
+    private let state = Mutex<(modified: Date?, size: Int, keys: [(hash: String, admin: Bool)])>((nil, -1, []))
 
     /// A keyring backed by `path`.
     public init(path: String) { self.path = path }
@@ -88,21 +118,28 @@ public final class APIKeyring: Sendable {
     public var isEmpty: Bool { current().isEmpty }
 
     /// Whether `secret` is one of the keys.
-    public func accepts(_ secret: String) -> Bool {
+    public func accepts(_ secret: String) -> Bool { access(secret) != nil }
+
+    /// What `secret` admits; nil when it is not one of the keys.
+    public func access(_ secret: String) -> APIKeyFile.Access? {
         let hash = APIKeyFile.hash(secret)
         // Every stored hash is compared in full, so the time taken says nothing of the keys.
-        return current().reduce(false) { found, stored in Self.equal(stored, hash) || found }
+        var found: APIKeyFile.Access?
+        for stored in current() where Self.equal(stored.hash, hash) {
+            found = stored.admin ? .administer : (found ?? .use)
+        }
+        return found
     }
 
-    private func current() -> Set<String> {
+    private func current() -> [(hash: String, admin: Bool)] {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         let modified = attributes?[.modificationDate] as? Date
         let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
         return state.withLock { s in
-            if s.modified == modified && s.size == size { return s.hashes }
-            let hashes = Set(((try? APIKeyFile.load(path))?.keys ?? []).map(\.hash))
-            s = (modified, size, hashes)
-            return hashes
+            if s.modified == modified && s.size == size { return s.keys }
+            let keys = ((try? APIKeyFile.load(path))?.keys ?? []).map { (hash: $0.hash, admin: $0.admin) }
+            s = (modified, size, keys)
+            return keys
         }
     }
 

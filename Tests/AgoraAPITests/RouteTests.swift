@@ -142,6 +142,19 @@ struct RouteTests {
         #expect(try await Self.send(.get, "/v1/models", key: made.secret, keyring: keyring).status == 200)
         #expect(try await Self.send(.get, "/api/health", key: made.secret, keyring: keyring, host: "0.0.0.0").status == 200)
 
+        // Changing what the node serves needs an admin key: a user key gets 403 in OpenAI's
+        // shape; an admin key passes the check (this server has no model admin: 404).
+        let admin = file.create(name: "operator", admin: true)
+        try file.save(path)
+        let add = #"{"path": "/etc/passwd"}"#
+        let refused = try await Self.send(.post, "/api/models", body: add, key: made.secret, keyring: keyring)
+        #expect(refused.status == 403 && refused.code == "admin_key_required", "\(refused.status) \(refused.json)")
+        #expect(try await Self.send(.delete, "/api/models/smollm2", key: made.secret, keyring: keyring).status == 403)
+        #expect(try await Self.send(.post, "/api/models", body: add, key: admin.secret, keyring: keyring).status == 404)
+        #expect(try await Self.send(.get, "/api/models", key: made.secret, keyring: keyring).status != 403)
+        let reloaded = try APIKeyFile.load(path)
+        #expect(reloaded.keys.map(\.admin) == [false, true])
+
         let revoked = file.revoke(id: made.key.id)
         #expect(revoked)
         try file.save(path)

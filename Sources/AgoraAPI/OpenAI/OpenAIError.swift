@@ -39,6 +39,11 @@ public struct OpenAIError: Error, Sendable, Encodable {
         OpenAIError(status: 401, type: "invalid_request_error", message: message, code: "invalid_api_key")
     }
 
+    /// 403 for a valid key that may not do what it asked (an admin route with a user key).
+    public static func forbidden(_ message: String) -> OpenAIError {
+        OpenAIError(status: 403, type: "permission_error", message: message, code: "admin_key_required")
+    }
+
     /// 404 for an unknown model or route.
     public static func notFound(_ message: String, param: String? = nil, code: String? = nil) -> OpenAIError {
         OpenAIError(status: 404, type: "not_found_error", message: message, param: param, code: code)

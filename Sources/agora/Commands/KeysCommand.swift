@@ -15,13 +15,15 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "Make a new API key and print its secret (shown this once; only its hash is kept).")
         @OptionGroup var dataDir: DataDirOption
         @Option(name: .long, help: "What the key is for.") var name: String = "default"
+        @Flag(name: .long, help: "An admin key: may also load and unload models (`agora models add|remove`).")
+        var admin = false
 
         func run() async throws {
             let path = try KeysCommand.keysPath(dataDir)
             var file = try APIKeyFile.load(path)
-            let made = file.create(name: name)
+            let made = file.create(name: name, admin: admin)
             try file.save(path)
-            Stderr.line("created \(made.key.id) (\(name)); its secret, shown once:")
+            Stderr.line("created \(admin ? "admin key" : "key") \(made.key.id) (\(name)); its secret, shown once:")
             print(made.secret)
         }
     }
@@ -33,8 +35,8 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             let file = try APIKeyFile.load(try KeysCommand.keysPath(dataDir))
             guard !file.keys.isEmpty else { return Stderr.line("no API keys") }
-            print(Table.render(header: ["id", "name", "created"], rows: file.keys.map { k in
-                [k.id, k.name, ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(k.created)))]
+            print(Table.render(header: ["id", "name", "scope", "created"], rows: file.keys.map { k in
+                [k.id, k.name, k.admin ? "admin" : "use", ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(k.created)))]
             }))
         }
     }

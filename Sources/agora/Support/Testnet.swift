@@ -59,7 +59,8 @@ struct Testnet {
             // A node restarted in an existing run keeps the key it has (no stale keys pile up).
             if !NodeConfig.isLoopback(nc.apiHost), !FileManager.default.fileExists(atPath: apiKeyPath(i)) {
                 var keys = try APIKeyFile.load(DataDirectory(path: dir).apiKeysPath)
-                let made = keys.create(name: "testnet")
+                // The testnet's operator key: it may also load and unload models.
+                let made = keys.create(name: "testnet", admin: true)
                 try keys.save(DataDirectory(path: dir).apiKeysPath)
                 _ = FileManager.default.createFile(atPath: apiKeyPath(i), contents: Data(made.secret.utf8),
                                                    attributes: [.posixPermissions: 0o600])

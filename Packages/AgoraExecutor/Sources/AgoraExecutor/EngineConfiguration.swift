@@ -16,6 +16,10 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var tolerance: Double
     /// Whether to measure prefill and decode speed at start-up (about a second).
     public var measureSpeedAtStart: Bool
+    /// Where speeds measured before are kept (`SpeedCache`); nil measures at every start.
+    /// With a cached speed for the model, build, CPU and thread count, the start-up
+    /// measurement is skipped.
+    public var speedCachePath: String?
     /// Whether verification computes the output layer with the engine's own kernel
     /// (`OutputLayer`), bit-identical to llama.cpp's and used only after a start-up check
     /// proves it so on the loaded model; false always lets llama.cpp compute the logits.
@@ -45,7 +49,8 @@ public struct EngineConfiguration: Sendable, Equatable {
                 slots: Int = 4, contextPerSlot: Int = 2048, queueCapacity: Int = 16,
                 tolerance: Double = EngineConfiguration.calibratedTolerance,
                 measureSpeedAtStart: Bool = true, ownOutputLayer: Bool = true,
-                outputLayerKernel: OutputLayerKernel = .automatic) {
+                outputLayerKernel: OutputLayerKernel = .automatic, speedCachePath: String? = nil) {
+        self.speedCachePath = speedCachePath
         self.modelPath = modelPath
         self.threads = threads
         self.slots = slots

@@ -16,9 +16,27 @@ public final class LlamaEngine: InferenceEngine {
     /// False for the short-lived probe that measures speed before the engine exists.
     private let ownsWorker: Bool
 
+    /// Where loading took its time.
+    public struct LoadTimings: Sendable, Equatable, CustomStringConvertible {
+        /// Mapping the weights (`llama_model_load_from_file`).
+        public var weightsSeconds = 0.0
+        /// Creating the context and the start-up self-tests (output layer, batch invariance).
+        public var contextSeconds = 0.0
+        /// Measuring prefill and decode speed.
+        public var speedSeconds = 0.0
+
+        public var description: String {
+            String(format: "weights %.2f s, context and self-tests %.2f s, speed %.2f s", weightsSeconds, contextSeconds, speedSeconds)
+        }
+    }
+
+    /// Where loading took its time.
+    public let loadTimings: LoadTimings
+
     private init(llama: LlamaModel, worker: LlamaWorker, configuration: EngineConfiguration, speed: SpeedProfile?,
-                 ownsWorker: Bool = true) {
+                 ownsWorker: Bool = true, loadTimings: LoadTimings = LoadTimings()) {
         self.ownsWorker = ownsWorker
+        self.loadTimings = loadTimings
         self.llama = llama
         self.worker = worker
         self.configuration = configuration
@@ -32,11 +50,18 @@ public final class LlamaEngine: InferenceEngine {
     /// measures its own speed. Blocking llama.cpp work runs on a dedicated thread.
     public static func load(_ configuration: EngineConfiguration = EngineConfiguration()) async throws(ExecutorError) -> LlamaEngine {
         try configuration.validate()
-        let loaded: Result<(LlamaModel, LlamaWorker), ExecutorError> = await withCheckedContinuation { cont in
+        var timings = LoadTimings()
+        let loaded: Result<(LlamaModel, LlamaWorker, LoadTimings), ExecutorError> = await withCheckedContinuation { cont in
             let t = Thread {
                 do throws(ExecutorError) {
+                    var timings = LoadTimings()
+                    let start = Clock.seconds()
                     let m = try LlamaModel(path: configuration.modelPath, contextLength: configuration.contextPerSlot)
-                    cont.resume(returning: .success((m, try LlamaWorker(model: m, configuration: configuration))))
+                    let mapped = Clock.seconds()
+                    let w = try LlamaWorker(model: m, configuration: configuration)
+                    timings.weightsSeconds = mapped - start
+                    timings.contextSeconds = Clock.seconds() - mapped
+                    cont.resume(returning: .success((m, w, timings)))
                 } catch {
                     cont.resume(returning: .failure(error))
                 }
@@ -44,18 +69,28 @@ public final class LlamaEngine: InferenceEngine {
             t.stackSize = 8 << 20
             t.start()
         }
-        let (llama, worker) = try loaded.get()
+        let (llama, worker, made) = try loaded.get()
+        timings = made
         var speed: SpeedProfile?
+        let measuring = Clock.seconds()
+        let cache = configuration.speedCachePath.map(SpeedCache.init(path:))
         if configuration.measureSpeedAtStart {
-            let probe = LlamaEngine(llama: llama, worker: worker, configuration: configuration, speed: nil, ownsWorker: false)
-            do throws(ExecutorError) {
-                speed = try await probe.measureSpeed(promptTokens: 64, generatedTokens: 16)
-            } catch {
-                worker.stop()
-                throw error
+            if let cached = cache?.speed(modelID: llama.info.id, threads: configuration.threads) {
+                speed = cached
+            } else {
+                let probe = LlamaEngine(llama: llama, worker: worker, configuration: configuration, speed: nil, ownsWorker: false)
+                do throws(ExecutorError) {
+                    let measured = try await probe.measureSpeed(promptTokens: 64, generatedTokens: 16)
+                    cache?.record(measured, modelID: llama.info.id)
+                    speed = measured
+                } catch {
+                    worker.stop()
+                    throw error
+                }
             }
         }
-        return LlamaEngine(llama: llama, worker: worker, configuration: configuration, speed: speed)
+        timings.speedSeconds = Clock.seconds() - measuring
+        return LlamaEngine(llama: llama, worker: worker, configuration: configuration, speed: speed, loadTimings: timings)
     }
 
     /// Memory an engine for `configuration` would take, estimated without loading the model or
