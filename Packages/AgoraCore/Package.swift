@@ -65,7 +65,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "AgoraGossipTests", dependencies: ["AgoraGossip", "AgoraCrypto", "AgoraWire"]),
-        .testTarget(name: "AgoraMarketTests", dependencies: ["AgoraMarket", "AgoraCrypto", "AgoraLedger", "AgoraJob"]),
+        .testTarget(name: "AgoraMarketTests", dependencies: ["AgoraMarket", "AgoraCrypto", "AgoraLedger", "AgoraJob", "AgoraWire"]),
         .testTarget(name: "AgoraSimTests", dependencies: ["AgoraSim", "AgoraGossip"]),
     ]
 )

@@ -62,22 +62,24 @@ public struct PeerView: Codable, Sendable {
     /// of a provider's class check its results exactly.
     public var arithmeticClass: String
     public var reputation: Double
+    /// The member's credit balance as this node counts it.
+    public var credits: Int64
     public var isSelf: Bool
 
     enum CodingKeys: String, CodingKey {
         case nodeID = "node_id", address, state, incarnation, models, prefillTokensPerSecond = "prefill_tps",
              decodeTokensPerSecond = "decode_tps", pricePer1kTokens = "price_per_1k", queueDepth = "queue_depth",
-             arithmeticClass = "arithmetic_class", reputation, isSelf = "self"
+             arithmeticClass = "arithmetic_class", reputation, credits, isSelf = "self"
     }
 
     public init(nodeID: String, address: String, state: String, incarnation: UInt64, models: [Model],
                 prefillTokensPerSecond: Double, decodeTokensPerSecond: Double, pricePer1kTokens: UInt64, queueDepth: Int,
-                arithmeticClass: String = "", reputation: Double, isSelf: Bool) {
+                arithmeticClass: String = "", reputation: Double, credits: Int64 = 0, isSelf: Bool) {
         self.nodeID = nodeID; self.address = address; self.state = state; self.incarnation = incarnation
         self.models = models; self.prefillTokensPerSecond = prefillTokensPerSecond
         self.decodeTokensPerSecond = decodeTokensPerSecond; self.pricePer1kTokens = pricePer1kTokens
         self.queueDepth = queueDepth; self.arithmeticClass = arithmeticClass
-        self.reputation = reputation; self.isSelf = isSelf
+        self.reputation = reputation; self.credits = credits; self.isSelf = isSelf
     }
 }
 

@@ -30,6 +30,8 @@ public struct DataDirectory: Sendable {
     public var apiKeysPath: String { path + "/api-keys.json" }
     /// The lock file held while a node runs.
     public var lockPath: String { path + "/node.lock" }
+    /// Entries of other nodes' ledgers that counted here (`ObservedFacts`).
+    public var observedPath: String { path + "/observed.bin" }
 
     /// Creates the directory (mode 0700) if needed.
     public func create() throws(NodeError) {

@@ -6,6 +6,7 @@ import AgoraWire
 extension MarketShell {
     /// Reputation score of a node (0…1).
     func reputation(of node: NodeID) -> Double { instance.state.reputation.score(of: node) }
+    func balance(of node: NodeID) -> Int64 { instance.state.reputation.balance(of: node) }
     /// Credit balance of this node, derived from receipts seen.
     var balance: Int64 { instance.state.reputation.balance(of: identity.publicKey) }
     /// Market counters.

@@ -35,6 +35,8 @@ actor MarketShell {
     private let maxOpenJobs: Int
     /// How this provider lies (tests of validators only).
     let misbehaviour: Misbehaviour?
+    /// Other ledgers' entries that counted here, kept for restarts (nil: not kept).
+    private var observed: ObservedFacts?
 
     init(identity: Identity, models: ModelHost, ledger: LedgerStore, sessions: SessionPool, settings: Market.Settings,
          jobTimeout: UInt64 = 600_000, maxOpenJobs: Int = 4_096, misbehaviour: Misbehaviour? = nil, logger: Logger) {
@@ -51,6 +53,39 @@ actor MarketShell {
         for m in models.models { modelNames[m.id] = m.name }
     }
 
+    /// Rebuilds balances and reputation after a restart: every entry of this node's own
+    /// ledger (receipts, attestations, evidence) and every remembered entry of other ledgers
+    /// (`observed`) is counted again, as when it first was; from then on, new facts of other
+    /// ledgers are remembered there. Returns how many own and observed entries counted.
+    func restore(observed facts: ObservedFacts) throws(LedgerStoreError) -> (own: Int, observed: Int) {
+        var own = 0, counted = 0
+        var next: UInt64 = 0
+        while true {
+            let batch = try ledger.database.entries(from: next, limit: 1_024)
+            for e in batch where instance.restore(ownEntry: e.kind.rawValue, body: e.body) { own += 1 }
+            guard let last = batch.last, batch.count == 1_024 else { break }
+            next = last.seq + 1
+        }
+        for proof in facts.all() where instance.restore(observed: proof) { counted += 1 }
+        observed = facts
+        return (own, counted)
+    }
+
+    /// Answers a peer's consistency question about this node's ledger from the stored tree.
+    private func proveConsistency(_ q: Ledger.ConsistencyRequest, to peer: PublicKey) async {
+        let answer: Ledger.ConsistencyAnswer
+        do {
+            let proof = try ledger.database.consistencyProof(from: q.size1, to: q.size2)
+            answer = Ledger.ConsistencyAnswer(prefixRoot: try ledger.database.root(size: q.size1), proof: proof)
+        } catch {
+            logger.info("consistency request not answered", metadata: [
+                "peer": "\(peer.short)", "sizes": "\(q.size1)→\(q.size2)", "error": "\(error)"])
+            return
+        }
+        NodeMetrics.consistencyProofsServed.increment()
+        await send(Envelope(type: .consistencyProof, payload: answer.wireBytes), to: peer)
+    }
+
     // MARK: inputs
 
     /// Takes the live members (and their records) as the market's peer table.
@@ -64,7 +99,8 @@ actor MarketShell {
             guard !models.isEmpty else { continue }
             peers.append(Market.PeerInfo(nodeID: m.nodeID, models: models.map(\.modelID),
                                          pricePer1k: models.map(\.pricePer1kTokens).min() ?? 0,
-                                         arithmeticClass: m.record.capabilities.arithmeticClass))
+                                         arithmeticClass: m.record.capabilities.arithmeticClass,
+                                         suspect: m.status == .suspect))
         }
         // This node may win its own job.
         if !selfRecord.capabilities.models.isEmpty {
@@ -171,6 +207,10 @@ actor MarketShell {
             case .rejected(let rejection, let from):
                 NodeMetrics.marketRejections.increment()
                 logger.info("market input rejected", metadata: ["from": "\(from?.short ?? "self")", "reason": "\(rejection)"])
+            case .remember(let proof):
+                observed?.append(proof)
+            case .proveConsistency(let to, let request):
+                await proveConsistency(request, to: to)
             }
         }
     }
@@ -186,12 +226,15 @@ actor MarketShell {
         }
         guard let address = addresses[peer] else {
             logger.info("no address for peer", metadata: ["peer": "\(peer.short)"])
+            Task { await self.handle(.unreachable(peer)) }
             return
         }
         do {
             try await sessions.send(envelope, to: peer, host: address.host, port: Int(address.port))
         } catch {
             logger.info("send failed", metadata: ["peer": "\(peer.short)", "type": "\(envelope.type)", "error": "\(error)"])
+            // Work waiting on the peer (an award, a check) moves on now, not at its timeout.
+            Task { await self.handle(.unreachable(peer)) }
         }
     }
 

@@ -14,6 +14,7 @@ enum NodeMetrics {
     static let checksAbandoned = Counter(label: "agora_checks_abandoned_total")
     static let ledgerAppends = Counter(label: "agora_ledger_appends_total")
     static let evidence = Counter(label: "agora_equivocation_evidence_total")
+    static let consistencyProofsServed = Counter(label: "agora_consistency_proofs_served_total")
     static let jobLatency = Timer(label: "agora_job_latency_seconds")
     /// Seconds the executor spent generating jobs and checking other nodes' results.
     static let generatingSeconds = FloatingPointCounter(label: "agora_executor_busy_seconds_total", dimensions: [("work", "generate")])

@@ -16,6 +16,8 @@ extension NodeRuntime {
         // The market hands the engine at most `slots` jobs and `checkSlots` checks at once
         // and keeps the rest waiting itself; the engine's own queue only absorbs the overlap.
         ec.queueCapacity = config.queueLimit + checkSlots
+        // A model served here before advertises its cached speed at once (`SpeedCache`).
+        ec.speedCachePath = SpeedCache.defaultPath
         return ec
     }
 
@@ -48,6 +50,7 @@ extension NodeRuntime {
             "prefill_tps": "\(Int(engine.speed?.prefillTokensPerSecond ?? 0))",
             "decode_tps": "\(Int(engine.speed?.decodeTokensPerSecond ?? 0))",
             "verification_output_layer": "\(engine.verificationOutputLayer)",
+            "load": "\(engine.loadTimings)",
             "checks": engine.isBatchInvariant ? "exact (batching does not change logits)"
                                               : "tolerant (this model's logits change with batching)"])
         return model

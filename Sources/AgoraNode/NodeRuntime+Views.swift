@@ -27,6 +27,8 @@ public struct PeerSummary: Sendable {
     /// The advertised arithmetic class (hex), empty when none.
     public var arithmeticClass: String
     public var reputation: Double
+    /// The member's credit balance as this node counts it (from the receipts it verified).
+    public var credits: Int64
     public var isSelf: Bool
 }
 
@@ -39,15 +41,16 @@ extension NodeRuntime {
         let selfRecord = await gossip.record
         let members = await gossip.members
         var out = [summary(selfRecord, state: "alive", incarnation: selfRecord.incarnation, isSelf: true,
-                           reputation: await market.reputation(of: nodeID))]
+                           reputation: await market.reputation(of: nodeID), credits: await market.balance(of: nodeID))]
         for m in members {
             out.append(summary(m.record, state: "\(m.status)", incarnation: m.incarnation, isSelf: false,
-                               reputation: await market.reputation(of: m.nodeID)))
+                               reputation: await market.reputation(of: m.nodeID), credits: await market.balance(of: m.nodeID)))
         }
         return out
     }
 
-    private func summary(_ r: Gossip.PeerRecord, state: String, incarnation: UInt64, isSelf: Bool, reputation: Double) -> PeerSummary {
+    private func summary(_ r: Gossip.PeerRecord, state: String, incarnation: UInt64, isSelf: Bool, reputation: Double,
+                         credits: Int64) -> PeerSummary {
         let models = r.capabilities.models
         return PeerSummary(
             nodeID: r.nodeID.hex, address: "\(r.address)", state: state, incarnation: incarnation,
@@ -58,7 +61,8 @@ extension NodeRuntime {
             prefill: Double(models.first?.prefillMilliTokensPerSecond ?? 0) / 1000,
             decode: Double(models.first?.decodeMilliTokensPerSecond ?? 0) / 1000,
             price: models.map(\.pricePer1kTokens).min() ?? 0, queueDepth: Int(r.capabilities.queueDepth),
-            arithmeticClass: Hex.encode(r.capabilities.arithmeticClass), reputation: reputation, isSelf: isSelf)
+            arithmeticClass: Hex.encode(r.capabilities.arithmeticClass), reputation: reputation, credits: credits,
+            isSelf: isSelf)
     }
 
     /// Jobs this node took part in, newest first.

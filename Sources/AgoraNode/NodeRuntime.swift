@@ -95,6 +95,22 @@ public final class NodeRuntime: Sendable {
         let market = MarketShell(identity: identity, models: models, ledger: ledger, sessions: sessions, settings: settings,
                                  jobTimeout: UInt64(config.jobTimeout) * 1000, maxOpenJobs: config.maxOpenJobs,
                                  misbehaviour: config.misbehaviour, logger: logger)
+        // Balances and reputation are facts of the ledgers: a restart counts them again.
+        do {
+            let restored = try await market.restore(observed: ObservedFacts(path: dataDirectory.observedPath))
+            if restored.own + restored.observed > 0 {
+                let balance = await market.instance.state.reputation.balance(of: identity.publicKey)
+                logger.info("balances and reputation restored", metadata: [
+                    "own_entries": "\(restored.own)", "observed_entries": "\(restored.observed)",
+                    "balance": "\(balance)"])
+            }
+        } catch {
+            models.shutdownAll()
+            await sessions.close()
+            await transport.close()
+            await ledger.close()
+            throw NodeError(.dataDirectory, "cannot read the ledger to restore balances and reputation: \(error)")
+        }
         let node = NodeRuntime(identity: identity, config: config, ledger: ledger, models: models, sessions: sessions,
                                transport: transport, gossip: gossip, market: market, logger: logger)
         await sessions.setRouter { envelope, session in await node.route(envelope, session: session) }
@@ -152,7 +168,8 @@ public final class NodeRuntime: Sendable {
             if let ack = await gossip.receiveStreamPing(envelope, from: from) {
                 try? await session.send(ack)
             }
-        case .jobRequest, .bid, .award, .result, .cancel, .verifyRequest, .attestation, .decline, .receipt, .streamPiece, .evidence:
+        case .jobRequest, .bid, .award, .result, .cancel, .verifyRequest, .attestation, .decline, .receipt, .streamPiece, .evidence,
+             .consistencyRequest, .consistencyProof:
             await market.receive(envelope, from: session.remoteNodeID)
         default:
             NodeMetrics.sessionErrors.increment()

@@ -1,4 +1,5 @@
 import AgoraJob
+import AgoraLedger
 import AgoraCrypto
 import AgoraWire
 
@@ -47,6 +48,10 @@ extension Market {
         /// node, an attestation): keep it, and give it back with `restore(observed:)` after a
         /// restart, so that balances and reputation are rebuilt, not reset.
         case remember(EntryProof)
+        /// Answer peer `to`'s consistency request about this node's own ledger with a
+        /// `0x0405` message (`Ledger.ConsistencyAnswer`, from the ledger's stored tree); a
+        /// request beyond the ledger's size is answered with nothing.
+        case proveConsistency(to: PublicKey, Ledger.ConsistencyRequest)
     }
 
     /// Timers an instance schedules for itself.

@@ -7,9 +7,13 @@ import AgoraLedger
 /// checkpoint that arrives on a market message and acts on what it returns.
 ///
 /// Detected here: two checkpoints of one size with different roots (a ledger that was
-/// rolled back or forked and signed again). A conflict between checkpoints of different
-/// sizes needs a consistency proof from the ledger's owner (`Ledger.Evidence.detect`); the
-/// node does not request one yet.
+/// rolled back or forked and signed again), and a ledger that rewrote its history and grew:
+/// per ledger the watch keeps an *anchor* (the largest checkpoint known to extend every
+/// earlier one it held) and, when a checkpoint of another size arrives, asks the owner for
+/// a consistency proof between the two (`askConsistency`). The owner's answer
+/// (`Ledger.ConsistencyAnswer`) either moves the anchor forward or is transferable
+/// evidence. One question per ledger is open at a time; one unanswered for
+/// `questionTimeout` is asked again when a newer checkpoint arrives.
 extension Market {
 struct EquivocationWatch: Equatable, Sendable {
     /// What one observation means.
@@ -18,18 +22,37 @@ struct EquivocationWatch: Equatable, Sendable {
         case consistent
         /// `evidence` proves the ledger's owner signed two conflicting checkpoints.
         case equivocation(Ledger.Evidence)
+        /// Ask the ledger's owner for a consistency proof between `small` and `large`.
+        case askConsistency(Ledger.SignedCheckpoint, Ledger.SignedCheckpoint)
+        /// An answer that proves nothing (not asked for, or a wrong proof); the question
+        /// stays open until it times out.
+        case unproven(String)
     }
+
+    /// A consistency question sent to a ledger's owner.
+    struct Question: Equatable, Sendable {
+        var small: Ledger.SignedCheckpoint
+        var large: Ledger.SignedCheckpoint
+        var askedAt: Millis
+    }
+
+    /// How long an unanswered question blocks asking another about the same ledger.
+    static let questionTimeout: Millis = 30_000
 
     /// Largest number of checkpoints kept per ledger (the most recent sizes).
     static let keptPerLedger = 64
 
     private var seen: [PublicKey: [UInt64: Ledger.SignedCheckpoint]] = [:]
+    /// Per ledger, the largest checkpoint proven to extend the others held (or the first seen).
+    private var anchors: [PublicKey: Ledger.SignedCheckpoint] = [:]
+    /// Per ledger, the open consistency question.
+    private(set) var questions: [PublicKey: Question] = [:]
     /// Ledgers with evidence against them (found here or received and verified).
     private(set) var accused: Set<PublicKey> = []
 
-    /// Records a checkpoint this node received; returns evidence the first time a ledger is
-    /// caught signing two roots for one size.
-    mutating func observe(_ checkpoint: Ledger.SignedCheckpoint) -> Outcome {
+    /// Records a checkpoint this node received at `now`; returns evidence the first time a
+    /// ledger is caught signing two roots for one size, or a consistency question to ask.
+    mutating func observe(_ checkpoint: Ledger.SignedCheckpoint, now: Millis) -> Outcome {
         let ledger = checkpoint.checkpoint.ledgerID
         guard !accused.contains(ledger) else { return .consistent }
         var known = seen[ledger, default: [:]]
@@ -37,19 +60,52 @@ struct EquivocationWatch: Equatable, Sendable {
             guard earlier.checkpoint.root != checkpoint.checkpoint.root else { return .consistent }
             let evidence = Ledger.Evidence(first: earlier, second: checkpoint, conflict: .sameSize)
             guard (try? evidence.verify()) != nil else { return .consistent }
-            accused.insert(ledger)
-            seen[ledger] = nil
-            return .equivocation(evidence)
+            return convict(ledger, evidence)
         }
         known[checkpoint.checkpoint.size] = checkpoint
         if known.count > Self.keptPerLedger, let oldest = known.keys.min() { known[oldest] = nil }
         seen[ledger] = known
-        return .consistent
+        guard let anchor = anchors[ledger], anchor.checkpoint.size > 0, checkpoint.checkpoint.size > 0 else {
+            if checkpoint.checkpoint.size > 0 { anchors[ledger] = checkpoint }
+            return .consistent
+        }
+        if let open = questions[ledger], now < open.askedAt + Self.questionTimeout { return .consistent }
+        let (small, large) = anchor.checkpoint.size < checkpoint.checkpoint.size ? (anchor, checkpoint) : (checkpoint, anchor)
+        questions[ledger] = Question(small: small, large: large, askedAt: now)
+        return .askConsistency(small, large)
+    }
+
+    /// Takes the owner's answer to the open question about `ledger`.
+    mutating func answer(_ answer: Ledger.ConsistencyAnswer, ledger: PublicKey) -> Outcome {
+        guard !accused.contains(ledger) else { return .consistent }
+        guard let open = questions[ledger] else { return .unproven("no consistency question is open for this ledger") }
+        switch answer.judge(small: open.small, large: open.large) {
+        case .consistent:
+            questions[ledger] = nil
+            if let anchor = anchors[ledger], anchor.checkpoint.size < open.large.checkpoint.size { anchors[ledger] = open.large }
+            return .consistent
+        case .equivocation(let evidence):
+            return convict(ledger, evidence)
+        case .unproven(let why):
+            return .unproven(why)
+        }
+    }
+
+    private mutating func convict(_ ledger: PublicKey, _ evidence: Ledger.Evidence) -> Outcome {
+        accused.insert(ledger)
+        seen[ledger] = nil
+        anchors[ledger] = nil
+        questions[ledger] = nil
+        return .equivocation(evidence)
     }
 
     /// Records evidence received from a peer once it verified; false if already known.
     mutating func accept(_ evidence: Ledger.Evidence) -> Bool {
-        accused.insert(evidence.ledgerID).inserted
+        let ledger = evidence.ledgerID
+        seen[ledger] = nil
+        anchors[ledger] = nil
+        questions[ledger] = nil
+        return accused.insert(ledger).inserted
     }
 }
 }

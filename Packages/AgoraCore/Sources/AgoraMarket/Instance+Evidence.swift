@@ -10,17 +10,49 @@ import AgoraWire
 extension Market.Instance {
     /// `handled` (the directives of a message carrying `proof`), then, unless the message was
     /// rejected (a rejected input changes nothing), what its checkpoint tells the watch.
-    mutating func observing(_ proof: Market.EntryProof, _ handled: [Directive]) -> [Directive] {
+    mutating func observing(_ proof: Market.EntryProof, _ handled: [Directive], now: Millis) -> [Directive] {
         let rejected = handled.contains { if case .rejected = $0 { return true } else { return false } }
-        return rejected ? handled : handled + observe(proof)
+        return rejected ? handled : handled + observe(proof, now: now)
     }
 
     /// Feeds the checkpoint of an accepted market message to the watch.
-    mutating func observe(_ proof: Market.EntryProof) -> [Directive] {
+    mutating func observe(_ proof: Market.EntryProof, now: Millis) -> [Directive] {
         guard let checkpoint = try? Ledger.SignedCheckpoint(note: proof.checkpoint),
-              checkpoint.checkpoint.ledgerID != nodeID,
-              case .equivocation(let evidence) = state.watch.observe(checkpoint) else { return [] }
-        return act(on: evidence, from: nil)
+              checkpoint.checkpoint.ledgerID != nodeID else { return [] }
+        return follow(state.watch.observe(checkpoint, now: now), ledger: checkpoint.checkpoint.ledgerID)
+    }
+
+    /// A peer asks this node to prove its own ledger append-only between two sizes: the
+    /// shell answers from the ledger (`.proveConsistency`).
+    mutating func onConsistencyRequest(_ payload: [UInt8], from: PublicKey) -> [Directive] {
+        guard let request = try? Ledger.ConsistencyRequest(wireBytes: payload) else {
+            return reject(Rejection(.malformed, "consistency request does not decode"), from: from)
+        }
+        return [.proveConsistency(to: from, request)]
+    }
+
+    /// The owner of a ledger answers this node's consistency question about it.
+    mutating func onConsistencyAnswer(_ payload: [UInt8], from: PublicKey) -> [Directive] {
+        let answer: Ledger.ConsistencyAnswer
+        do { answer = try Ledger.ConsistencyAnswer(wireBytes: payload) } catch {
+            return reject(Rejection(.malformed, "consistency proof does not decode: \(error)"), from: from)
+        }
+        return follow(state.watch.answer(answer, ledger: from), ledger: from)
+    }
+
+    /// What the instance does on what the watch found about `ledger`.
+    private mutating func follow(_ outcome: Market.EquivocationWatch.Outcome, ledger: PublicKey) -> [Directive] {
+        switch outcome {
+        case .consistent:
+            return []
+        case .equivocation(let evidence):
+            return act(on: evidence, from: nil)
+        case .askConsistency(let small, let large):
+            let ask = Ledger.ConsistencyRequest(size1: small.checkpoint.size, size2: large.checkpoint.size)
+            return [.send(to: ledger, Envelope(type: .consistencyRequest, payload: ask.wireBytes))]
+        case .unproven(let why):
+            return reject(Rejection(.badProof, "consistency proof: \(why)"), from: ledger)
+        }
     }
 
     /// Evidence a peer sent: verified on its own, then acted on once.

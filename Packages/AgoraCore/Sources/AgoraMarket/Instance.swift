@@ -121,7 +121,7 @@ extension Market {
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<Award>) in i.onAward(m, from: from, now: now) }
             case .result:
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<ResultMessage>) in
-                    i.observing(m.body.entryProof, i.onResult(m, from: from, now: now))
+                    i.observing(m.body.entryProof, i.onResult(m, from: from, now: now), now: now)
                 }
             case .cancel:
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<Cancel>) in i.onCancel(m, from: from, now: now) }
@@ -129,14 +129,18 @@ extension Market {
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<Decline>) in i.onDecline(m, from: from, now: now) }
             case .verifyRequest:
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<VerifyRequest>) in
-                    i.observing(m.body.entryProof, i.onVerifyRequest(m, from: from, now: now))
+                    i.observing(m.body.entryProof, i.onVerifyRequest(m, from: from, now: now), now: now)
                 }
             case .attestation:
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<AttestationMessage>) in
-                    i.observing(m.body.entryProof, i.onAttestation(m, from: from, now: now))
+                    i.observing(m.body.entryProof, i.onAttestation(m, from: from, now: now), now: now)
                 }
             case .evidence:
                 return onEvidence(env.payload, from: from)
+            case .consistencyRequest:
+                return onConsistencyRequest(env.payload, from: from)
+            case .consistencyProof:
+                return onConsistencyAnswer(env.payload, from: from)
             case .streamPiece:
                 guard let piece = try? Market.StreamPiece(wireBytes: env.payload) else {
                     return reject(Rejection(.malformed, "stream piece does not decode"), from: from)

@@ -41,6 +41,22 @@ extension Market {
             return EntryProof(entry: entry, checkpoint: note, proof: p.bytes)
         }
 
+        /// The answer to a consistency request about this ledger, from its own tree; nil when
+        /// the request reaches beyond the ledger's size.
+        public func consistencyAnswer(_ q: Ledger.ConsistencyRequest) -> Ledger.ConsistencyAnswer? {
+            guard q.size2 <= UInt64(leaves.count) else { return nil }
+            let tree = MerkleTree.Memory(leafHashes: leaves)
+            guard let root = try? tree.root(size: q.size1), let hashes = try? tree.consistencyProof(from: q.size1, to: q.size2) else {
+                return nil
+            }
+            return Ledger.ConsistencyAnswer(prefixRoot: root, proof: Ledger.ConsistencyProof(size1: q.size1, size2: q.size2, hashes: hashes))
+        }
+
+        /// The answer `consistencyAnswer(_:)` gives, as the `0x0405` envelope an owner sends.
+        public func consistencyEnvelope(_ q: Ledger.ConsistencyRequest) -> Envelope? {
+            consistencyAnswer(q).map { Envelope(type: .consistencyProof, payload: $0.wireBytes) }
+        }
+
         /// The entries' decoded kinds and bodies (signatures were made here).
         public var bodies: [(kind: UInt8, body: [UInt8])] {
             entries.compactMap { e in

@@ -174,6 +174,12 @@ struct MarketBenchNet {
                 apply(timed({ $0.handle(.ledgerAppended(a.ticket, proof), now: now) }, at: i), at: i)
             case .notify, .rejected, .remember:
                 break
+            case .proveConsistency(let to, let q):
+                guard let j = nodes.firstIndex(where: { $0.nodeID == to }),
+                      let env = ledgers[i].consistencyEnvelope(q)?.encoded(compress: false) else { continue }
+                messages += 1
+                bytes += env.count
+                inbox.append((i, j, env))
             }
         }
     }

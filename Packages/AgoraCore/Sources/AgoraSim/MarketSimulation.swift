@@ -289,6 +289,10 @@ struct MarketSimulation {
                 note("\(now) \(i) rejected \(r.reason)")
             case .remember:
                 break  // the simulation does not restart nodes
+            case .proveConsistency(let to, let q):
+                guard let j = index[to], let env = nodes[i].ledger.consistencyEnvelope(q)?.encoded(compress: false) else { continue }
+                report.messages += 1
+                push(now + latency(), .deliver(from: i, to: j, envelope: env))
             }
         }
     }

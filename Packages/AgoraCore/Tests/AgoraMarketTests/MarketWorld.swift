@@ -24,6 +24,8 @@ final class MarketWorld {
     var names: [String: PublicKey] = [:]
     var now: Market.Millis = 1_000_000
     var inbox: [Message] = []
+    /// Every message delivered so far, in order.
+    var delivered: [Message] = []
     var timers: [(node: PublicKey, timer: Market.Timer, at: Market.Millis)] = []
     var runs: [(node: PublicKey, spec: Market.JobSpec)] = []
     var verifies: [(node: PublicKey, spec: Market.VerificationSpec)] = []
@@ -113,6 +115,9 @@ final class MarketWorld {
             case .notify(let n): notes.append((node, n))
             case .rejected(let r, _): rejections.append((node, r))
             case .remember(let proof): remembered[node, default: []].append(proof)
+            case .proveConsistency(let to, let q):
+                guard let env = ledgers[node]!.consistencyEnvelope(q) else { continue }
+                inbox.append(Message(from: node, to: to, type: env.type, envelope: env.encoded(compress: false)))
             }
         }
     }
@@ -131,6 +136,7 @@ final class MarketWorld {
         while let i = inbox.firstIndex(where: filter) {
             let m = inbox.remove(at: i)
             guard instances[m.to] != nil else { continue }
+            delivered.append(m)
             apply(instances[m.to]!.receive(m.envelope, from: m.from, now: now), at: m.to)
         }
     }
