@@ -98,6 +98,7 @@ let package = Package(
         ], linkerSettings: llamaRPath),
         .testTarget(name: "AgoraNetworkTests", dependencies: [
             .product(name: "AgoraLedger", package: "AgoraCore"),
+            .product(name: "AgoraLedgerStore", package: "AgoraCore"),
             .product(name: "AgoraCrypto", package: "AgoraCore"),
         ]),
     ]

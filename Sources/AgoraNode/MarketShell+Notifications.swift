@@ -44,11 +44,16 @@ extension MarketShell {
             streams[id]?(text)
         case .checkAbandoned:
             break  // logged where the executor reported it
-        case .equivocation(let ledger, let reportedBy):
+        case .equivocation(let evidence, let reportedBy):
             NodeMetrics.evidence.increment()
-            logger.warning(reportedBy == nil ? "ledger equivocation detected: two checkpoints of one size with different roots"
-                                             : "equivocation evidence received and verified",
-                           metadata: ["ledger": "\(ledger.short)", "from": "\(reportedBy?.short ?? "self")"])
+            let conflict: String
+            switch evidence.conflict {
+            case .sameSize: conflict = "two checkpoints of one size with different roots"
+            case .prefixMismatch: conflict = "its consistency proof shows a rewritten history"
+            }
+            logger.warning(reportedBy == nil ? "ledger equivocation detected" : "equivocation evidence received and verified",
+                           metadata: ["ledger": "\(evidence.ledgerID.short)", "from": "\(reportedBy?.short ?? "self")",
+                                      "conflict": "\(conflict)"])
         case .evidenceAgainstThisNode(let from):
             logger.error("a peer holds valid equivocation evidence against this node's own ledger", metadata: ["from": "\(from.short)"])
         case .providerCaught(let provider, let job, let validator):

@@ -1,3 +1,5 @@
+import AgoraCrypto
+import AgoraLedgerStore
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -54,6 +56,71 @@ import Glibc
             let r = try await cluster.run([cluster.agora, "ledger", "verify", "--data-dir", n.dir])
             #expect(r.status == 0, "ledger verify failed on node \(n.index): \(r.output)")
         }
+    }
+
+    /// Issue [4/5], must-show 4: a provider whose ledger is rewritten (entry 0 changed, every
+    /// entry signed again, same size) and then grows never signs two checkpoints of one size
+    /// that anyone holds; the requester holding a checkpoint of the old history asks the
+    /// provider for a consistency proof to its next, larger checkpoint, and the provider's own
+    /// answer is evidence, which excludes it on every node.
+    @Test func aLedgerThatRewritesHistoryAndGrowsIsCaughtThroughAConsistencyProof() async throws {
+        let cluster = try TestCluster()
+        try cluster.start(serving: [false, true, false], verificationLevel: 0)
+        try await cluster.waitConverged(expected: 3)
+        let a = cluster.nodes[0], c = cluster.nodes[2]
+        for prompt in ["Name a fruit.", "Name a colour."] {
+            let r = try await complete(cluster, a, prompt)
+            #expect(r.status == 200, "\(r.body)")
+        }
+        cluster.signal(1, SIGTERM)
+        let deadline = Date().addingTimeInterval(30)
+        while cluster.nodes[1].process.isRunning, Date() < deadline { try await Task.sleep(nanoseconds: 100_000_000) }
+        let size = try await Self.rewriteHistory(dataDirectory: cluster.nodes[1].dir)
+        #expect(size >= 2)
+        try cluster.restart(1)
+        try await cluster.waitConverged(expected: 3)
+        let grown = try await complete(cluster, a, "Name a vegetable.")
+        #expect(grown.status == 200, "\(grown.body)")
+        let providerID = try #require(grown.provider)
+
+        for node in [a, c] {
+            var excluded = false
+            let until = Date().addingTimeInterval(20)
+            while Date() < until, !excluded {
+                let (_, data) = try await cluster.get(node, "/api/peers")
+                let peers = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] ?? []
+                excluded = peers.first { $0["node_id"] as? String == providerID }?["reputation"] as? Double == 0
+                if !excluded { try await Task.sleep(nanoseconds: 300_000_000) }
+            }
+            #expect(excluded, "node \(node.index) does not exclude the rewritten ledger\n\(cluster.logTail(node))")
+        }
+        // Caught by the proof it served (no checkpoint of one size was ever signed twice).
+        let log = (try? String(contentsOfFile: a.log, encoding: .utf8)) ?? ""
+        #expect(log.contains("its consistency proof shows a rewritten history"), "\(cluster.logTail(a))")
+        let exits = await cluster.stopAll()
+        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)\n\(cluster.exitReport(exits))")
+    }
+
+    /// Rebuilds the ledger in `dataDirectory` with entry 0's body changed and every entry
+    /// signed again by the node's own key: the history a cheating owner would like to have
+    /// had. Returns the ledger's size.
+    static func rewriteHistory(dataDirectory dir: String) async throws -> Int {
+        let identity = try IdentityFile.load(from: dir + "/identity.key")
+        let path = dir + "/ledger.sqlite", forged = dir + "/forged.sqlite"
+        let old = try LedgerStore.open(path: path, identity: identity)
+        let entries = try old.database.entries(from: 0, limit: 10_000)
+        await old.close()
+        let store = try LedgerStore.open(path: forged, identity: identity)
+        for (i, e) in entries.enumerated() {
+            _ = try await store.append(kind: e.kind, body: i == 0 ? e.body + [0x00] : e.body)
+        }
+        await store.close()
+        let fm = FileManager.default
+        for suffix in ["", "-wal", "-shm"] {
+            try? fm.removeItem(atPath: path + suffix)
+            if fm.fileExists(atPath: forged + suffix) { try fm.moveItem(atPath: forged + suffix, toPath: path + suffix) }
+        }
+        return entries.count
     }
 
     private func complete(_ cluster: TestCluster, _ node: TestCluster.Node, _ prompt: String) async throws

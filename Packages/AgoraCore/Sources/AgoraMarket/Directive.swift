@@ -190,7 +190,7 @@ extension Market {
         /// A ledger was caught signing two conflicting checkpoints (found here when
         /// `reportedBy` is nil, else received from that peer and verified): the node is
         /// excluded, the evidence recorded and relayed.
-        case equivocation(PublicKey, reportedBy: PublicKey?)
+        case equivocation(Ledger.Evidence, reportedBy: PublicKey?)
         /// A peer holds valid equivocation evidence against this node's own ledger.
         case evidenceAgainstThisNode(from: PublicKey)
         /// More of a requested job's output, as its provider streams it (an unverified

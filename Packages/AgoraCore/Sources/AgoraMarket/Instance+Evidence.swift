@@ -76,7 +76,7 @@ extension Market.Instance {
         return [
             .appendLedger(Market.LedgerAppend(kind: .evidence, body: evidence.encoded, ticket: .evidence(evidence.ledgerID))),
             .gossip(Envelope(type: .evidence, payload: evidence.encoded)),
-            .notify(.equivocation(evidence.ledgerID, reportedBy: from)),
+            .notify(.equivocation(evidence, reportedBy: from)),
         ]
     }
 }

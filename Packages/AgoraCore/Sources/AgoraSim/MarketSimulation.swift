@@ -315,8 +315,8 @@ struct MarketSimulation {
             if let j = jobIndex[Market.JobKey(requester: nodes[i].instance.nodeID, jobID: id)] { jobs[j].cancelled = true }
         case .streamText(let id, let text):
             if let j = jobIndex[Market.JobKey(requester: nodes[i].instance.nodeID, jobID: id)] { jobs[j].streamed += text }
-        case .equivocation(let ledger, let reportedBy):
-            note("\(now) \(i) evidence against \(index[ledger] ?? -1) from \(reportedBy.flatMap { index[$0] } ?? i)")
+        case .equivocation(let evidence, let reportedBy):
+            note("\(now) \(i) evidence against \(index[evidence.ledgerID] ?? -1) from \(reportedBy.flatMap { index[$0] } ?? i)")
         case .evidenceAgainstThisNode:
             note("\(now) \(i) evidence against itself")
         case .checkAbandoned(let ticket, let reason):

@@ -39,6 +39,8 @@ import Testing
             ("checkpoint-3", checkpoint.text),
             ("inclusion-1-of-3", Hex.encode(inclusion.wireBytes)),
             ("consistency-2-to-3", Hex.encode(consistency.wireBytes)),
+            ("consistency-request-2-to-3", Hex.encode(Ledger.ConsistencyRequest(size1: 2, size2: 3).wireBytes)),
+            ("consistency-answer-2-to-3", Hex.encode(Ledger.ConsistencyAnswer(prefixRoot: try! tree.root(size: 2), proof: consistency).wireBytes)),
             ("export-1", Hex.encode(export)),
         ]
     }

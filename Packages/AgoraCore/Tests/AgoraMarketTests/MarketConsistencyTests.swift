@@ -53,7 +53,7 @@ import Testing
         #expect(w.instances[w["R"]]!.state.reputation.isExcluded(p))
         // The evidence reached the other provider, which excludes P too.
         #expect(w.instances[w["Q"]]!.state.reputation.isExcluded(p))
-        #expect(w.notes(of: "R").contains { if case .equivocation(p, _) = $0 { return true } else { return false } })
+        #expect(w.notes(of: "R").contains { if case .equivocation(let e, nil) = $0, case .prefixMismatch = e.conflict { return e.ledgerID == p } else { return false } })
         // And P gets no more work.
         Self.runJob(w, "later")
         #expect(w.receipts(of: "R").last?.provider == w["Q"])
