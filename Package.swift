@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "agora", targets: ["agora"]),
+        .executable(name: "agora-byzantine", targets: ["agora-byzantine"]),
     ],
     dependencies: [
         .package(path: "Packages/AgoraCore"),
@@ -57,7 +58,14 @@ let package = Package(
             .product(name: "AgoraExecutor", package: "AgoraExecutor"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
+        // The testnet's byzantine nodes: `agora node` with a way to lie. Kept out of `agora`
+        // so that no configuration of a normal node can reach it.
+        .executableTarget(name: "agora-byzantine", dependencies: ["AgoraNode", "AgoraAPI"], linkerSettings: llamaRPath),
         .executableTarget(name: "agora", dependencies: [
             "AgoraNode", "AgoraAPI",
             .product(name: "AgoraLedger", package: "AgoraCore"),

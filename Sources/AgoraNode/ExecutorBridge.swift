@@ -44,10 +44,16 @@ enum ExecutorBridge {
             handle.cancel()
         }
         if result.finishReason == .cancelled { throw ExecutorError(.cancelled, "the job was cancelled after \(result.tokens.count) tokens") }
-        return Market.ExecutionOutput(tokens: result.tokens.map { UInt32(bitPattern: $0) }, text: Array(result.text.utf8),
+        var tokens = result.tokens, text = result.text, logprobs = misbehaviour?.report(result.logprobs) ?? result.logprobs
+        if let tampered = misbehaviour?.tamper(tokens, vocabulary: Int32(clamping: engine.model.vocabularySize)) {
+            tokens = tampered
+            text = engine.detokenize(tampered)
+            logprobs = Array(logprobs.prefix(tampered.count))
+        }
+        return Market.ExecutionOutput(tokens: tokens.map { UInt32(bitPattern: $0) }, text: Array(text.utf8),
                                       fingerprint: fingerprintBytes(result.fingerprint), startedAt: started,
                                       finishedAt: NodeClock.unixMillis(),
-                                      logprobs: misbehaviour?.report(result.logprobs) ?? result.logprobs,
+                                      logprobs: logprobs,
                                       promptTokens: UInt32(clamping: result.promptTokens.count))
     }
 

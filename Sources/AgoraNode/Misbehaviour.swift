@@ -1,15 +1,20 @@
 import AgoraExecutor
 
-/// A way a provider can lie about a job, for testing that validators catch it (config.json
-/// key `misbehaviour`; never set on a real node). The provider still signs, proves and
-/// delivers its result as an honest one would; only the output is wrong.
-public enum Misbehaviour: String, Sendable, Codable {
+/// A way a provider can lie about a job, for testing that validators catch it. Only the
+/// `agora-byzantine` executable (the testnet's byzantine nodes) can set one: `agora node`
+/// refuses a configuration that names it. The provider still signs, proves and delivers its
+/// result as an honest one would; only the output is wrong.
+public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
     /// Generate as if the job had no stop sequences: the output runs past its stop point.
     case ignoreStop = "ignore-stop"
     /// Return logprobs 0.25 higher than the model's.
     case alterLogprobs = "alter-logprobs"
     /// Generate as if the job had no grammar: the output may leave it.
     case ignoreGrammar = "ignore-grammar"
+    /// Replace the middle generated token with another one (text to match).
+    case alterToken = "alter-token"
+    /// Return only the first half of the generated tokens, as if generation had stopped.
+    case truncate = "truncate"
 
     /// The job this provider really runs instead of `request`.
     func run(_ request: GenerationRequest) -> GenerationRequest {
@@ -17,9 +22,27 @@ public enum Misbehaviour: String, Sendable, Codable {
         switch self {
         case .ignoreStop: r.parameters.stop = []
         case .ignoreGrammar: r.parameters.grammar = ""
-        case .alterLogprobs: break
+        case .alterLogprobs, .alterToken, .truncate: break
         }
         return r
+    }
+
+    /// The tokens it returns for the ones it generated (nil: unchanged); `vocabulary` is
+    /// the model's size, so a replaced token is still a real one.
+    func tamper(_ tokens: [Int32], vocabulary: Int32) -> [Int32]? {
+        switch self {
+        case .alterToken:
+            guard !tokens.isEmpty, vocabulary > 1 else { return nil }
+            var t = tokens
+            let i = t.count / 2
+            t[i] = (t[i] + 1 + Int32(i % 7)) % vocabulary
+            return t
+        case .truncate:
+            guard tokens.count >= 2 else { return nil }
+            return Array(tokens.prefix(tokens.count / 2))
+        case .ignoreStop, .alterLogprobs, .ignoreGrammar:
+            return nil
+        }
     }
 
     /// The output it returns for what it ran.

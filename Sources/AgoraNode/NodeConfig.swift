@@ -50,8 +50,6 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     /// Jobs this node's users may have open at once (waiting or running); beyond that the
     /// API answers 429 with `Retry-After`.
     public var maxOpenJobs: Int = 1_024
-    /// For tests of validators only: this provider lies about its jobs in this way.
-    public var misbehaviour: Misbehaviour?
 
     /// The defaults.
     public init() {}
@@ -144,7 +142,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case host, port, httpPort, apiHost, bootstrap, modelPath, models, memory, aliases, threads, slots, contextPerSlot, queueLimit, pricePer1kTokens, spotCheckRate, serve
-        case verificationLevel, jobTimeout, maxOpenJobs, misbehaviour
+        case verificationLevel, jobTimeout, maxOpenJobs
     }
 
     /// Decodes leniently: missing keys keep their defaults; unknown keys are an error.
@@ -176,7 +174,6 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         verificationLevel = try c.decodeIfPresent(UInt8.self, forKey: .verificationLevel) ?? d.verificationLevel
         jobTimeout = try c.decodeIfPresent(Int.self, forKey: .jobTimeout) ?? d.jobTimeout
         maxOpenJobs = try c.decodeIfPresent(Int.self, forKey: .maxOpenJobs) ?? d.maxOpenJobs
-        misbehaviour = try c.decodeIfPresent(Misbehaviour.self, forKey: .misbehaviour)
     }
 }
 

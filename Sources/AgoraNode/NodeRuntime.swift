@@ -51,7 +51,8 @@ public final class NodeRuntime: Sendable {
 
     /// Opens the data directory's identity and ledger, loads the model (if serving), binds
     /// the gossip and session ports and joins the bootstrap peers.
-    public static func start(dataDirectory: DataDirectory, config: NodeConfig, logger: Logger) async throws -> NodeRuntime {
+    public static func start(dataDirectory: DataDirectory, config: NodeConfig, misbehaviour: Misbehaviour? = nil,
+                             logger: Logger) async throws -> NodeRuntime {
         let identity: Identity
         do { identity = try IdentityFile.load(from: dataDirectory.identityPath) } catch {
             throw NodeError(.dataDirectory, "\(error). Run `agora init --data-dir \(dataDirectory.path)` first.")
@@ -94,7 +95,7 @@ public final class NodeRuntime: Sendable {
         settings.provider = providerProfile(models, config: config)
         let market = MarketShell(identity: identity, models: models, ledger: ledger, sessions: sessions, settings: settings,
                                  jobTimeout: UInt64(config.jobTimeout) * 1000, maxOpenJobs: config.maxOpenJobs,
-                                 misbehaviour: config.misbehaviour, logger: logger)
+                                 misbehaviour: misbehaviour, logger: logger)
         // Balances and reputation are facts of the ledgers: a restart counts them again.
         do {
             let restored = try await market.restore(observed: ObservedFacts(path: dataDirectory.observedPath))

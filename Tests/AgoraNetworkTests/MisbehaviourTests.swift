@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// Issue [2/5], must-show 2, real: a provider that returns a wrong stop point, altered
-/// logprobs or output outside the job's grammar (config `misbehaviour`) wins the award with
+/// Issue [2/5], must-show 2, and [4/5], real: a provider that returns a wrong stop point,
+/// altered logprobs, output outside the job's grammar, a replaced token or a truncated output
+/// (a byzantine node, `agora-byzantine --mode`) wins the award with
 /// the lowest price, and the other provider, validating, catches it; the job goes to the honest
 /// provider and the client still gets a correct, attested answer.
 @Suite(.serialized) struct MisbehaviourTests {
@@ -15,11 +16,13 @@ import Testing
         "ignore-grammar": ["messages": [["role": "user", "content": "Say hello."]], "max_tokens": 24,
                            "response_format": ["type": "json_schema", "json_schema": ["name": "ok", "schema": [
                                "type": "object", "properties": ["ok": ["type": "boolean"]], "required": ["ok"]]]]],
+        "alter-token": ["messages": [["role": "user", "content": "Describe the sea in one sentence."]], "max_tokens": 16],
+        "truncate": ["messages": [["role": "user", "content": "Describe a forest in one sentence."]], "max_tokens": 16],
         ]
         return jobs[lie]
     }
 
-    @Test(arguments: ["ignore-stop", "alter-logprobs", "ignore-grammar"])
+    @Test(arguments: ["ignore-stop", "alter-logprobs", "ignore-grammar", "alter-token", "truncate"])
     func aLyingProviderIsCaughtByItsValidator(_ lie: String) async throws {
         let cluster = try TestCluster()
         try cluster.start(serving: [false, true, true], verificationLevel: 1,
@@ -47,6 +50,7 @@ import Testing
             switch lie {
             case "ignore-stop": #expect(!text.contains("\n"), "\(text)")
             case "ignore-grammar": #expect((try? JSONSerialization.jsonObject(with: Data(text.utf8))) is [String: Any], "\(text)")
+            case "alter-token", "truncate": #expect(!text.isEmpty)
             default: #expect(((choice["logprobs"] as? [String: Any])?["content"] as? [Any])?.isEmpty == false)
             }
             let log = (try? String(contentsOfFile: a.dir + "/node.log", encoding: .utf8)) ?? ""

@@ -16,6 +16,8 @@ final class TestCluster: @unchecked Sendable {
         let port: Int
         let httpPort: Int
         let process: Process
+        /// How this node lies (run by `agora-byzantine`), nil for an honest `agora node`.
+        var misbehaviour: String? = nil
         var api: String { "http://127.0.0.1:\(httpPort)" }
         var log: String { dir + "/node.log" }
     }
@@ -93,8 +95,17 @@ final class TestCluster: @unchecked Sendable {
         for n in nodes where n.process.isRunning { kill(n.process.processIdentifier, SIGKILL) }
     }
 
+    /// The program and arguments that run a node on `dir`: `agora node`, or for a byzantine
+    /// node (`misbehaviour`) the `agora-byzantine` executable built beside it.
+    func command(dir: String, misbehaviour: String?) -> (String, [String]) {
+        guard let misbehaviour else { return (agora, ["node", "--data-dir", dir]) }
+        let byzantine = URL(fileURLWithPath: agora).deletingLastPathComponent().appendingPathComponent("agora-byzantine").path
+        return (byzantine, ["--data-dir", dir, "--mode", misbehaviour])
+    }
+
     /// Starts `serving.count` nodes; node *i* serves jobs when `serving[i]`. Node 0 is every
-    /// other node's bootstrap peer.
+    /// other node's bootstrap peer. A node whose settings hold `"misbehaviour": MODE` runs as
+    /// a byzantine node (`agora-byzantine`).
     func start(serving: [Bool], verificationLevel: Int = 1, slots: Int = 2, extra: [String: Any] = [:],
                node: [Int: [String: Any]] = [:]) throws {
         for (i, serve) in serving.enumerated() {
@@ -108,16 +119,19 @@ final class TestCluster: @unchecked Sendable {
             ]
             config.merge(extra) { _, new in new }
             config.merge(node[i] ?? [:]) { _, new in new }
+            let misbehaviour = config.removeValue(forKey: "misbehaviour") as? String
             try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: dir + "/config.json"))
             let p = Process()
-            p.executableURL = URL(fileURLWithPath: agora)
-            p.arguments = ["node", "--data-dir", dir]
+            let (program, arguments) = command(dir: dir, misbehaviour: misbehaviour)
+            p.executableURL = URL(fileURLWithPath: program)
+            p.arguments = arguments
             _ = FileManager.default.createFile(atPath: dir + "/node.log", contents: nil)
             let log = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/node.log"))
             p.standardOutput = log
             p.standardError = log
             try p.run()
-            nodes.append(Node(index: i, dir: dir, port: basePort + i, httpPort: basePort + 100 + i, process: p))
+            nodes.append(Node(index: i, dir: dir, port: basePort + i, httpPort: basePort + 100 + i, process: p,
+                              misbehaviour: misbehaviour))
         }
     }
 
@@ -227,13 +241,15 @@ extension TestCluster {
     func restart(_ i: Int) throws {
         let old = nodes[i]
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: agora)
-        p.arguments = ["node", "--data-dir", old.dir]
+        let (program, arguments) = command(dir: old.dir, misbehaviour: old.misbehaviour)
+        p.executableURL = URL(fileURLWithPath: program)
+        p.arguments = arguments
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: old.log))
         log.seekToEndOfFile()
         p.standardOutput = log
         p.standardError = log
         try p.run()
-        replace(i, with: Node(index: i, dir: old.dir, port: old.port, httpPort: old.httpPort, process: p))
+        replace(i, with: Node(index: i, dir: old.dir, port: old.port, httpPort: old.httpPort, process: p,
+                              misbehaviour: old.misbehaviour))
     }
 }

@@ -28,6 +28,13 @@ struct NodeConfigTests {
         }
     }
 
+    @Test("no configuration makes a normal node lie: the byzantine modes live in agora-byzantine only")
+    func misbehaviourIsNotAConfigurationKey() {
+        #expect { try decode(#"{"misbehaviour": "alter-token"}"#) } throws: { error in
+            "\(error)".contains("misbehaviour")
+        }
+    }
+
     @Test("a saved configuration reads back equal")
     func roundTrip() throws {
         var c = NodeConfig()

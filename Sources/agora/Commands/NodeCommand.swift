@@ -1,3 +1,4 @@
+import AgoraAPI
 import AgoraNode
 import ArgumentParser
 import Foundation

@@ -1,4 +1,3 @@
-import AgoraAPI
 import AgoraNode
 import Foundation
 import Logging
@@ -9,8 +8,10 @@ import ServiceLifecycle
 
 /// Composes and runs a node process: the node (gossip, market, executor, ledger) and the
 /// HTTP API as swift-service-lifecycle services, stopped in reverse order on SIGINT/SIGTERM.
-enum NodeRunner {
-    static func run(dataDirectory: DataDirectory, config: NodeConfig) async throws {
+public enum NodeRunner {
+    /// Runs a node until SIGINT/SIGTERM. `misbehaviour` is set only by the testnet's
+    /// `agora-byzantine` executable; `agora node` never passes one.
+    public static func run(dataDirectory: DataDirectory, config: NodeConfig, misbehaviour: Misbehaviour? = nil) async throws {
         let lock = try dataDirectory.lock()
         defer { lock.release() }
         if config.httpPort > 0, !NodeConfig.isLoopback(config.apiHost), APIKeyring(path: dataDirectory.apiKeysPath).isEmpty {
@@ -26,7 +27,11 @@ enum NodeRunner {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "agora.node")
 
-        let node = try await NodeRuntime.start(dataDirectory: dataDirectory, config: config, logger: logger)
+        if let misbehaviour {
+            logger.warning("BYZANTINE TEST NODE: this provider lies about its results", metadata: ["mode": "\(misbehaviour.rawValue)"])
+        }
+        let node = try await NodeRuntime.start(dataDirectory: dataDirectory, config: config, misbehaviour: misbehaviour,
+                                               logger: logger)
         var services: [any Service] = [NodeService(node: node)]
         if config.httpPort > 0 {
             let keyring = APIKeyring(path: dataDirectory.apiKeysPath)
@@ -55,10 +60,10 @@ enum NodeRunner {
 
 /// The node as a service: runs until shutdown is requested, then leaves the cluster and
 /// closes the ledger cleanly.
-struct NodeService: Service {
+public struct NodeService: Service {
     let node: NodeRuntime
 
-    func run() async throws {
+    public func run() async throws {
         try? await gracefulShutdown()
         await node.shutdown()
     }
