@@ -108,8 +108,12 @@ actor MarketShell {
                                          pricePer1k: selfRecord.capabilities.models.map(\.pricePer1kTokens).min() ?? 0,
                                          arithmeticClass: selfRecord.capabilities.arithmeticClass))
         }
+        // A member that was live and is now dead (or gone) will not answer: work waiting on
+        // it moves on at once, without penalty (a crash is not dishonesty).
+        let gone = addresses.keys.filter { addrs[$0] == nil }
         addresses = addrs
         instance.updatePeers(peers.sorted { $0.nodeID < $1.nodeID })
+        for peer in gone { Task { await self.handle(.unreachable(peer)) } }
     }
 
     /// An envelope from a peer's session (or from this node to itself).

@@ -216,8 +216,14 @@ extension Market.Instance {
         if let last = job.lastProgress, now < last + settings.progressStall, now < job.request.body.deadline {
             return [.schedule(.awardTimeout(id, provider: provider), at: Swift.min(last + settings.progressStall, job.request.body.deadline))]
         }
-        stats.timeouts += 1
-        var out = receipt(for: job, provider: provider, outcome: .timedOut, recordHash: .zero, credits: 0, now: now)
+        var out: [Directive] = []
+        // A provider that membership holds suspect or dead is down, not dishonest: the job
+        // moves on without a `timedOut` receipt (a crash or a stall is a fault; a provider
+        // that stalls on purpose gets no new work while suspect and earns nothing).
+        if state.peers.contains(where: { $0.nodeID == provider && !$0.suspect }) {
+            stats.timeouts += 1
+            out += receipt(for: job, provider: provider, outcome: .timedOut, recordHash: .zero, credits: 0, now: now)
+        }
         out.append(cancelMessage(id, to: provider, now: now))
         job.tried.append(provider)
         out += awardNext(&job, now: now)

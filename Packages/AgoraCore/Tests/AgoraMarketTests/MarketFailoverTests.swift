@@ -36,6 +36,29 @@ import Testing
         #expect(w.instances[w["R"]]!.jobAttempts(job) == 2, "awarded to P1, then to P2: two attempts")
     }
 
+    /// A winner that stalls (SIGSTOP) and that membership then holds suspect misses its
+    /// deadline as a fault, not as misbehaviour: the job moves on and no `timedOut` receipt
+    /// is written against it.
+    @Test func aStalledSuspectWinnerIsReplacedWithoutPenalty() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.add("P2", seed: 3, price: 20)
+        w.meshPeers()
+        let job = w.submit(from: "R")
+        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        #expect(w.runs.first?.node == w["P1"])
+        w.runs.removeFirst()                          // P1 stalls
+        w.meshPeers(suspects: ["P1"])                 // and gossip suspects it
+        w.advance(to: w.now + 2_100 + Market.Settings().progressStall)
+        #expect(w.receipts(of: "R").isEmpty, "a timedOut receipt against a suspect")
+        w.deliver(); w.advance(to: w.now + Market.Settings().maxBidWindow); w.deliver()
+        w.finishRuns(); w.deliver()
+        #expect(w.instances[w["R"]]!.jobPhase(job) == "completed")
+        #expect(w.receipts(of: "R").map(\.provider) == [w["P2"]])
+        #expect(w.instances[w["R"]]!.state.reputation.standing(of: w["P1"]).timeouts == 0)
+    }
+
     /// An award that cannot be delivered (the winner's connection is refused) goes to the next
     /// bid at once, not after the award timeout, and costs the unreachable winner no standing.
     @Test func anUnreachableWinnerIsReplacedAtOnceWithoutPenalty() {

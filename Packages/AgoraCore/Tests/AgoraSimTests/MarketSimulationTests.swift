@@ -18,7 +18,9 @@ import Testing
     func everyJobCompletesOnceAndIsPaidOnce(seed: UInt64) {
         let r = Sim.runMarket(Self.scenario(seed: seed))
         #expect(r.crashed == 2, "seed \(seed)\n\(r.text)")
-        #expect(r.timeoutReceipts >= r.crashed, "seed \(seed)\n\(r.text)")
+        // A crash is a fault, not dishonesty: a crashed winner is written a `timedOut` receipt
+        // only when its deadline passed before membership noticed it gone.
+        #expect(r.timeoutReceipts <= r.crashed, "seed \(seed)\n\(r.text)")
         #expect(r.allCompletedOnceAndPaidOnce, "seed \(seed)\n\(r.text)")
     }
 
