@@ -87,6 +87,9 @@ let package = Package(
         ]),
         .testTarget(name: "AgoraAPITests", dependencies: [
             "AgoraAPI", "AgoraNode",
+            .product(name: "AgoraCrypto", package: "AgoraCore"),
+            .product(name: "AgoraLedger", package: "AgoraCore"),
+            .product(name: "AgoraMarket", package: "AgoraCore"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ], linkerSettings: llamaRPath),
         .testTarget(name: "AgoraCLITests", dependencies: [

@@ -15,6 +15,9 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
     case alterToken = "alter-token"
     /// Return only the first half of the generated tokens, as if generation had stopped.
     case truncate = "truncate"
+    /// Sample at temperature 1 (a cheaper, different generation) and claim the job's own
+    /// sampling.
+    case resample = "resample"
 
     /// The job this provider really runs instead of `request`.
     func run(_ request: GenerationRequest) -> GenerationRequest {
@@ -22,6 +25,9 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
         switch self {
         case .ignoreStop: r.parameters.stop = []
         case .ignoreGrammar: r.parameters.grammar = ""
+        case .resample:
+            r.parameters.temperature = 1
+            r.parameters.seed = r.parameters.seed &+ 0x5EED
         case .alterLogprobs, .alterToken, .truncate: break
         }
         return r
@@ -40,7 +46,7 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
         case .truncate:
             guard tokens.count >= 2 else { return nil }
             return Array(tokens.prefix(tokens.count / 2))
-        case .ignoreStop, .alterLogprobs, .ignoreGrammar:
+        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .resample:
             return nil
         }
     }

@@ -18,11 +18,12 @@ import Testing
                                "type": "object", "properties": ["ok": ["type": "boolean"]], "required": ["ok"]]]]],
         "alter-token": ["messages": [["role": "user", "content": "Describe the sea in one sentence."]], "max_tokens": 16],
         "truncate": ["messages": [["role": "user", "content": "Describe a forest in one sentence."]], "max_tokens": 16],
+        "resample": ["messages": [["role": "user", "content": "Describe a mountain in one sentence."]], "max_tokens": 16],
         ]
         return jobs[lie]
     }
 
-    @Test(arguments: ["ignore-stop", "alter-logprobs", "ignore-grammar", "alter-token", "truncate"])
+    @Test(arguments: ["ignore-stop", "alter-logprobs", "ignore-grammar", "alter-token", "truncate", "resample"])
     func aLyingProviderIsCaughtByItsValidator(_ lie: String) async throws {
         let cluster = try TestCluster()
         try cluster.start(serving: [false, true, true], verificationLevel: 1,
@@ -50,7 +51,7 @@ import Testing
             switch lie {
             case "ignore-stop": #expect(!text.contains("\n"), "\(text)")
             case "ignore-grammar": #expect((try? JSONSerialization.jsonObject(with: Data(text.utf8))) is [String: Any], "\(text)")
-            case "alter-token", "truncate": #expect(!text.isEmpty)
+            case "alter-token", "truncate", "resample": #expect(!text.isEmpty)
             default: #expect(((choice["logprobs"] as? [String: Any])?["content"] as? [Any])?.isEmpty == false)
             }
             let log = (try? String(contentsOfFile: a.dir + "/node.log", encoding: .utf8)) ?? ""

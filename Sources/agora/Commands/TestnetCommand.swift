@@ -11,7 +11,7 @@ struct TestnetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "testnet",
         abstract: "Run a local test network of node processes on loopback.",
-        subcommands: [Up.self, Status.self, Submit.self, Down.self])
+        subcommands: [Up.self, Status.self, Submit.self, Down.self, Chaos.self])
 
     /// Options shared by the testnet subcommands.
     struct Options: ParsableArguments {
@@ -80,6 +80,66 @@ struct TestnetCommand: AsyncParsableCommand {
         }
     }
 
+    struct Chaos: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run an adversarial testnet: load, a schedule of faults and byzantine nodes; report what held.",
+            discussion: """
+                The plan (--plan, default testnet/chaos.json) names the nodes, the gateways, the byzantine nodes \
+                and their modes, the load and the faults (SIGKILL and restart, SIGSTOP/SIGCONT, partitions and \
+                netem; the last two need --netns). The run starts its own testnet (ports and data of --config, \
+                run directory testnet/chaos-run), sends the load, applies the faults, then reads and verifies \
+                every ledger. Exits 1 when a request was lost, a job paid twice, an honest result rejected, an \
+                honest provider penalised, or a byzantine result not caught.
+                """)
+        @OptionGroup var options: Options
+        @Option(name: .long, help: "The chaos plan.") var plan: String = "testnet/chaos.json"
+        @Option(name: .long, help: "Nodes (overrides the plan).") var nodes: Int?
+        @Option(name: .long, help: "Requests (overrides the plan).") var jobs: Int?
+        @Flag(name: .long, help: "Each node in its own network namespace (needs root): partitions and netem apply.")
+        var netns = false
+        @Flag(name: .long, help: "Print the report as one JSON object.") var json = false
+        @Flag(name: .long, help: "Keep the run's data directories.") var keep = false
+
+        func run() async throws {
+            guard let data = FileManager.default.contents(atPath: plan) else { throw ValidationError("cannot read the chaos plan \(plan)") }
+            var p: ChaosPlan
+            do { p = try JSONDecoder().decode(ChaosPlan.self, from: data) } catch {
+                throw ValidationError("invalid chaos plan \(plan): \(error)")
+            }
+            if let nodes { p.nodes = nodes }
+            if let jobs { p.jobs = jobs }
+            do { try p.validate(modes: Set(Misbehaviour.allCases.map(\.rawValue))) } catch {
+                throw ValidationError("chaos plan \(plan): \(error)")
+            }
+            var config = try options.load()
+            config.nodes = p.nodes
+            config.runDirectory = options.dir ?? "testnet/chaos-run"
+            config.gateways = p.gateways
+            config.byzantine = p.byzantine
+            if let level = p.verificationLevel { config.verificationLevel = UInt8(clamping: level) }
+            let net = Testnet(config: config, netns: netns)
+            // A fresh run: whatever an earlier run left is stopped and removed.
+            try await net.down()
+            try? FileManager.default.removeItem(atPath: config.runDirectory)
+            let report: ChaosReport
+            do {
+                report = try await ChaosRun(plan: p, net: net).run(keep: keep)
+            } catch {
+                try? await net.down()
+                throw error
+            }
+            if !keep { try? FileManager.default.removeItem(atPath: config.runDirectory) }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print(report.text())
+            }
+            if !report.problems.isEmpty { throw ExitCode.failure }
+        }
+    }
+
     struct Down: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop every node of the testnet.")
         @OptionGroup var options: Options
@@ -104,6 +164,10 @@ struct TestnetConfig: Codable {
     /// Whether node 0, the gateway, serves jobs too (default false: jobs submitted through it
     /// always run on another node).
     var gatewayServes: Bool?
+    /// Nodes besides node 0 that take requests and do not serve (`agora testnet chaos`).
+    var gateways: [Int]?
+    /// Byzantine nodes: node index (as a string) → mode; they run `agora-byzantine`.
+    var byzantine: [String: String]?
     /// GGUF files each node serves, by node index (`~` expands to the home directory); a node
     /// without an entry, or with an empty one, serves the default model.
     var models: [[String]]?

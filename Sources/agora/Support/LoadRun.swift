@@ -66,7 +66,7 @@ struct LoadRun: Sendable {
     }
 
     /// One request, cut off after `timeout` seconds however far it got.
-    private func send(_ p: LoadRequestPlan, client: HTTPClient) async -> LoadOutcome {
+    func send(_ p: LoadRequestPlan, client: HTTPClient) async -> LoadOutcome {
         let clock = ContinuousClock()
         let started = clock.now
         let timeout = self.timeout

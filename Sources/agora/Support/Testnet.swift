@@ -37,7 +37,6 @@ struct Testnet {
 
     /// Starts every node that is not running, then waits until each sees all the others alive.
     func up(timeout: Double) async throws {
-        let exe = Spawn.selfExecutable
         try FileManager.default.createDirectory(atPath: config.runDirectory, withIntermediateDirectories: true)
         if netns {
             try NetworkNamespaces.setUp(count: config.nodes)
@@ -48,39 +47,7 @@ struct Testnet {
                 Stderr.line("node \(i): already running (pid \(pid))")
                 continue
             }
-            let dir = dataDirectory(i)
-            let (code, out) = try Spawn.run(exe, ["init", "--data-dir", dir])
-            guard code == 0 else { throw Failure(description: "agora init for node \(i) failed:\n\(out)") }
-            var nc = NodeConfig()
-            nc.host = host(i)
-            nc.port = config.basePort + i
-            nc.httpPort = config.baseHTTPPort + i
-            nc.apiHost = host(i)
-            // A node restarted in an existing run keeps the key it has (no stale keys pile up).
-            if !NodeConfig.isLoopback(nc.apiHost), !FileManager.default.fileExists(atPath: apiKeyPath(i)) {
-                var keys = try APIKeyFile.load(DataDirectory(path: dir).apiKeysPath)
-                // The testnet's operator key: it may also load and unload models.
-                let made = keys.create(name: "testnet", admin: true)
-                try keys.save(DataDirectory(path: dir).apiKeysPath)
-                _ = FileManager.default.createFile(atPath: apiKeyPath(i), contents: Data(made.secret.utf8),
-                                                   attributes: [.posixPermissions: 0o600])
-            }
-            nc.bootstrap = i == 0 ? [] : ["\(host(0)):\(config.basePort)"]
-            // Node 0 is the gateway (everyone's bootstrap, where `submit` sends jobs): unless
-            // the configuration says otherwise it does not serve, so every job it requests is
-            // served by another node.
-            nc.serve = i != 0 || config.gatewayServes == true
-            nc.pricePer1kTokens = config.prices.isEmpty ? 10 : config.prices[i % config.prices.count]
-            nc.slots = config.slots
-            nc.threads = config.threads
-            nc.models = config.models(of: i)
-            if let level = config.verificationLevel { nc.verificationLevel = level }
-            try nc.save(to: DataDirectory(path: dir))
-            let (program, argv) = netns ? try NetworkNamespaces.wrap(i, exe, ["node", "--data-dir", dir]) : (exe, ["node", "--data-dir", dir])
-            let pid = try Spawn.detached(program, argv, log: dir + "/node.log")
-            try "\(pid)\n".write(toFile: pidPath(i), atomically: true, encoding: .utf8)
-            let place = netns ? " in netns \(NetworkNamespaces.name(i))" : ""
-            Stderr.line("node \(i): started pid \(pid)\(place), gossip \(host(i)):\(config.basePort + i), API \(apiURL(i))")
+            try start(i)
         }
         Stderr.line("waiting for \(config.nodes) nodes to see each other…")
         let deadline = Date().addingTimeInterval(timeout)
@@ -104,6 +71,54 @@ struct Testnet {
         for i in 0..<config.nodes {
             print("  node \(i): API \(apiURL(i))/v1  dashboard \(apiURL(i))/")
         }
+    }
+
+    /// Starts node `i` (creating its data directory and configuration on first start; a
+    /// restart keeps both): `agora node`, or `agora-byzantine` for a byzantine node.
+    func start(_ i: Int) throws {
+        let exe = Spawn.selfExecutable
+        let dir = dataDirectory(i)
+        let (code, out) = try Spawn.run(exe, ["init", "--data-dir", dir])
+        guard code == 0 else { throw Failure(description: "agora init for node \(i) failed:\n\(out)") }
+        var nc = NodeConfig()
+        nc.host = host(i)
+        nc.port = config.basePort + i
+        nc.httpPort = config.baseHTTPPort + i
+        nc.apiHost = host(i)
+        // A node restarted in an existing run keeps the key it has (no stale keys pile up).
+        if !NodeConfig.isLoopback(nc.apiHost), !FileManager.default.fileExists(atPath: apiKeyPath(i)) {
+            var keys = try APIKeyFile.load(DataDirectory(path: dir).apiKeysPath)
+            // The testnet's operator key: it may also load and unload models.
+            let made = keys.create(name: "testnet", admin: true)
+            try keys.save(DataDirectory(path: dir).apiKeysPath)
+            _ = FileManager.default.createFile(atPath: apiKeyPath(i), contents: Data(made.secret.utf8),
+                                               attributes: [.posixPermissions: 0o600])
+        }
+        nc.bootstrap = i == 0 ? [] : ["\(host(0)):\(config.basePort)"]
+        // Node 0 is the gateway (everyone's bootstrap, where `submit` sends jobs): unless
+        // the configuration says otherwise it does not serve, so every job it requests is
+        // served by another node. Other gateways (`gateways`) do not serve either.
+        nc.serve = (i != 0 || config.gatewayServes == true) && !(config.gateways ?? []).contains(i)
+        nc.pricePer1kTokens = config.prices.isEmpty ? 10 : config.prices[i % config.prices.count]
+        nc.slots = config.slots
+        nc.threads = config.threads
+        nc.models = config.models(of: i)
+        if let level = config.verificationLevel { nc.verificationLevel = level }
+        try nc.save(to: DataDirectory(path: dir))
+        var (program, argv) = (exe, ["node", "--data-dir", dir])
+        if let mode = config.byzantine?[String(i)] {
+            program = URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("agora-byzantine").path
+            guard FileManager.default.isExecutableFile(atPath: program) else {
+                throw Failure(description: "node \(i) is byzantine and \(program) is missing: swift build -c release --product agora-byzantine")
+            }
+            argv = ["--data-dir", dir, "--mode", mode]
+        }
+        if netns { (program, argv) = try NetworkNamespaces.wrap(i, program, argv) }
+        let pid = try Spawn.detached(program, argv, log: dir + "/node.log")
+        try "\(pid)\n".write(toFile: pidPath(i), atomically: true, encoding: .utf8)
+        let place = netns ? " in netns \(NetworkNamespaces.name(i))" : ""
+        let role = config.byzantine?[String(i)].map { " (byzantine: \($0))" } ?? ""
+        Stderr.line("node \(i): started pid \(pid)\(place)\(role), gossip \(host(i)):\(config.basePort + i), API \(apiURL(i))")
     }
 
     /// Prints each node's health.
@@ -155,7 +170,8 @@ struct Testnet {
         }
     }
 
-    private func runningPID(_ i: Int) -> pid_t? {
+    /// The pid of node `i` when it is running.
+    func runningPID(_ i: Int) -> pid_t? {
         guard let text = try? String(contentsOfFile: pidPath(i), encoding: .utf8),
               let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
         // Reap it if it is our exited child, then check it is still alive.
@@ -164,7 +180,7 @@ struct Testnet {
         return Spawn.isAlive(pid) ? pid : nil
     }
 
-    private func tail(_ path: String) -> String {
+    func tail(_ path: String) -> String {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").suffix(20).joined(separator: "\n")
     }

@@ -1,0 +1,78 @@
+import AgoraCrypto
+import AgoraLedger
+import AgoraMarket
+
+/// What the ledgers of a chaos run say, read after it from every node's ledger: payments,
+/// checks and the results of byzantine nodes. Pure: entries in, counts out.
+public struct ChaosLedgerFacts: Sendable, Equatable {
+    /// Jobs (requester, job id) paid more than once.
+    public var paidTwice = 0
+    /// Failing attestations against honest providers.
+    public var falseRejections = 0
+    /// Results in byzantine nodes' ledgers.
+    public var byzantineResults = 0
+    /// Of those, results that a validator's failing attestation names.
+    public var byzantineDetected = 0
+    /// Of those, results some requester paid.
+    public var byzantinePaid = 0
+    /// Results in honest providers' ledgers that no receipt paid (work a killed requester or
+    /// a re-award left behind; reported, not a failure).
+    public var unpaidResults = 0
+    /// Entries read.
+    public var entries = 0
+    /// Entries that did not decode (should be 0).
+    public var undecodable = 0
+
+    private struct ResultKey: Hashable {
+        let requester: PublicKey
+        let job: Market.JobID
+        let provider: PublicKey
+    }
+
+    private struct JobKey: Hashable {
+        let requester: PublicKey
+        let job: Market.JobID
+    }
+
+    /// Counts the facts of `ledgers` (each node's entries, by its id); `byzantine` are the
+    /// lying nodes, `honest` the honest providers.
+    public init(ledgers: [PublicKey: [LedgerEntry]], byzantine: Set<PublicKey>, honest: Set<PublicKey>) {
+        var results: [ResultKey: Bool] = [:]   // → produced by a byzantine node
+        var paid: [JobKey: Int] = [:]
+        var paidResults: Set<ResultKey> = []
+        var failed: Set<ResultKey> = []
+        for (_, entries) in ledgers {
+            for e in entries {
+                self.entries += 1
+                switch e.kind {
+                case .result:
+                    guard let r = try? Market.ResultRecord(wireBytes: e.body) else { undecodable += 1; continue }
+                    results[ResultKey(requester: r.requester, job: r.jobID, provider: r.provider)] = byzantine.contains(e.ledgerID)
+                case .receipt:
+                    guard let r = try? Market.Receipt(wireBytes: e.body) else { undecodable += 1; continue }
+                    guard r.outcome == .paid, r.provider != r.requester else { continue }
+                    paid[JobKey(requester: r.requester, job: r.jobID), default: 0] += 1
+                    paidResults.insert(ResultKey(requester: r.requester, job: r.jobID, provider: r.provider))
+                case .attestation:
+                    guard let a = try? Market.Attestation(wireBytes: e.body) else { undecodable += 1; continue }
+                    guard !a.verdict.passed else { continue }
+                    let key = ResultKey(requester: a.requester, job: a.jobID, provider: a.provider)
+                    if honest.contains(a.provider), !failed.contains(key) { falseRejections += 1 }
+                    failed.insert(key)
+                case .evidence:
+                    continue
+                }
+            }
+        }
+        paidTwice = paid.values.filter { $0 > 1 }.count
+        for (key, isByzantine) in results {
+            if isByzantine {
+                byzantineResults += 1
+                if failed.contains(key) { byzantineDetected += 1 }
+                if paidResults.contains(key) { byzantinePaid += 1 }
+            } else if honest.contains(key.provider), !paidResults.contains(key), key.requester != key.provider {
+                unpaidResults += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,282 @@
+import AgoraAPI
+import AgoraCrypto
+import AgoraLedger
+import AgoraNode
+import AsyncHTTPClient
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `agora testnet chaos`: starts a testnet of real node processes laid out by a `ChaosPlan`
+/// (some of them byzantine), sends its load through the gateways while its faults happen,
+/// watches every node's view (who is dead, whom it excludes), then reads every ledger and
+/// verifies it, and reports (`ChaosReport`).
+struct ChaosRun {
+    let plan: ChaosPlan
+    let net: Testnet
+
+    /// What the clients saw of one request.
+    struct ClientResult: Sendable {
+        var served: LoadOutcome?
+        var attempts: Int
+        var lastFailure: String?
+    }
+
+    /// Runs the plan (the testnet must be down: it is started here, and stopped at the end
+    /// unless `keep`).
+    func run(keep: Bool) async throws -> ChaosReport {
+        let applied = ChaosLog()
+        let log: @Sendable (String) -> Void = { line in
+            Stderr.line("chaos: " + line)
+            applied.append(line)
+        }
+        try await net.up(timeout: 240)
+        let ids = try await nodeIDs()
+        let byzantine = plan.byzantineNodes
+        let honestObservers = (0..<plan.nodes).filter { byzantine[$0] == nil }
+        let before = await views(of: Array(0..<plan.nodes))
+
+        let clock = ContinuousClock()
+        let started = clock.now
+        @Sendable func elapsed() -> Double { ChaosRun.seconds(started.duration(to: ContinuousClock.now)) }
+        let watch = ChaosWatch(ids: ids, byzantine: Set(byzantine.keys), honest: honestObservers)
+        let stopWatching = ChaosFlag()
+        let faults = ChaosFaults(plan: plan, net: net, log: log)
+
+        let tokenRange = TokenRange(parsing: plan.maxTokens) ?? TokenRange(exactly: 32)
+        let requests = try LoadPlan.make(requests: plan.jobs, maxTokens: tokenRange, streamShare: 0, disconnects: 0, seed: plan.seed)
+        let client = LoadRun.makeClient(connections: plan.concurrency * plan.gateways.count + 8)
+        let loads = plan.gateways.map { g in
+            LoadRun(endpoint: net.apiURL(g) + "/v1/chat/completions", model: "default",
+                    prompt: "Write one short sentence about the sea.", temperature: 0, timeout: 300,
+                    apiKey: net.client(g).apiKey, concurrency: 1)
+        }
+        Stderr.line("chaos: \(plan.jobs) requests at concurrency \(plan.concurrency) through gateways \(plan.gateways), \(plan.faults.count) faults")
+        let results: [ClientResult] = await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !stopWatching.isSet {
+                    let now = elapsed()
+                    let views = await self.views(of: Array(0..<self.plan.nodes), timeout: 1)
+                    await watch.observe(views, at: now, paused: faults.paused, kills: faults.kills)
+                    try? await Task.sleep(for: .milliseconds(500))
+                }
+            }
+            group.addTask { await faults.run(since: started) }
+            let load = await self.send(requests, loads: loads, client: client)
+            stopWatching.set()
+            await group.waitForAll()
+            return load
+        }
+        let wall = elapsed()
+        // Let the last checks, receipts and gossip settle, then read the views again.
+        try? await Task.sleep(for: .seconds(8))
+        let after = await views(of: Array(0..<plan.nodes))
+        let ledgers = await readLedgers(ids: ids)
+        try? await client.shutdown()
+
+        // Stop every node, then check every ledger on disk.
+        try await net.down()
+        var verified = 0
+        for i in 0..<plan.nodes {
+            let (code, out) = try Spawn.run(Spawn.selfExecutable, ["ledger", "verify", "--data-dir", net.dataDirectory(i)])
+            if code == 0 { verified += 1 } else { log("node \(i): ledger verify failed: \(out.prefix(300))") }
+        }
+        if keep { Stderr.line("chaos: the run's data directories are kept in \(net.config.runDirectory)") }
+
+        let honestProviders = Set(plan.honestProviders.compactMap { ids[$0] })
+        let byzantineIDs = Set(byzantine.keys.compactMap { ids[$0] })
+        let facts = ChaosLedgerFacts(ledgers: ledgers, byzantine: byzantineIDs, honest: honestProviders)
+        var penalised = Set<PublicKey>()
+        for o in honestObservers {
+            for p in honestProviders {
+                guard let b = before[o]?[p]?.reputation, let a = after[o]?[p]?.reputation else { continue }
+                if a < b - 0.05 {
+                    penalised.insert(p)
+                    log("node \(o)'s reputation of \(p.short) fell from \(String(format: "%.2f", b)) to \(String(format: "%.2f", a))")
+                }
+            }
+        }
+        var excludedEverywhere = 0
+        for b in byzantineIDs {
+            let views = honestObservers.compactMap { after[$0]?[b]?.reputation }
+            if !views.isEmpty, views.allSatisfy({ $0 < 0.3 }) { excludedEverywhere += 1 }
+        }
+        let served = results.compactMap(\.served)
+        var verifications: [String: Int] = [:]
+        for s in served { verifications[s.agora?.verification ?? "none", default: 0] += 1 }
+        let wanted = (plan.verificationLevel ?? 1) > 0 ? "attested-pass" : "proof-verified"
+        var failed: [String: Int] = [:]
+        for r in results where r.served == nil { failed[r.lastFailure ?? "unknown", default: 0] += 1 }
+        let delivered = served.filter { s in s.agora?.provider.map { p in byzantineIDs.contains { $0.hex == p } } ?? false }.count
+        let exclusion = await watch.exclusionSeconds
+        let detections = await watch.deadDetections
+        return ChaosReport(
+            nodes: plan.nodes, submitted: plan.jobs, served: served.count, verified: verifications[wanted] ?? 0,
+            verifications: verifications, retried: results.filter { $0.attempts > 1 }.count, failed: failed,
+            paidTwice: facts.paidTwice, falseRejections: facts.falseRejections, honestPenalised: penalised.count,
+            byzantineResults: facts.byzantineResults, byzantineDetected: facts.byzantineDetected, byzantinePaid: facts.byzantinePaid,
+            byzantineDelivered: delivered, byzantineExcluded: excludedEverywhere, byzantineNodes: byzantineIDs.count,
+            exclusionSecondsMax: byzantineIDs.isEmpty ? nil : exclusion.values.max() ?? nil,
+            deadDetectionSeconds: detections, ledgersVerified: verified, unpaidResults: facts.unpaidResults,
+            faults: applied.lines, wallSeconds: wall)
+    }
+
+    /// Sends every request, each through the gateways in turn until one serves it or its
+    /// time (`plan.requestTimeout`) runs out.
+    private func send(_ requests: [LoadRequestPlan], loads: [LoadRun], client: HTTPClient) async -> [ClientResult] {
+        let counter = RequestCounter(limit: requests.count)
+        let timeout = plan.requestTimeout
+        let all = await withTaskGroup(of: [(Int, ClientResult)].self) { group in
+            for _ in 0..<min(plan.concurrency, requests.count) {
+                group.addTask {
+                    var mine: [(Int, ClientResult)] = []
+                    while let i = counter.take() {
+                        let deadline = Date().addingTimeInterval(timeout)
+                        var r = ClientResult(served: nil, attempts: 0, lastFailure: nil)
+                        while r.served == nil, Date() < deadline {
+                            let load = loads[(i + r.attempts) % loads.count]
+                            let outcome = await load.send(requests[i], client: client)
+                            r.attempts += 1
+                            if outcome.result == .served { r.served = outcome; break }
+                            r.lastFailure = Self.failureName(outcome.result)
+                            let wait = outcome.retryAfter.flatMap(Double.init).map { min($0, 5) } ?? 1
+                            try? await Task.sleep(for: .seconds(wait))
+                        }
+                        mine.append((i, r))
+                    }
+                    return mine
+                }
+            }
+            var out: [(Int, ClientResult)] = []
+            for await part in group { out += part }
+            return out
+        }
+        return all.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    static func failureName(_ r: LoadOutcome.Result) -> String {
+        switch r {
+        case .served: return "served"
+        case .disconnected: return "disconnected"
+        case .httpStatus(let s): return "http \(s)"
+        case .transportError(let k): return k
+        case .streamError(let k): return "stream: \(k)"
+        case .invalidResponse(let k): return "invalid: \(k)"
+        }
+    }
+
+    /// Every node's id, read from its API.
+    private func nodeIDs() async throws -> [Int: PublicKey] {
+        var ids: [Int: PublicKey] = [:]
+        for i in 0..<plan.nodes {
+            let r = try await net.client(i, timeout: 5).get("/api/health")
+            let h = try JSONDecoder().decode(HealthView.self, from: r.1)
+            guard let key = try? PublicKey(bytes: Hex.decode(h.nodeID)) else {
+                throw Testnet.Failure(description: "node \(i) reports a bad node id \(h.nodeID)")
+            }
+            ids[i] = key
+        }
+        return ids
+    }
+
+    /// What each node (that answers within `timeout` s) sees of every member: state and reputation.
+    func views(of nodes: [Int], timeout: TimeInterval = 5) async -> [Int: [PublicKey: PeerView]] {
+        await withTaskGroup(of: (Int, [PublicKey: PeerView]?).self) { group in
+            for i in nodes {
+                group.addTask {
+                    guard let r = try? await self.net.client(i, timeout: timeout).get("/api/peers"), r.0 == 200,
+                          let peers = try? JSONDecoder().decode([PeerView].self, from: r.1) else { return (i, nil) }
+                    var out: [PublicKey: PeerView] = [:]
+                    for p in peers where !p.isSelf {
+                        if let key = try? PublicKey(bytes: Hex.decode(p.nodeID)) { out[key] = p }
+                    }
+                    return (i, out)
+                }
+            }
+            var all: [Int: [PublicKey: PeerView]] = [:]
+            for await (i, v) in group { if let v { all[i] = v } }
+            return all
+        }
+    }
+
+    /// Every node's ledger entries, read through its API.
+    private func readLedgers(ids: [Int: PublicKey]) async -> [PublicKey: [LedgerEntry]] {
+        var out: [PublicKey: [LedgerEntry]] = [:]
+        for i in 0..<plan.nodes {
+            guard let id = ids[i] else { continue }
+            var entries: [LedgerEntry] = []
+            var from: UInt64 = 0
+            while let r = try? await net.client(i, timeout: 30).get("/api/ledger/entries?from=\(from)&limit=1000"), r.0 == 200,
+                  let page = try? JSONDecoder().decode([LedgerEntryView].self, from: r.1), !page.isEmpty {
+                for v in page {
+                    if let bytes = try? Hex.decode(v.bytes), let e = try? LedgerEntry(bytes: bytes) { entries.append(e) }
+                }
+                from = (page.last?.seq ?? from) + 1
+                if page.count < 1000 { break }
+            }
+            out[id] = entries
+        }
+        return out
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}
+
+/// A flag one task sets and others read.
+final class ChaosFlag: Sendable {
+    private let state = Atomic<Bool>(false)
+    func set() { state.store(true, ordering: .relaxed) }
+    var isSet: Bool { state.load(ordering: .relaxed) }
+}
+
+/// The lines of what a chaos run did, in order.
+final class ChaosLog: Sendable {
+    private let state = Mutex<[String]>([])
+    func append(_ line: String) { state.withLock { $0.append(line) } }
+    var lines: [String] { state.withLock { $0 } }
+}
+
+/// Follows every node's view during a chaos run: when each killed node was held dead by all
+/// the others, and when each byzantine node was excluded by every honest node.
+actor ChaosWatch {
+    let ids: [Int: PublicKey]
+    let byzantine: Set<Int>
+    let honest: [Int]
+    /// Seconds from the start until every honest node excluded it, per byzantine node.
+    private(set) var exclusionSeconds: [Int: Double] = [:]
+    /// Per kill, seconds from the SIGKILL until every other running node held the node dead.
+    private(set) var deadDetections: [Double] = []
+    private var detected: Set<Int> = []   // indices into the kills list
+
+    init(ids: [Int: PublicKey], byzantine: Set<Int>, honest: [Int]) {
+        self.ids = ids; self.byzantine = byzantine; self.honest = honest
+    }
+
+    /// One round of views at `at` seconds; `paused` are nodes stopped or cut off now, `kills`
+    /// the SIGKILLs so far (node, second, restarted-at second).
+    func observe(_ views: [Int: [PublicKey: PeerView]], at: Double, paused away: Set<Int>,
+                 kills: [(node: Int, at: Double, restartedAt: Double?)]) {
+        for b in byzantine where exclusionSeconds[b] == nil {
+            guard let id = ids[b] else { continue }
+            let seen = honest.filter { !away.contains($0) }.compactMap { views[$0]?[id]?.reputation }
+            if seen.count >= max(1, honest.count - away.count - 1), seen.allSatisfy({ $0 < 0.3 }) { exclusionSeconds[b] = at }
+        }
+        for (k, kill) in kills.enumerated() where !detected.contains(k) {
+            guard kill.restartedAt == nil, let id = ids[kill.node] else { continue }
+            let observers = views.keys.filter { $0 != kill.node && !away.contains($0) }
+            guard !observers.isEmpty else { continue }
+            let dead = observers.allSatisfy { o in
+                guard let state = views[o]?[id]?.state else { return true }
+                return state == "dead" || state == "left"
+            }
+            if dead {
+                detected.insert(k)
+                deadDetections.append(at - kill.at)
+            }
+        }
+    }
+}
