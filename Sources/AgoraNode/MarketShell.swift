@@ -35,6 +35,8 @@ actor MarketShell {
     private let maxOpenJobs: Int
     /// How this provider lies (tests of validators only).
     let misbehaviour: Misbehaviour?
+    /// Each member's status at the last membership change (to tell who came back).
+    private var statuses: [NodeID: Gossip.Member.Status] = [:]
     /// Other ledgers' entries that counted here, kept for restarts (nil: not kept).
     private var observed: ObservedFacts?
 
@@ -111,9 +113,16 @@ actor MarketShell {
         // A member that was live and is now dead (or gone) will not answer: work waiting on
         // it moves on at once, without penalty (a crash is not dishonesty).
         let gone = addresses.keys.filter { addrs[$0] == nil }
+        // A member new, or back from suspect or dead, may have missed gossip: it is sent the
+        // warnings (failing attestations, evidence) this node holds.
+        let back = members.filter { m in
+            m.status == .alive && (statuses[m.nodeID] == nil || statuses[m.nodeID] != .alive)
+        }.map(\.nodeID)
+        statuses = Dictionary(members.map { ($0.nodeID, $0.status) }, uniquingKeysWith: { a, _ in a })
         addresses = addrs
         instance.updatePeers(peers.sorted { $0.nodeID < $1.nodeID })
         for peer in gone { Task { await self.handle(.unreachable(peer)) } }
+        for peer in back { Task { await self.handle(.peerJoined(peer)) } }
     }
 
     /// An envelope from a peer's session (or from this node to itself).

@@ -122,9 +122,12 @@ struct TestnetCommand: AsyncParsableCommand {
             try await net.down()
             try? FileManager.default.removeItem(atPath: config.runDirectory)
             let report: ChaosReport
+            let probes = LoadRun.makeClient(connections: 16)
             do {
-                report = try await ChaosRun(plan: p, net: net).run(keep: keep)
+                report = try await ChaosRun(plan: p, net: net, probes: probes).run(keep: keep)
+                try? await probes.shutdown()
             } catch {
+                try? await probes.shutdown()
                 try? await net.down()
                 throw error
             }

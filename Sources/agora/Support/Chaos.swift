@@ -16,6 +16,8 @@ import Glibc
 struct ChaosRun {
     let plan: ChaosPlan
     let net: Testnet
+    /// The client of the watch and the ledger reads (the load has its own).
+    let probes: HTTPClient
 
     /// What the clients saw of one request.
     struct ClientResult: Sendable {
@@ -32,7 +34,7 @@ struct ChaosRun {
             Stderr.line("chaos: " + line)
             applied.append(line)
         }
-        try await net.up(timeout: 240)
+        try await net.up(timeout: 240, summary: false)
         let ids = try await nodeIDs()
         let byzantine = plan.byzantineNodes
         let honestObservers = (0..<plan.nodes).filter { byzantine[$0] == nil }
@@ -56,15 +58,23 @@ struct ChaosRun {
         Stderr.line("chaos: \(plan.jobs) requests at concurrency \(plan.concurrency) through gateways \(plan.gateways), \(plan.faults.count) faults")
         let results: [ClientResult] = await withTaskGroup(of: Void.self) { group in
             group.addTask {
+                let debug = ProcessInfo.processInfo.environment["AGORA_CHAOS_DEBUG"] != nil
                 while !stopWatching.isSet {
                     let now = elapsed()
-                    let views = await self.views(of: Array(0..<self.plan.nodes), timeout: 1)
-                    await watch.observe(views, at: now, paused: faults.paused, kills: faults.kills)
-                    try? await Task.sleep(for: .milliseconds(500))
+                    // A stopped or cut-off node cannot answer: it is not asked (requests to it
+                    // would pile up on its connections until it resumes).
+                    let away = faults.paused
+                    let views = await self.views(of: (0..<self.plan.nodes).filter { !away.contains($0) }, timeout: 1)
+                    let note = await watch.observe(views, at: now, paused: faults.paused, kills: faults.kills)
+                    if debug { Stderr.line(String(format: "chaos: watch %.1f s (took %.1f s): %@", now, elapsed() - now, note)) }
+                    try? await Task.sleep(nanoseconds: 500_000_000)
                 }
             }
-            group.addTask { await faults.run(since: started) }
+            async let faultsDone: Void = faults.run(since: started)
             let load = await self.send(requests, loads: loads, client: client)
+            // The watch goes on until the last fault is undone (a kill late in the schedule
+            // is still measured).
+            await faultsDone
             stopWatching.set()
             await group.waitForAll()
             return load
@@ -186,8 +196,8 @@ struct ChaosRun {
         await withTaskGroup(of: (Int, [PublicKey: PeerView]?).self) { group in
             for i in nodes {
                 group.addTask {
-                    guard let r = try? await self.net.client(i, timeout: timeout).get("/api/peers"), r.0 == 200,
-                          let peers = try? JSONDecoder().decode([PeerView].self, from: r.1) else { return (i, nil) }
+                    guard let body = await self.get(i, "/api/peers", timeout: timeout),
+                          let peers = try? JSONDecoder().decode([PeerView].self, from: body) else { return (i, nil) }
                     var out: [PublicKey: PeerView] = [:]
                     for p in peers where !p.isSelf {
                         if let key = try? PublicKey(bytes: Hex.decode(p.nodeID)) { out[key] = p }
@@ -201,6 +211,18 @@ struct ChaosRun {
         }
     }
 
+    /// GETs `path` from node `i`'s API with the run's probe client (AsyncHTTPClient: its
+    /// deadline holds against a stopped node that accepts the connection and never answers);
+    /// nil on any failure or a status other than 200.
+    func get(_ i: Int, _ path: String, timeout: TimeInterval) async -> Data? {
+        var request = HTTPClientRequest(url: net.apiURL(i) + path)
+        if let key = net.client(i).apiKey { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+        guard let response = try? await probes.execute(request, timeout: .milliseconds(Int64(timeout * 1000))),
+              response.status.code == 200,
+              let body = try? await response.body.collect(upTo: 64 << 20) else { return nil }
+        return Data(body.readableBytesView)
+    }
+
     /// Every node's ledger entries, read through its API.
     private func readLedgers(ids: [Int: PublicKey]) async -> [PublicKey: [LedgerEntry]] {
         var out: [PublicKey: [LedgerEntry]] = [:]
@@ -208,8 +230,8 @@ struct ChaosRun {
             guard let id = ids[i] else { continue }
             var entries: [LedgerEntry] = []
             var from: UInt64 = 0
-            while let r = try? await net.client(i, timeout: 30).get("/api/ledger/entries?from=\(from)&limit=1000"), r.0 == 200,
-                  let page = try? JSONDecoder().decode([LedgerEntryView].self, from: r.1), !page.isEmpty {
+            while let body = await get(i, "/api/ledger/entries?from=\(from)&limit=1000", timeout: 30),
+                  let page = try? JSONDecoder().decode([LedgerEntryView].self, from: body), !page.isEmpty {
                 for v in page {
                     if let bytes = try? Hex.decode(v.bytes), let e = try? LedgerEntry(bytes: bytes) { entries.append(e) }
                 }
@@ -258,8 +280,11 @@ actor ChaosWatch {
 
     /// One round of views at `at` seconds; `paused` are nodes stopped or cut off now, `kills`
     /// the SIGKILLs so far (node, second, restarted-at second).
+    /// Returns a line on the pending kills (for `AGORA_CHAOS_DEBUG`).
+    @discardableResult
     func observe(_ views: [Int: [PublicKey: PeerView]], at: Double, paused away: Set<Int>,
-                 kills: [(node: Int, at: Double, restartedAt: Double?)]) {
+                 kills: [(node: Int, at: Double, restartedAt: Double?)]) -> String {
+        var note = "views from \(views.keys.sorted()), away \(away.sorted())"
         for b in byzantine where exclusionSeconds[b] == nil {
             guard let id = ids[b] else { continue }
             let seen = honest.filter { !away.contains($0) }.compactMap { views[$0]?[id]?.reputation }
@@ -273,10 +298,14 @@ actor ChaosWatch {
                 guard let state = views[o]?[id]?.state else { return true }
                 return state == "dead" || state == "left"
             }
+            note += "; node \(kill.node): " + observers.sorted().map { "\($0)=\(views[$0]?[id]?.state ?? "-")" }.joined(separator: " ")
             if dead {
                 detected.insert(k)
                 deadDetections.append(at - kill.at)
+                Stderr.line(String(format: "chaos: node %d held dead by all %d running nodes %.1f s after its SIGKILL",
+                                   kill.node, observers.count, at - kill.at))
             }
         }
+        return note
     }
 }

@@ -36,7 +36,7 @@ struct Testnet {
     func pidPath(_ i: Int) -> String { dataDirectory(i) + "/node.pid" }
 
     /// Starts every node that is not running, then waits until each sees all the others alive.
-    func up(timeout: Double) async throws {
+    func up(timeout: Double, summary: Bool = true) async throws {
         try FileManager.default.createDirectory(atPath: config.runDirectory, withIntermediateDirectories: true)
         if netns {
             try NetworkNamespaces.setUp(count: config.nodes)
@@ -67,6 +67,7 @@ struct Testnet {
             try await Task.sleep(nanoseconds: 500_000_000)
         }
         guard converged else { throw Failure(description: "the testnet did not converge within \(Int(timeout)) s; see the node logs in \(config.runDirectory)") }
+        guard summary else { return Stderr.line("testnet up: \(config.nodes) nodes, each sees all \(config.nodes)") }
         print("testnet up: \(config.nodes) nodes, each sees all \(config.nodes)")
         for i in 0..<config.nodes {
             print("  node \(i): API \(apiURL(i))/v1  dashboard \(apiURL(i))/")
@@ -152,14 +153,22 @@ struct Testnet {
         print(reply.choices.first?.message.content ?? "")
     }
 
-    /// Stops every node: SIGTERM, then SIGKILL after 15 s.
+    /// Stops every node: SIGTERM to all, then SIGKILL to any still running after 15 s.
     func down() async throws {
+        var running: [(Int, pid_t)] = []
         for i in 0..<config.nodes {
             guard let pid = runningPID(i) else { continue }
             kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(15)
-            while Spawn.isAlive(pid), Date() < deadline { try await Task.sleep(nanoseconds: 100_000_000) }
-            if Spawn.isAlive(pid) { kill(pid, SIGKILL) }
+            running.append((i, pid))
+        }
+        let deadline = Date().addingTimeInterval(15)
+        // `runningPID` reaps a node that is this process's child (a chaos run's), so an exited
+        // node is not mistaken for a live zombie.
+        while running.contains(where: { runningPID($0.0) != nil }), Date() < deadline {
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        for (i, pid) in running {
+            if runningPID(i) != nil { kill(pid, SIGKILL) }
             try? FileManager.default.removeItem(atPath: pidPath(i))
             Stderr.line("node \(i): stopped (pid \(pid))")
         }

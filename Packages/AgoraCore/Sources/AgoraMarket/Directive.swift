@@ -175,6 +175,10 @@ extension Market {
         /// work waiting on it moves on at once instead of waiting out a timeout. Unreachable
         /// is not dishonest: nothing is counted against the peer's reputation.
         case unreachable(PublicKey)
+        /// A member joined, or came back (alive again after being suspect or dead): it may
+        /// have missed gossip, so it is sent the warnings this node holds (failing
+        /// attestations, equivocation evidence).
+        case peerJoined(PublicKey)
     }
 
     /// What the node's user learns about jobs.

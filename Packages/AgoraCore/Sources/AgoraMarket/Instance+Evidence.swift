@@ -40,6 +40,12 @@ extension Market.Instance {
         return follow(state.watch.answer(answer, ledger: from), ledger: from)
     }
 
+    /// Keeps a warning every member should get, for members that were away when it spread.
+    mutating func warn(_ envelope: Envelope) {
+        state.warnings.append(envelope)
+        if state.warnings.count > Market.Limits.maxWarnings { state.warnings.removeFirst(state.warnings.count - Market.Limits.maxWarnings) }
+    }
+
     /// What the instance does on what the watch found about `ledger`.
     private mutating func follow(_ outcome: Market.EquivocationWatch.Outcome, ledger: PublicKey) -> [Directive] {
         switch outcome {
@@ -72,6 +78,7 @@ extension Market.Instance {
     /// Records `evidence` in this node's ledger, excludes the accused, and passes it on.
     private mutating func act(on evidence: Ledger.Evidence, from: PublicKey?) -> [Directive] {
         state.reputation.exclude(evidence.ledgerID)
+        warn(Envelope(type: .evidence, payload: evidence.encoded))
         stats.evidence += 1
         return [
             .appendLedger(Market.LedgerAppend(kind: .evidence, body: evidence.encoded, ticket: .evidence(evidence.ledgerID))),

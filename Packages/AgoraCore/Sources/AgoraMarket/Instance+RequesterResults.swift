@@ -163,6 +163,7 @@ extension Market.Instance {
         var out: [Directive] = []
         if state.reputation.count(attestation: a, bodyHash: hash) { out.append(.remember(m.body.entryProof)) }
         if !a.verdict.passed {
+            warn(m.message)
             out.append(.notify(.providerCaught(a.provider, job: Market.JobKey(requester: a.requester, jobID: a.jobID), validator: a.validator)))
         }
         guard a.requester == nodeID, var job = state.requests[a.jobID], let result = job.result,

@@ -82,6 +82,7 @@ extension Market.Instance {
         stats.attestations += 1
         var out = [Self.send(msg, to: att.requester)]
         if !att.verdict.passed {
+            warn(msg.message)
             out.append(.gossip(msg.message))
             out.append(.notify(.providerCaught(att.provider, job: Market.JobKey(requester: att.requester, jobID: att.jobID), validator: nodeID)))
         }

@@ -30,6 +30,10 @@ extension Market {
             var provided: [JobKey: ProviderJob] = [:]
             var validations: [Digest: ValidationJob] = [:]
             var seenAttestations: Set<Digest> = []
+            /// The facts every member should know, as the messages that carried them: failing
+            /// attestations and equivocation evidence (the most recent `Limits.maxWarnings`).
+            /// Gossip sends each once; a member that was away then gets them when it is back.
+            var warnings: [Envelope] = []
             /// Checkpoints seen of other ledgers, and the ledgers with evidence against them.
             var watch = EquivocationWatch()
             var reserved: UInt64 = 0
@@ -191,6 +195,7 @@ extension Market {
                 return []
             case .observedEntry(let proof): return onObservedEntry(proof)
             case .unreachable(let peer): return onUnreachable(peer, now: now)
+            case .peerJoined(let peer): return peer == nodeID ? [] : state.warnings.map { .send(to: peer, $0) }
             }
         }
 

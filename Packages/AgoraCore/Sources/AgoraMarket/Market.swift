@@ -13,6 +13,9 @@ public enum Market {
 
     /// Hard bounds every decoder checks before allocating.
     public enum Limits {
+        /// Warnings (failing attestations, evidence) an instance keeps to pass on to members
+        /// that come back.
+        public static let maxWarnings = 64
         /// Largest encoded job description an award or verify request may carry.
         public static let maxJobBytes = JobLimits.maxEncodedBytes
         /// Largest output text a result may carry.

@@ -59,6 +59,31 @@ import Testing
         #expect(w.instances[w["R"]]!.state.reputation.standing(of: w["P1"]).timeouts == 0)
     }
 
+    /// A failing attestation is gossiped once; a member that was away then gets it when it
+    /// comes back (`peerJoined`), and excludes the cheat like everyone else.
+    @Test func aMemberThatWasAwayGetsTheWarningsWhenItIsBack() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P1", seed: 2, price: 10)
+        w.add("P2", seed: 3, price: 20)
+        w.add("V", seed: 4, price: 50)
+        w.add("X", seed: 5, price: nil)   // away while the cheat is caught
+        w.meshPeers()
+        _ = w.submit(from: "R", level: 1)
+        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.finishRuns(cheat: w["P1"]); w.deliver(where: { $0.to != w["X"] })
+        w.finishVerifies()
+        w.take { $0.to == w["X"] }          // X misses the gossip
+        w.deliver()
+        #expect(w.instances[w["R"]]!.state.reputation.standing(of: w["P1"]).fails == 1)
+        #expect(w.instances[w["X"]]!.state.reputation.standing(of: w["P1"]).fails == 0)
+        // X is back: R and V pass on what X missed.
+        for name in ["R", "V"] { w.apply(w.instances[w[name]]!.handle(.peerJoined(w["X"]), now: w.now), at: w[name]) }
+        w.deliver()
+        #expect(w.instances[w["X"]]!.state.reputation.standing(of: w["P1"]).fails == 1)
+        #expect(w.instances[w["X"]]!.state.reputation.score(of: w["P1"]) < 0.3)
+    }
+
     /// An award that cannot be delivered (the winner's connection is refused) goes to the next
     /// bid at once, not after the award timeout, and costs the unreachable winner no standing.
     @Test func anUnreachableWinnerIsReplacedAtOnceWithoutPenalty() {
