@@ -42,6 +42,7 @@ struct ChaosRun {
 
         let clock = ContinuousClock()
         let started = clock.now
+        let startedUnixMs = Int64(Date().timeIntervalSince1970 * 1000)
         @Sendable func elapsed() -> Double { ChaosRun.seconds(started.duration(to: ContinuousClock.now)) }
         let watch = ChaosWatch(ids: ids, byzantine: Set(byzantine.keys), honest: honestObservers)
         let stopWatching = ChaosFlag()
@@ -120,7 +121,13 @@ struct ChaosRun {
         var failed: [String: Int] = [:]
         for r in results where r.served == nil { failed[r.lastFailure ?? "unknown", default: 0] += 1 }
         let delivered = served.filter { s in s.agora?.provider.map { p in byzantineIDs.contains { $0.hex == p } } ?? false }.count
-        let exclusion = await watch.exclusionSeconds
+        // How long each byzantine node lied before every honest node excluded it: from its
+        // first result (its own ledger's time) to the exclusion the watch saw.
+        var exclusion: [Int: Double] = [:]
+        for (b, at) in await watch.exclusionSeconds {
+            guard let id = ids[b], let first = ledgers[id]?.filter({ $0.kind == .result }).map(\.time).min() else { continue }
+            exclusion[b] = max(0, Double(startedUnixMs) / 1000 + at - Double(first) / 1000)
+        }
         let detections = await watch.deadDetections
         return ChaosReport(
             nodes: plan.nodes, submitted: plan.jobs, served: served.count, verified: verifications[wanted] ?? 0,
