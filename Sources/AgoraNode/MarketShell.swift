@@ -115,9 +115,7 @@ actor MarketShell {
         let gone = addresses.keys.filter { addrs[$0] == nil }
         // A member new, or back from suspect or dead, may have missed gossip: it is sent the
         // warnings (failing attestations, evidence) this node holds.
-        let back = members.filter { m in
-            m.status == .alive && (statuses[m.nodeID] == nil || statuses[m.nodeID] != .alive)
-        }.map(\.nodeID)
+        let back = members.filter { $0.status == .alive && statuses[$0.nodeID] != .alive }.map(\.nodeID)
         statuses = Dictionary(members.map { ($0.nodeID, $0.status) }, uniquingKeysWith: { a, _ in a })
         addresses = addrs
         instance.updatePeers(peers.sorted { $0.nodeID < $1.nodeID })
