@@ -32,6 +32,8 @@ public struct DataDirectory: Sendable {
     public var lockPath: String { path + "/node.lock" }
     /// Entries of other nodes' ledgers that counted here (`ObservedFacts`).
     public var observedPath: String { path + "/observed.bin" }
+    /// The requester's award journal (`AwardJournal`).
+    public var journalPath: String { path + "/jobs.journal" }
 
     /// Creates the directory (mode 0700) if needed.
     public func create() throws(NodeError) {

@@ -54,6 +54,10 @@ extension MarketShell {
             logger.warning(reportedBy == nil ? "ledger equivocation detected" : "equivocation evidence received and verified",
                            metadata: ["ledger": "\(evidence.ledgerID.short)", "from": "\(reportedBy?.short ?? "self")",
                                       "conflict": "\(conflict)"])
+        case .jobReconciled(let id, let provider, let credits):
+            logger.info(credits == nil ? "job open at the last stop closed unpaid: its provider had no result for it"
+                                       : "job open at the last stop settled: its provider's delivered result was checked and paid",
+                        metadata: ["job": "\(id)", "provider": "\(provider.short)", "credits": "\(credits.map(String.init) ?? "0")"])
         case .evidenceAgainstThisNode(let from):
             logger.error("a peer holds valid equivocation evidence against this node's own ledger", metadata: ["from": "\(from.short)"])
         case .providerCaught(let provider, let job, let validator):

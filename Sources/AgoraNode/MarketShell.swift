@@ -39,6 +39,10 @@ actor MarketShell {
     private var statuses: [NodeID: Gossip.Member.Status] = [:]
     /// Other ledgers' entries that counted here, kept for restarts (nil: not kept).
     private var observed: ObservedFacts?
+    /// Awards sent and jobs ended, kept for restarts (nil: not kept).
+    private var awards: AwardJournal?
+    /// The journal's open jobs at start, until `reconcile()` takes them.
+    private var unsettled: [Market.JournalRecord] = []
 
     init(identity: Identity, models: ModelHost, ledger: LedgerStore, sessions: SessionPool, settings: Market.Settings,
          jobTimeout: UInt64 = 600_000, maxOpenJobs: Int = 4_096, misbehaviour: Misbehaviour? = nil, logger: Logger) {
@@ -71,6 +75,29 @@ actor MarketShell {
         for proof in facts.all() where instance.restore(observed: proof) { counted += 1 }
         observed = facts
         return (own, counted)
+    }
+
+    /// Takes the job journal: the jobs it says were open when this node stopped are kept for
+    /// `reconcile()`, the file is compacted to them, and new records go to it from now on.
+    /// Returns how many jobs were open.
+    func open(journal file: AwardJournal) -> Int {
+        let open = Market.JournalRecord.open(file.all()).values.sorted { $0.jobID < $1.jobID }
+        do { try file.rewrite(open) } catch {
+            logger.warning("cannot compact the job journal", metadata: ["path": "\(file.path)", "error": "\(error)"])
+        }
+        awards = file
+        unsettled = open
+        return open.count
+    }
+
+    /// Settles the jobs that were open when this node stopped (their providers are told;
+    /// results they had delivered are checked and paid once). Call once membership is known:
+    /// the cancels need addresses (a provider that appears later is asked when it joins).
+    func reconcile() async {
+        let records = unsettled
+        unsettled = []
+        guard !records.isEmpty else { return }
+        await perform(instance.reconcile(records, now: NodeClock.unixMillis()))
     }
 
     /// Answers a peer's consistency question about this node's ledger from the stored tree.
@@ -222,6 +249,8 @@ actor MarketShell {
                 observed?.append(proof)
             case .proveConsistency(let to, let request):
                 await proveConsistency(request, to: to)
+            case .journal(let record):
+                awards?.append(record)
             }
         }
     }

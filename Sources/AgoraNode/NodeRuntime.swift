@@ -99,6 +99,10 @@ public final class NodeRuntime: Sendable {
         // Balances and reputation are facts of the ledgers: a restart counts them again.
         do {
             let restored = try await market.restore(observed: ObservedFacts(path: dataDirectory.observedPath))
+            let unsettled = await market.open(journal: AwardJournal(path: dataDirectory.journalPath))
+            if unsettled > 0 {
+                logger.info("jobs open at the last stop will be settled with their providers", metadata: ["jobs": "\(unsettled)"])
+            }
             if restored.own + restored.observed > 0 {
                 let balance = await market.instance.state.reputation.balance(of: identity.publicKey)
                 logger.info("balances and reputation restored", metadata: [
@@ -125,6 +129,11 @@ public final class NodeRuntime: Sendable {
             Gossip.Address(host: $0.host, port: UInt16($0.port))
         }
         await gossip.join(bootstrap)
+        // Jobs open at the last stop are settled once the members (and their addresses) are known.
+        Task { [market] in
+            try? await Task.sleep(for: .seconds(3))
+            await market.reconcile()
+        }
         logger.info("node started", metadata: ["node": "\(identity.publicKey.hex)", "address": "\(selfAddress)",
                                                 "bootstrap": "\(config.bootstrap)"])
         return node

@@ -68,6 +68,80 @@ import Glibc
         #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)\n\(cluster.exitReport(exits))")
     }
 
+    /// Issue [4/5], must-show 3: the gateway is SIGKILLed while its job runs; the provider
+    /// finishes and cannot deliver. Restarted, the gateway settles the jobs its award journal
+    /// says were open: it cancels, the provider sends the result it had delivered again, and
+    /// the gateway checks it and pays it once.
+    @Test func aGatewayKilledMidRequestPaysTheDeliveredResultOnceAfterItsRestart() async throws {
+        let cluster = try TestCluster()
+        try cluster.start(serving: [false, true], verificationLevel: 0)
+        try await cluster.waitConverged(expected: 2)
+        let provider = cluster.nodes[1]
+        let before = try await Self.health(cluster, provider)
+        let request = Task {
+            try? await cluster.post(cluster.nodes[0], "/v1/chat/completions", json: [
+                "messages": [["role": "user", "content": "Write a long story about a lighthouse keeper."]], "max_tokens": 160])
+        }
+        // Kill the gateway once the provider runs the job, then let the provider finish it.
+        var running = false
+        for _ in 0..<100 where !running {
+            try await Task.sleep(for: .milliseconds(100))
+            let (_, jobs) = try await cluster.get(provider, "/api/jobs")
+            running = ((try? JSONSerialization.jsonObject(with: jobs)) as? [[String: Any]] ?? []).contains { $0["role"] as? String == "provider" }
+        }
+        #expect(running, "the provider never got the job\n\(cluster.logTail(provider))")
+        cluster.signal(0, SIGKILL)
+        cluster.nodes[0].process.waitUntilExit()
+        _ = await request.value
+        var delivered = false
+        for _ in 0..<300 where !delivered {
+            try await Task.sleep(for: .milliseconds(200))
+            delivered = (try await Self.health(cluster, provider)).ledger > before.ledger
+        }
+        #expect(delivered, "the provider never appended its result\n\(cluster.logTail(provider))")
+        let unpaid = try await Self.health(cluster, provider)
+        #expect(unpaid.credits == before.credits, "paid before the gateway came back?")
+
+        try cluster.restart(0)
+        try await cluster.waitConverged(expected: 2)
+        var receipts = 0
+        for _ in 0..<100 where receipts == 0 {
+            try await Task.sleep(for: .milliseconds(200))
+            receipts = try await Self.receipts(cluster, cluster.nodes[0])
+        }
+        #expect(receipts == 1, "the gateway's ledger holds \(receipts) receipts\n\(cluster.logTail(cluster.nodes[0]))")
+        var paid = unpaid
+        for _ in 0..<50 where paid.credits == unpaid.credits {
+            try await Task.sleep(for: .milliseconds(200))
+            paid = try await Self.health(cluster, provider)
+        }
+        #expect(paid.credits > unpaid.credits, "the provider was not paid\n\(cluster.logTail(provider))")
+        let log = (try? String(contentsOfFile: cluster.nodes[0].log, encoding: .utf8)) ?? ""
+        #expect(log.contains("job open at the last stop settled"), "\(cluster.logTail(cluster.nodes[0]))")
+        // Once: a second restart settles nothing again.
+        cluster.signal(0, SIGKILL)
+        cluster.nodes[0].process.waitUntilExit()
+        try cluster.restart(0)
+        try await cluster.waitConverged(expected: 2)
+        try await Task.sleep(for: .seconds(5))
+        let afterSecondRestart = try await Self.receipts(cluster, cluster.nodes[0])
+        #expect(afterSecondRestart == 1)
+        let exits = await cluster.stopAll()
+        #expect(exits.allSatisfy { $0 == 0 }, "exit codes \(exits)\n\(cluster.exitReport(exits))")
+    }
+
+    static func health(_ cluster: TestCluster, _ n: TestCluster.Node) async throws -> (ledger: Int, credits: Int) {
+        let (_, data) = try await cluster.get(n, "/api/health")
+        let h = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return ((h["ledger_size"] as? NSNumber)?.intValue ?? 0, (h["credits"] as? NSNumber)?.intValue ?? 0)
+    }
+
+    static func receipts(_ cluster: TestCluster, _ n: TestCluster.Node) async throws -> Int {
+        let (_, data) = try await cluster.get(n, "/api/ledger/entries?from=0&limit=1000")
+        let entries = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] ?? []
+        return entries.filter { $0["kind"] as? String == "receipt" }.count
+    }
+
     static func selfID(_ cluster: TestCluster, _ n: TestCluster.Node) async throws -> String {
         let (_, data) = try await cluster.get(n, "/api/health")
         return try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["node_id"] as? String)

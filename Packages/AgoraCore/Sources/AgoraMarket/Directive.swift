@@ -52,6 +52,9 @@ extension Market {
         /// `0x0405` message (`Ledger.ConsistencyAnswer`, from the ledger's stored tree); a
         /// request beyond the ledger's size is answered with nothing.
         case proveConsistency(to: PublicKey, Ledger.ConsistencyRequest)
+        /// Append this record to the requester's job journal (kept across restarts and given
+        /// back to `reconcile` at start). Written before the ledger entry it goes with.
+        case journal(JournalRecord)
     }
 
     /// Timers an instance schedules for itself.
@@ -64,6 +67,8 @@ extension Market {
         case validationTimeout(JobID, validator: PublicKey)
         /// A job's own deadline passed.
         case jobDeadline(JobID)
+        /// A job reconciled after a restart had no answer from its provider in time.
+        case reconcileExpiry(JobID)
         /// A provider's bid on a job expired.
         case bidExpiry(JobKey)
     }
@@ -197,6 +202,10 @@ extension Market {
         case equivocation(Ledger.Evidence, reportedBy: PublicKey?)
         /// A peer holds valid equivocation evidence against this node's own ledger.
         case evidenceAgainstThisNode(from: PublicKey)
+        /// A job open when this node stopped was settled after its restart: the result its
+        /// provider had delivered was checked (its ledger proof) and paid `credits` once
+        /// (nil: nothing had been delivered; the provider was told to stop).
+        case jobReconciled(JobID, provider: PublicKey, credits: UInt64?)
         /// More of a requested job's output, as its provider streams it (an unverified
         /// preview that only ever extends what was passed on before).
         case streamText(JobID, String)

@@ -151,7 +151,12 @@ extension Market.Instance {
             job.payload = nil
             state.provided[key] = job
             return [.cancelJob(key)] + dispatchWork()
-        case .delivered, .cancelled, .closed:
+        case .delivered:
+            // A requester that restarted cancels what it had open; a result it never got is
+            // sent again, for it to check and pay once.
+            if let sent = job.sent { return [Self.send(sent, to: from)] }
+            return reject(.jobClosed, "cancel for \(key) after it closed", from: from)
+        case .cancelled, .closed:
             return reject(.jobClosed, "cancel for \(key) after it closed", from: from)
         }
     }
@@ -241,8 +246,10 @@ extension Market.Instance {
                                        record: record, entryProof: proof, sealedOutput: sealed)
         job.phase = .delivered
         job.payload = nil  // the prompt is no longer needed
+        let signed = Signed(signing: msg, with: identity)
+        job.sent = signed
         state.provided[key] = job
         stats.delivered += 1
-        return [Self.send(Signed(signing: msg, with: identity), to: key.requester)]
+        return [Self.send(signed, to: key.requester)]
     }
 }

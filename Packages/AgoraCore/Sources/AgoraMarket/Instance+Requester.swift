@@ -66,7 +66,7 @@ extension Market.Instance {
     public mutating func cancel(_ id: JobID, now: Millis) -> [Market.Directive] {
         guard var job = state.requests[id] else { return reject(.unknownJob, "no job \(id) to cancel", from: nil) }
         guard job.phase.isOpen else { return reject(.jobClosed, "job \(id) is already closed", from: nil) }
-        var out: [Directive] = []
+        var out: [Directive] = job.award == nil ? [] : [.journal(.closed(jobID: id))]
         if job.phase == .awarded, let award = job.award { out.append(cancelMessage(id, to: award.body.provider, now: now)) }
         job.phase = .cancelled
         release(&job)
@@ -188,7 +188,10 @@ extension Market.Instance {
         job.timeline.awarded = now
         job.timeline.firstOutput = nil
         stats.awards += 1
-        return [Self.send(signed, to: best.body.provider), .schedule(.awardTimeout(req.jobID, provider: best.body.provider), at: completeBy)]
+        let record = Market.JournalRecord.awarded(jobID: req.jobID, provider: best.body.provider, awardHash: signed.digest,
+                                                  pricePer1k: best.body.pricePer1k, maxTokens: req.maxTokens)
+        return [.journal(record), Self.send(signed, to: best.body.provider),
+                .schedule(.awardTimeout(req.jobID, provider: best.body.provider), at: completeBy)]
     }
 
     /// Bids ordered by the scoring policy (lowest cost first; ties by provider key).
@@ -265,7 +268,7 @@ extension Market.Instance {
 
     /// Closes a job unpaid, telling its current provider to stop.
     mutating func fail(_ job: inout Market.RequesterJob, _ reason: Market.FailureReason, now: Millis) -> [Directive] {
-        var out: [Directive] = []
+        var out: [Directive] = job.awards == 0 ? [] : [.journal(.closed(jobID: job.request.body.jobID))]
         if job.phase == .awarded, let award = job.award {
             out.append(cancelMessage(job.request.body.jobID, to: award.body.provider, now: now))
         }

@@ -11,6 +11,9 @@ extension Market.Instance {
         let r = m.body
         let rec = r.record
         guard r.provider == from else { return reject(.wrongParty, "result by \(r.provider.short) arrived from \(from.short)", from: from) }
+        if r.requester == nodeID, state.requests[r.jobID] == nil, let open = state.reconciling[r.jobID] {
+            return onReconciledResult(m, award: open, from: from, now: now)
+        }
         guard r.requester == nodeID, var job = state.requests[r.jobID] else {
             return reject(.unknownJob, "result for unknown job \(r.jobID)", from: from)
         }
@@ -88,8 +91,11 @@ extension Market.Instance {
     mutating func pay(_ job: inout Market.RequesterJob, now: Millis) -> [Directive] {
         guard let result = job.result, let output = job.output else { return [] }
         let rec = result.body.record
-        var out = receipt(for: job, provider: rec.provider, outcome: .paid, recordHash: SHA256.hash(result.body.recordBytes),
-                          credits: rec.credits, now: now)
+        // Closed in the journal before the receipt is written: a crash between the two
+        // leaves the job unpaid, never paid twice.
+        var out: [Directive] = [.journal(.closed(jobID: job.request.body.jobID))]
+        out += receipt(for: job, provider: rec.provider, outcome: .paid, recordHash: SHA256.hash(result.body.recordBytes),
+                       credits: rec.credits, now: now)
         job.phase = .completed
         job.timeline.completed = now
         release(&job)

@@ -34,6 +34,9 @@ extension Market {
             /// attestations and equivocation evidence (the most recent `Limits.maxWarnings`).
             /// Gossip sends each once; a member that was away then gets them when it is back.
             var warnings: [Envelope] = []
+            /// Jobs open when this node last stopped, waiting for their provider's answer
+            /// (`reconcile`): the award each held.
+            var reconciling: [JobID: JournalRecord] = [:]
             /// Checkpoints seen of other ledgers, and the ledgers with evidence against them.
             var watch = EquivocationWatch()
             var reserved: UInt64 = 0
@@ -172,6 +175,7 @@ extension Market {
             case .awardTimeout(let job, let provider): return onAwardTimeout(job, provider: provider, now: now)
             case .validationTimeout(let job, let validator): return onValidationTimeout(job, validator: validator, now: now)
             case .jobDeadline(let job): return onJobDeadline(job, now: now)
+            case .reconcileExpiry(let job): return onReconcileExpiry(job)
             case .bidExpiry(let key): return onBidExpiry(key, now: now)
             }
         }
@@ -195,7 +199,7 @@ extension Market {
                 return []
             case .observedEntry(let proof): return onObservedEntry(proof)
             case .unreachable(let peer): return onUnreachable(peer, now: now)
-            case .peerJoined(let peer): return peer == nodeID ? [] : state.warnings.map { .send(to: peer, $0) }
+            case .peerJoined(let peer): return onPeerJoined(peer, now: now)
             }
         }
 

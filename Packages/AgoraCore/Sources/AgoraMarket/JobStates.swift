@@ -114,6 +114,8 @@ extension Market {
         var payload: AwardPayload?
         var record: ResultRecord?
         var output: OutputPayload?
+        /// The result as sent (sent again if a restarted requester asks: `reconcile`).
+        var sent: Signed<ResultMessage>?
         /// Order of arrival in the queue.
         var queueSeq: UInt64 = 0
         /// Start tag of start-time fair queueing across requesters: jobs start in the order

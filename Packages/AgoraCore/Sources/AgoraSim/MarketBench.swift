@@ -172,7 +172,7 @@ struct MarketBenchNet {
             case .appendLedger(let a):
                 let proof = ledgers[i].append(kind: a.kind.rawValue, body: a.body)
                 apply(timed({ $0.handle(.ledgerAppended(a.ticket, proof), now: now) }, at: i), at: i)
-            case .notify, .rejected, .remember:
+            case .notify, .rejected, .remember, .journal:
                 break
             case .proveConsistency(let to, let q):
                 guard let j = nodes.firstIndex(where: { $0.nodeID == to }),

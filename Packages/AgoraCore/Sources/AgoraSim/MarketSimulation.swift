@@ -287,7 +287,7 @@ struct MarketSimulation {
             case .rejected(let r, _):
                 report.rejections[r.reason.rawValue, default: 0] += 1
                 note("\(now) \(i) rejected \(r.reason)")
-            case .remember:
+            case .remember, .journal:
                 break  // the simulation does not restart nodes
             case .proveConsistency(let to, let q):
                 guard let j = index[to], let env = nodes[i].ledger.consistencyEnvelope(q)?.encoded(compress: false) else { continue }
@@ -319,6 +319,8 @@ struct MarketSimulation {
             note("\(now) \(i) evidence against \(index[evidence.ledgerID] ?? -1) from \(reportedBy.flatMap { index[$0] } ?? i)")
         case .evidenceAgainstThisNode:
             note("\(now) \(i) evidence against itself")
+        case .jobReconciled(let id, _, let credits):
+            note("\(now) \(i) reconciled \(id.hex) \(credits.map(String.init) ?? "unpaid")")
         case .checkAbandoned(let ticket, let reason):
             note("\(now) \(i) could-not-check \(ticket.hex.prefix(16)) \(reason)")
         case .providerCaught(let p, _, _):

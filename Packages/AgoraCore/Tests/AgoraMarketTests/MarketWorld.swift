@@ -35,6 +35,8 @@ final class MarketWorld {
     var gossiped: [[UInt8]] = []
     /// Entries of other ledgers each node was told to keep for a restart.
     var remembered: [PublicKey: [Market.EntryProof]] = [:]
+    /// Each requester's job journal.
+    var journals: [PublicKey: [Market.JournalRecord]] = [:]
 
     static func identity(_ n: UInt8) -> Identity {
         // Seeds are fixed bytes: keys are the same in every run.
@@ -115,6 +117,7 @@ final class MarketWorld {
             case .notify(let n): notes.append((node, n))
             case .rejected(let r, _): rejections.append((node, r))
             case .remember(let proof): remembered[node, default: []].append(proof)
+            case .journal(let record): journals[node, default: []].append(record)
             case .proveConsistency(let to, let q):
                 guard let env = ledgers[node]!.consistencyEnvelope(q) else { continue }
                 inbox.append(Message(from: node, to: to, type: env.type, envelope: env.encoded(compress: false)))

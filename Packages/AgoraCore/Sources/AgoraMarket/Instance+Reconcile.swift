@@ -1,0 +1,69 @@
+import AgoraCrypto
+import AgoraLedger
+
+extension Market.Instance {
+    /// How long a restarted requester waits for a provider to answer a reconciliation.
+    static var reconcileWait: Market.Millis { 60_000 }
+
+    /// Settles the jobs this node had open when it stopped (`records`: its job journal, in
+    /// order). Their users are gone, so nothing is re-awarded: each job's provider is sent a
+    /// cancel; a provider still running stops, and one that had delivered a result sends it
+    /// again, which is checked (the award it answers, its charge, its ledger proof) and paid
+    /// once. A job with no answer in `reconcileWait` is closed unpaid.
+    public mutating func reconcile(_ records: [Market.JournalRecord], now: Market.Millis) -> [Market.Directive] {
+        var out: [Market.Directive] = []
+        for (id, record) in Market.JournalRecord.open(records).sorted(by: { $0.key < $1.key }) {
+            guard case .awarded(_, let provider, _, _, _) = record, provider != nodeID, state.requests[id] == nil else {
+                out.append(.journal(.closed(jobID: id)))
+                continue
+            }
+            state.reconciling[id] = record
+            out.append(cancelMessage(id, to: provider, now: now))
+            out.append(.schedule(.reconcileExpiry(id), at: now + Self.reconcileWait))
+        }
+        return out
+    }
+
+    /// The result a provider sends again for a job being reconciled.
+    mutating func onReconciledResult(_ m: Market.Signed<Market.ResultMessage>, award: Market.JournalRecord, from: PublicKey,
+                                     now: Market.Millis) -> [Market.Directive] {
+        let r = m.body, rec = r.record
+        guard case .awarded(let id, let provider, let awardHash, let price, let maxTokens) = award, provider == from else {
+            return reject(.notCurrentWinner, "\(from.short) does not hold the award of \(r.jobID)", from: from)
+        }
+        guard r.awardHash == awardHash, rec.jobID == id, rec.requester == nodeID, rec.provider == from, rec.pricePer1k == price,
+              rec.outputTokenCount <= maxTokens,
+              rec.credits == Market.ResultRecord.charge(tokens: rec.outputTokenCount, pricePer1k: price) else {
+            return reject(.hashMismatch, "reconciled result does not match the award it answers", from: from)
+        }
+        if let bad = checkEntry(r.entryProof, owner: from, kind: .result, body: r.recordBytes) { return reject(bad, from: from) }
+        state.reconciling[id] = nil
+        let receipt = Market.Receipt(jobID: id, requester: nodeID, provider: from, resultRecordHash: SHA256.hash(r.recordBytes),
+                                     outcome: .paid, credits: rec.credits, validators: [], issuedAt: now)
+        let body = receipt.wireBytes
+        state.reputation.count(receipt: receipt, bodyHash: SHA256.hash(body))
+        stats.paid += 1
+        stats.creditsPaid += rec.credits
+        return [.journal(.closed(jobID: id)),
+                .appendLedger(Market.LedgerAppend(kind: .receipt, body: body, ticket: .receipt(id, provider: from))),
+                .notify(.jobReconciled(id, provider: from, credits: rec.credits))]
+    }
+
+    /// A member joined or came back: it gets the warnings this node holds, and, when it is
+    /// the provider of a job being reconciled (it was not reachable at the restart), the cancel
+    /// again.
+    mutating func onPeerJoined(_ peer: PublicKey, now: Market.Millis) -> [Market.Directive] {
+        guard peer != nodeID else { return [] }
+        var out: [Market.Directive] = state.warnings.map { .send(to: peer, $0) }
+        for (id, record) in state.reconciling.sorted(by: { $0.key < $1.key }) {
+            if case .awarded(_, peer, _, _, _) = record { out.append(cancelMessage(id, to: peer, now: now)) }
+        }
+        return out
+    }
+
+    /// No answer from a reconciled job's provider: closed unpaid.
+    mutating func onReconcileExpiry(_ id: Market.JobID) -> [Market.Directive] {
+        guard case .awarded(_, let provider, _, _, _)? = state.reconciling.removeValue(forKey: id) else { return [] }
+        return [.journal(.closed(jobID: id)), .notify(.jobReconciled(id, provider: provider, credits: nil))]
+    }
+}

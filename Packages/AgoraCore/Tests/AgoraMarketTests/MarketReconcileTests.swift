@@ -1,0 +1,95 @@
+import AgoraCrypto
+import AgoraWire
+import Testing
+@testable import AgoraMarket
+
+/// Issue [4/5]: a requester (a gateway) killed with jobs in flight reconciles them when it
+/// comes back, from its job journal: a provider that had delivered sends its result again and
+/// is paid once; one still running is told to stop; nothing is paid twice.
+@Suite struct MarketReconcileTests {
+    /// The requester R as it starts again: same key, no memory but its journal.
+    static func restarted(_ w: MarketWorld) -> Market.Instance {
+        var r = Market.Instance(identity: MarketWorld.identity(1), settings: w.instances[w["R"]]!.settings,
+                                verifier: Market.MemoryLedgerVerifier(), randomSeed: [1, 0xCC])
+        r.updatePeers(w.instances[w["R"]]!.state.peers)
+        return r
+    }
+
+    @Test func aDeliveredResultIsPaidOnceAfterTheRequesterRestarts() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P", seed: 2, price: 10)
+        w.meshPeers()
+        let job = w.submit(from: "R")
+        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.finishRuns()
+        // R dies before the result reaches it.
+        let lost = w.take { $0.to == w["R"] && $0.type == .result }
+        #expect(lost.count == 1)
+        #expect(Market.JournalRecord.open(w.journals[w["R"]] ?? []).keys.contains(job))
+        w.instances[w["R"]] = Self.restarted(w)
+        w.apply(w.instances[w["R"]]!.reconcile(w.journals[w["R"]] ?? [], now: w.now), at: w["R"])
+        #expect(w.inbox.contains { $0.type == .cancel && $0.to == w["P"] })
+        w.deliver()
+        let paid = w.receipts(of: "R").filter { $0.outcome == .paid }
+        #expect(paid.count == 1 && paid.first?.jobID == job && paid.first?.provider == w["P"])
+        #expect(w.notes(of: "R").contains { if case .jobReconciled(job, _, let c?) = $0 { return c > 0 } else { return false } })
+        #expect(Market.JournalRecord.open(w.journals[w["R"]] ?? []).isEmpty, "the job is closed in the journal")
+        // The provider counted its pay.
+        #expect(w.instances[w["P"]]!.state.reputation.balance(of: w["P"]) > Int64(Market.Settings().initialGrant))
+        // The old result arriving late, or again, pays nothing more.
+        for m in lost { w.apply(w.instances[w["R"]]!.receive(m.envelope, from: m.from, now: w.now), at: w["R"]) }
+        w.apply(w.instances[w["R"]]!.reconcile(w.journals[w["R"]] ?? [], now: w.now), at: w["R"])
+        w.deliver()
+        #expect(w.receipts(of: "R").filter { $0.outcome == .paid }.count == 1)
+    }
+
+    @Test func aRunningJobIsStoppedAndTheRestIsClosedUnpaid() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P", seed: 2, price: 10)
+        w.meshPeers()
+        let job = w.submit(from: "R")
+        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        #expect(w.runs.count == 1)                      // P is running it when R dies
+        w.instances[w["R"]] = Self.restarted(w)
+        w.apply(w.instances[w["R"]]!.reconcile(w.journals[w["R"]] ?? [], now: w.now), at: w["R"])
+        w.deliver()
+        #expect(w.cancelledRuns.contains { $0.node == w["P"] && $0.key.jobID == job }, "the provider stops the orphaned job")
+        w.advance(to: w.now + Market.Instance.reconcileWait + 1)
+        #expect(w.notes(of: "R").contains { if case .jobReconciled(job, _, nil) = $0 { return true } else { return false } })
+        #expect(w.receipts(of: "R").isEmpty)
+        #expect(Market.JournalRecord.open(w.journals[w["R"]] ?? []).isEmpty)
+    }
+
+    @Test func aResultThatAnswersAnotherAwardIsRefused() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P", seed: 2, price: 10)
+        w.meshPeers()
+        let job = w.submit(from: "R")
+        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.finishRuns()
+        w.take { $0.to == w["R"] && $0.type == .result }
+        // A journal whose award is not the one the result answers.
+        let forged = (w.journals[w["R"]] ?? []).map { r -> Market.JournalRecord in
+            guard case .awarded(let id, let p, _, let price, let max) = r else { return r }
+            return .awarded(jobID: id, provider: p, awardHash: SHA256.hash([1]), pricePer1k: price, maxTokens: max)
+        }
+        w.instances[w["R"]] = Self.restarted(w)
+        w.apply(w.instances[w["R"]]!.reconcile(forged, now: w.now), at: w["R"])
+        w.deliver()
+        #expect(w.receipts(of: "R").isEmpty)
+        #expect(w.rejections.contains { $0.node == w["R"] && $0.rejection.reason == .hashMismatch }, "\(w.rejections)")
+        _ = job
+    }
+
+    @Test func journalRecordsRoundTrip() throws {
+        let id = Market.JobID(bytes: [UInt8](repeating: 7, count: 16))!
+        for r in [Market.JournalRecord.awarded(jobID: id, provider: MarketWorld.identity(2).publicKey, awardHash: SHA256.hash([3]),
+                                               pricePer1k: 12, maxTokens: 64), .closed(jobID: id)] {
+            #expect(try Market.JournalRecord(wireBytes: r.wireBytes) == r)
+        }
+        #expect(throws: WireError.self) { try Market.JournalRecord(wireBytes: [9]) }
+    }
+}
