@@ -39,7 +39,8 @@ public struct ChaosReport: Codable, Sendable, Equatable {
     public var deadDetectionSecondsP99: Double?
     /// Ledgers that `agora ledger verify` accepted after the run.
     public var ledgersVerified: Int
-    /// Results no receipt paid (left behind by a killed requester or a re-award).
+    /// Results no receipt paid (a late result of a job re-awarded after a stall, or a
+    /// killed requester's job not settled at its restart).
     public var unpaidResults: Int
     /// The faults applied, in words, and those skipped.
     public var faults: [String]
