@@ -16,6 +16,9 @@ let package = Package(
     products: [
         .executable(name: "agora", targets: ["agora"]),
         .executable(name: "agora-byzantine", targets: ["agora-byzantine"]),
+        // For the fuzz targets of Fuzz/ (handshake frames, HTTP request bodies).
+        .library(name: "AgoraNet", targets: ["AgoraNet"]),
+        .library(name: "AgoraAPI", targets: ["AgoraAPI"]),
     ],
     dependencies: [
         .package(path: "Packages/AgoraCore"),

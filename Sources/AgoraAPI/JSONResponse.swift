@@ -59,7 +59,11 @@ enum JSONResponse {
         } catch {
             throw OpenAIError.tooLarge("request body exceeds \(maxBody) bytes")
         }
-        let data = Data(buffer.readableBytesView)
+        return try decode(type, from: Data(buffer.readableBytesView))
+    }
+
+    /// Decodes a request body already read; every failure is a 400 naming the field.
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(OpenAIError) -> T {
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let e as RequestKeys.UnsupportedField {

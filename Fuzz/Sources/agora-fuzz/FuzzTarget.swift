@@ -1,8 +1,10 @@
+import AgoraAPI
 import AgoraCrypto
 import AgoraGossip
 import AgoraJob
 import AgoraLedger
 import AgoraMarket
+import AgoraNet
 import AgoraWire
 
 /// One libFuzzer target: every decoder of one family run on the input, each checked for what
@@ -22,6 +24,8 @@ struct FuzzTarget: Sendable {
         FuzzTarget(name: "gossip", run: gossip),
         FuzzTarget(name: "sealed", run: sealed),
         FuzzTarget(name: "job", run: job),
+        FuzzTarget(name: "handshake", run: handshake),
+        FuzzTarget(name: "http", run: http),
     ]
 
     static func require(_ ok: Bool, _ what: @autoclosure () -> String) {
@@ -116,5 +120,35 @@ struct FuzzTarget: Sendable {
             require(m.payload == bytes && m.body.wireBytes == m.bodyBytes, "a signed job request decoded from non-canonical bytes")
             if m.isValid { require(Seeds.signedRequests.contains(m.payload), "a job request not signed by its requester verified") }
         }
+    }
+
+    /// Session handshake frames: a responder given a hello and a finish, and an initiator given
+    /// a reply, all from the input; refused with an error or answered, but never a session
+    /// with a peer that did not sign its part (nobody holds the keys the fuzzer would need).
+    static func handshake(_ bytes: [UInt8]) {
+        let cut = bytes.isEmpty ? 0 : Int(bytes[0]) % (bytes.count + 1)
+        let (first, second) = (Array(bytes[..<cut]), Array(bytes[cut...]))
+        var responder = HandshakeStateMachine(role: .responder, identity: Seeds.provider)
+        var actions = responder.start() + responder.receive(first) + responder.receive(second)
+        var initiator = HandshakeStateMachine(role: .initiator(expectedPeer: nil), identity: Seeds.requester)
+        actions += initiator.start() + initiator.receive(bytes)
+        for a in actions {
+            if case .established = a { fatalError("a handshake was established from unsigned frames") }
+        }
+    }
+
+    /// HTTP request bodies of the completion routes, decoded and planned as the routes do:
+    /// a plan of 1…8 jobs, or an `OpenAIError` that is a 4xx with a message.
+    static func http(_ bytes: [UInt8]) {
+        func judge(_ plan: () throws(OpenAIError) -> Int) {
+            do {
+                let jobs = try plan()
+                require((1...8).contains(jobs), "a body planned \(jobs) jobs")
+            } catch {
+                require((400..<500).contains(error.status) && !error.error.message.isEmpty, "a body refused with \(error.status)")
+            }
+        }
+        judge { () throws(OpenAIError) -> Int in try RequestBodyCheck.chat(bytes) }
+        judge { () throws(OpenAIError) -> Int in try RequestBodyCheck.completion(bytes) }
     }
 }

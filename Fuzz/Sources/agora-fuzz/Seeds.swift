@@ -3,6 +3,7 @@ import AgoraGossip
 import AgoraJob
 import AgoraLedger
 import AgoraMarket
+import AgoraNet
 import AgoraWire
 import Foundation
 
@@ -125,6 +126,26 @@ enum Seeds {
         return datagrams.compactMap { try? Gossip.Packet.seal($0, by: requester, sequence: 1) }
     }
 
+    /// The frames of a real handshake between the requester (initiator) and the provider.
+    static var handshakeFrames: [[UInt8]] {
+        var initiator = HandshakeStateMachine(role: .initiator(expectedPeer: provider.publicKey), identity: requester)
+        var responder = HandshakeStateMachine(role: .responder, identity: provider)
+        var frames: [[UInt8]] = []
+        var toResponder = initiator.start().compactMap { if case .send(let f) = $0 { return f } else { return nil } }
+        _ = responder.start()
+        for _ in 0..<3 {
+            frames += toResponder
+            let replies = toResponder.flatMap { responder.receive($0) }.compactMap { a -> [UInt8]? in
+                if case .send(let f) = a { return f } else { return nil }
+            }
+            frames += replies
+            toResponder = replies.flatMap { initiator.receive($0) }.compactMap { a -> [UInt8]? in
+                if case .send(let f) = a { return f } else { return nil }
+            }
+        }
+        return frames
+    }
+
     /// Seeds by target.
     static var all: [String: [[UInt8]]] {
         let inclusion = Ledger.InclusionProof(index: 1, treeSize: 5, hashes: (try? tree.inclusionProof(index: 1, size: 5)) ?? [])
@@ -143,6 +164,14 @@ enum Seeds {
             "gossip": gossipPackets,
             "sealed": sealed,
             "job": [request.wireBytes] + Array(signedRequests),
+            "handshake": handshakeFrames,
+            "http": [
+                #"{"model":"default","messages":[{"role":"user","content":"Hi"}],"max_tokens":8}"#,
+                #"{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Why?"}],"n":2,"stop":["\n"],"logprobs":true,"top_logprobs":3,"seed":7,"temperature":0.7}"#,
+                #"{"messages":[{"role":"user","content":"JSON"}],"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object","properties":{"ok":{"type":"boolean"}},"required":["ok"]}}}}"#,
+                #"{"messages":[{"role":"user","content":"weather?"}],"tools":[{"type":"function","function":{"name":"w","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}],"tool_choice":"required"}"#,
+                #"{"model":"default","prompt":"Once upon","max_tokens":4,"echo":true,"logprobs":2}"#,
+            ].map { Array($0.utf8) },
         ]
     }
 
