@@ -116,12 +116,23 @@ enum Seeds {
         return m
     }
 
+    /// The provider's gossip member, advertising the model.
+    static func advertised() -> Gossip.Instance {
+        let offer = Gossip.ModelOffer(modelID: model, name: "fuzz:1b-q4_0", contextLength: 2048, prefillMilliTokensPerSecond: 400_000,
+                                      decodeMilliTokensPerSecond: 100_000, pricePer1kTokens: 10)
+        guard let m = try? Gossip.Instance(signer: Gossip.IdentitySigner(provider), addresses: [Gossip.Address(host: "10.0.0.1", port: 7700)],
+                                           capabilities: Gossip.Capabilities(models: [offer]), incarnation: 1, seed: 7) else { fatalError("member") }
+        return m
+    }
+
     static var gossipPackets: [[UInt8]] {
         let datagrams = [
             Gossip.Datagram(messages: [.ping(seq: 1, target: provider.publicKey)]),
             Gossip.Datagram(messages: [.ack(seq: 1)]),
             Gossip.Datagram(messages: [.pingRequest(seq: 2, target: provider.publicKey, address: Gossip.Address(host: "10.0.0.1", port: 7700),
                                                     wantsNack: true)]),
+            // A signed peer record advertising a model (the provider's), as gossip carries it.
+            Gossip.Datagram(messages: [.peerRecord(advertised().record)]),
         ]
         return datagrams.compactMap { try? Gossip.Packet.seal($0, by: requester, sequence: 1) }
     }
