@@ -32,6 +32,11 @@ enum ExecutorBridge {
     static func run(_ spec: Market.JobSpec, on engine: LlamaEngine, misbehaviour: Misbehaviour? = nil,
                     onText: (@Sendable (String) -> Void)? = nil) async throws -> Market.ExecutionOutput {
         let started = NodeClock.unixMillis()
+        if misbehaviour == .neverDeliver {
+            // Holds the award until the requester gives up on it (its cancel ends this task).
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(1)) }
+            throw ExecutorError(.cancelled, "the job was cancelled (never delivered)")
+        }
         let request = misbehaviour?.run(spec.request) ?? spec.request
         var onToken: (@Sendable (GeneratedToken) -> Void)?
         if let onText {

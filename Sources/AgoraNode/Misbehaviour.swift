@@ -18,6 +18,8 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
     /// Sample at temperature 1 (a cheaper, different generation) and claim the job's own
     /// sampling.
     case resample = "resample"
+    /// Bid like anyone, take awards, and never deliver (the job "runs" until it is cancelled).
+    case neverDeliver = "never-deliver"
 
     /// The job this provider really runs instead of `request`.
     func run(_ request: GenerationRequest) -> GenerationRequest {
@@ -28,7 +30,7 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
         case .resample:
             r.parameters.temperature = 1
             r.parameters.seed = r.parameters.seed &+ 0x5EED
-        case .alterLogprobs, .alterToken, .truncate: break
+        case .alterLogprobs, .alterToken, .truncate, .neverDeliver: break
         }
         return r
     }
@@ -46,7 +48,7 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
         case .truncate:
             guard tokens.count >= 2 else { return nil }
             return Array(tokens.prefix(tokens.count / 2))
-        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .resample:
+        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .resample, .neverDeliver:
             return nil
         }
     }
