@@ -38,15 +38,12 @@ extension Market.Instance {
         }
         if let bad = checkEntry(r.entryProof, owner: from, kind: .result, body: r.recordBytes) { return reject(bad, from: from) }
         state.reconciling[id] = nil
-        let receipt = Market.Receipt(jobID: id, requester: nodeID, provider: from, resultRecordHash: SHA256.hash(r.recordBytes),
-                                     outcome: .paid, credits: rec.credits, validators: [], issuedAt: now)
-        let body = receipt.wireBytes
-        state.reputation.count(receipt: receipt, bodyHash: SHA256.hash(body))
         stats.paid += 1
         stats.creditsPaid += rec.credits
-        return [.journal(.closed(jobID: id)),
-                .appendLedger(Market.LedgerAppend(kind: .receipt, body: body, ticket: .receipt(id, provider: from))),
-                .notify(.jobReconciled(id, provider: from, credits: rec.credits))]
+        return [.journal(.closed(jobID: id))]
+            + receipt(job: id, provider: from, outcome: .paid, recordHash: SHA256.hash(r.recordBytes), credits: rec.credits,
+                      validators: [], now: now)
+            + [.notify(.jobReconciled(id, provider: from, credits: rec.credits))]
     }
 
     /// A member joined or came back: it gets the warnings this node holds, and, when it is

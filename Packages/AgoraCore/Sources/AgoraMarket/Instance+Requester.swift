@@ -292,10 +292,17 @@ extension Market.Instance {
     /// Writes a receipt to the ledger and counts it in this node's own book.
     mutating func receipt(for job: Market.RequesterJob, provider: PublicKey, outcome: Market.Receipt.Outcome,
                           recordHash: Digest, credits: UInt64, validators: [PublicKey]? = nil, now: Millis) -> [Directive] {
-        let r = Market.Receipt(jobID: job.request.body.jobID, requester: nodeID, provider: provider, resultRecordHash: recordHash,
-                               outcome: outcome, credits: credits, validators: validators ?? job.passes, issuedAt: now)
+        receipt(job: job.request.body.jobID, provider: provider, outcome: outcome, recordHash: recordHash, credits: credits,
+                validators: validators ?? job.passes, now: now)
+    }
+
+    /// Writes a receipt for job `id` to the ledger and counts it in this node's own book.
+    mutating func receipt(job id: JobID, provider: PublicKey, outcome: Market.Receipt.Outcome, recordHash: Digest,
+                          credits: UInt64, validators: [PublicKey], now: Millis) -> [Directive] {
+        let r = Market.Receipt(jobID: id, requester: nodeID, provider: provider, resultRecordHash: recordHash,
+                               outcome: outcome, credits: credits, validators: validators, issuedAt: now)
         let body = r.wireBytes
         state.reputation.count(receipt: r, bodyHash: SHA256.hash(body))
-        return [.appendLedger(Market.LedgerAppend(kind: .receipt, body: body, ticket: .receipt(job.request.body.jobID, provider: provider)))]
+        return [.appendLedger(Market.LedgerAppend(kind: .receipt, body: body, ticket: .receipt(id, provider: provider)))]
     }
 }
