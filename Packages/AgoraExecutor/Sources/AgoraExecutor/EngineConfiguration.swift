@@ -26,6 +26,11 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var ownOutputLayer: Bool
     /// Which of the engine's kernels computes it (all give the same bits).
     public var outputLayerKernel: OutputLayerKernel
+    /// Whether a job may start from the keys and values a slot kept of an earlier job that
+    /// shared a prefix of its prompt (a chat template's system prompt, a conversation's
+    /// earlier turns), as llama.cpp's server does with `cache_prompt`. Exact: a token's keys
+    /// and values do not depend on the batch that computed them (`PrefixCache`).
+    public var reusesPromptPrefixes: Bool
 
     /// The tolerance calibrated from measured honest variation (BENCHMARKS.md, "Executor"):
     /// about 4.6× the largest margin an honest result needed there (0.325 logits, on 128-token
@@ -49,7 +54,9 @@ public struct EngineConfiguration: Sendable, Equatable {
                 slots: Int = 4, contextPerSlot: Int = 2048, queueCapacity: Int = 16,
                 tolerance: Double = EngineConfiguration.calibratedTolerance,
                 measureSpeedAtStart: Bool = true, ownOutputLayer: Bool = true,
-                outputLayerKernel: OutputLayerKernel = .automatic, speedCachePath: String? = nil) {
+                outputLayerKernel: OutputLayerKernel = .automatic, speedCachePath: String? = nil,
+                reusesPromptPrefixes: Bool = true) {
+        self.reusesPromptPrefixes = reusesPromptPrefixes
         self.speedCachePath = speedCachePath
         self.modelPath = modelPath
         self.threads = threads

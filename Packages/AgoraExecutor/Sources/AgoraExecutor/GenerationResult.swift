@@ -25,6 +25,8 @@ public struct GeneratedToken: Sendable, Equatable {
 public struct GenerationTimings: Sendable, Equatable, Codable {
     /// Prompt tokens evaluated.
     public var promptTokens: Int
+    /// Of those, tokens whose keys and values were already in the KV cache (`PrefixCache`).
+    public var cachedPromptTokens: Int = 0
     /// Tokens generated.
     public var generatedTokens: Int
     /// Seconds from the job's admission to its first generated token (queueing excluded).

@@ -22,12 +22,17 @@ final class Job: Sendable {
     let prompt: [Int32]
     let parameters: SamplingParameters
     let submitted: Double
+    /// Whether the worker may start this job from keys and values a sequence already holds
+    /// for a prefix of its prompt (`PrefixCache`); speed measurements turn it off, so that
+    /// they time every prompt token.
+    let reusesCachedPrefix: Bool
     let onFinish: @Sendable (Result<Output, ExecutorError>) -> Void
     private let cancelFlag = Atomic<Bool>(false)
 
-    init(kind: Kind, prompt: [Int32], parameters: SamplingParameters,
+    init(kind: Kind, prompt: [Int32], parameters: SamplingParameters, reusesCachedPrefix: Bool = true,
          onFinish: @escaping @Sendable (Result<Output, ExecutorError>) -> Void) {
         self.kind = kind
+        self.reusesCachedPrefix = reusesCachedPrefix
         self.prompt = prompt
         self.parameters = parameters
         self.submitted = Clock.seconds()

@@ -35,7 +35,8 @@ extension LlamaEngine {
             throw ExecutorError(.contextExceeded, "speed probe of \(promptTokens)+\(generatedTokens) tokens exceeds the context of \(configuration.contextPerSlot)")
         }
         let params = SamplingParameters.greedy(maxTokens: max(1, generatedTokens))
-        let out = try await run(.generate(onToken: nil, ignoreEndOfGeneration: true), prompt: prompt, parameters: params)
+        let out = try await run(.generate(onToken: nil, ignoreEndOfGeneration: true), prompt: prompt, parameters: params,
+                               reusesCachedPrefix: false)
         guard case .generated(let r) = out else { throw ExecutorError(.decodeFailed, "internal: the speed probe returned no result") }
         let t = r.timings
         // The first token comes out of the prefill; the rest are one decode step each.
@@ -56,7 +57,8 @@ extension LlamaEngine {
         // and decoded together, as llama-batched-bench does.
         let boxes = (0..<jobs).map { _ in OneShot<Result<Job.Output, ExecutorError>>() }
         let batch = boxes.map { box in
-            Job(kind: .generate(onToken: nil, ignoreEndOfGeneration: true), prompt: prompt, parameters: params) { box.deliver($0) }
+            Job(kind: .generate(onToken: nil, ignoreEndOfGeneration: true), prompt: prompt, parameters: params,
+                reusesCachedPrefix: false) { box.deliver($0) }
         }
         try worker.submit(batch)
         var results: [Result<Job.Output, ExecutorError>] = []

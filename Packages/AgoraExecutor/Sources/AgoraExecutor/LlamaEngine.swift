@@ -186,9 +186,10 @@ public final class LlamaEngine: InferenceEngine {
         return prompt
     }
 
-    func run(_ kind: Job.Kind, prompt: [Int32], parameters: SamplingParameters) async throws(ExecutorError) -> Job.Output {
+    func run(_ kind: Job.Kind, prompt: [Int32], parameters: SamplingParameters,
+             reusesCachedPrefix: Bool = true) async throws(ExecutorError) -> Job.Output {
         let box = OneShot<Result<Job.Output, ExecutorError>>()
-        let job = Job(kind: kind, prompt: prompt, parameters: parameters) { box.deliver($0) }
+        let job = Job(kind: kind, prompt: prompt, parameters: parameters, reusesCachedPrefix: reusesCachedPrefix) { box.deliver($0) }
         try worker.submit(job)
         let outcome = await withTaskCancellationHandler {
             await box.value()

@@ -14,6 +14,8 @@ final class LlamaWorker: @unchecked Sendable {
     private var batch: llama_batch
     private let batchCapacity: Int32
     private var slots: [Slot?]
+    /// What each sequence keeps in the KV cache between jobs (worker thread only).
+    private var prefixes: PrefixCache
     private let condition = NSCondition()
     private var pending: [Job] = []
     private var stopping = false
@@ -66,6 +68,7 @@ final class LlamaWorker: @unchecked Sendable {
         batchCapacity = Int32(nCtx)
         batch = llama_batch_init(Int32(nCtx), 0, 1)
         slots = Array(repeating: nil, count: c.slots)
+        prefixes = PrefixCache(sequences: c.slots)
         // Every slot is free before the thread starts: a job submitted at once must not be
         // refused because the thread has not yet published its count.
         freeSlotEstimate = c.slots
@@ -81,6 +84,8 @@ final class LlamaWorker: @unchecked Sendable {
             outputLayerStatus = "llama.cpp (the engine's kernel is off by configuration)"
         }
         batchInvariant = LlamaWorker.testBatchInvariance(context: ctx, batch: &batch, model: model, sequences: c.slots)
+        // The self-tests leave nothing behind that `prefixes` would have to know of.
+        for s in 0..<c.slots { _ = llama_memory_seq_rm(llama_get_memory(ctx), Int32(s), -1, -1) }
         // The running thread keeps the worker alive; the worker keeps no reference to the
         // thread, so once `stop` ends the loop and the engine is dropped, the context, the
         // KV cache and the model are freed (a model removed at runtime gives its memory back).
@@ -189,15 +194,29 @@ final class LlamaWorker: @unchecked Sendable {
         return taken
     }
 
+    /// Puts `job` in the free slot whose sequence shares the longest prefix with its prompt
+    /// (`PrefixCache`), keeping that prefix's keys and values and dropping the rest.
     private func start(_ job: Job) {
-        guard let i = slots.firstIndex(where: { $0 == nil }) else { return }
+        let free = slots.indices.filter { slots[$0] == nil }
+        guard let first = free.first else { return }
         if job.isCancelled {
             job.onFinish(.failure(ExecutorError(.cancelled, "the job was cancelled before it started")))
             return
         }
-        _ = llama_memory_seq_rm(llama_get_memory(context), Int32(i), -1, -1)
+        let memory = llama_get_memory(context)
+        var (i, reuse) = (first, 0)
+        if configuration.reusesPromptPrefixes, job.reusesCachedPrefix,
+           let choice = prefixes.choose(for: job.prompt, among: free) {
+            (i, reuse) = choice
+        }
+        // A sequence that cannot drop only its tail (a recurrent model's) starts afresh.
+        if reuse == 0 || !llama_memory_seq_rm(memory, Int32(i), llama_pos(reuse), -1) {
+            _ = llama_memory_seq_rm(memory, Int32(i), -1, -1)
+            reuse = 0
+        }
+        prefixes.truncate(i, to: reuse)
         do {
-            slots[i] = try Slot(job: job, seq: Int32(i), fingerprint: fingerprintBase, model: model)
+            slots[i] = try Slot(job: job, seq: Int32(i), reused: reuse, fingerprint: fingerprintBase, model: model)
         } catch {
             job.onFinish(.failure(error))
         }
@@ -369,9 +388,17 @@ final class LlamaWorker: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Ends slot `i`'s job. Its sequence keeps the keys and values of the tokens it decoded
+    /// for the next job that shares their prefix, unless a decode failed (then what the
+    /// cells hold is unknown and they are cleared).
     private func finish(_ i: Int, _ result: Result<Job.Output, ExecutorError>, _ s: Slot) {
         slots[i] = nil
-        _ = llama_memory_seq_rm(llama_get_memory(context), Int32(i), -1, -1)
+        if case .failure(let e) = result, e.code == .decodeFailed || !configuration.reusesPromptPrefixes {
+            _ = llama_memory_seq_rm(llama_get_memory(context), Int32(i), -1, -1)
+            prefixes.clear(i)
+        } else {
+            prefixes.set(i, to: s.decodedTokens)
+        }
         condition.lock()
         freeSlotEstimate = slots.filter { $0 == nil }.count
         condition.unlock()

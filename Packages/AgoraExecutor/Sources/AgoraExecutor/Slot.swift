@@ -37,7 +37,12 @@ struct Slot {
         var wantsLogits: Bool
     }
 
-    init(job: Job, seq: Int32, fingerprint: RuntimeFingerprint, model: LlamaModel) throws(ExecutorError) {
+    /// Prompt tokens whose keys and values the sequence already held (`PrefixCache`).
+    let reused: Int
+
+    /// A slot for `job` in sequence `seq`, whose first `reused` prompt tokens are already in
+    /// the KV cache.
+    init(job: Job, seq: Int32, reused: Int = 0, fingerprint: RuntimeFingerprint, model: LlamaModel) throws(ExecutorError) {
         if job.parameters.grammar.isEmpty {
             grammar = nil
         } else {
@@ -64,6 +69,15 @@ struct Slot {
         }
         checks = Array(repeating: nil, count: claimedCount)
         topPOK = Array(repeating: true, count: claimedCount)
+        self.reused = min(max(0, reused), max(0, promptCount - 1))
+        fed = self.reused
+    }
+
+    /// The tokens whose keys and values the sequence holds now (positions 0..<count): the
+    /// inputs decoded so far and, for a generation, the output tokens fed back.
+    var decodedTokens: [Int32] {
+        let all = fed <= inputs.count ? inputs : inputs + output
+        return Array(all.prefix(fed))
     }
 
     /// Whether this slot checks a claimed result rather than generating.
@@ -191,7 +205,7 @@ struct Slot {
     private func timings() -> GenerationTimings {
         let first = firstTokenAt ?? Clock.seconds()
         return GenerationTimings(
-            promptTokens: promptCount, generatedTokens: output.count,
+            promptTokens: promptCount, cachedPromptTokens: reused, generatedTokens: output.count,
             promptSeconds: first - admitted, generationSeconds: (lastTokenAt ?? first) - first,
             queueSeconds: admitted - job.submitted)
     }
