@@ -20,6 +20,12 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
     case resample = "resample"
     /// Bid like anyone, take awards, and never deliver (the job "runs" until it is cancelled).
     case neverDeliver = "never-deliver"
+    /// Advertise and bid with ten times the measured speed, to win awards with estimates it
+    /// cannot keep (its results are honest; requesters learn what its estimates are worth).
+    case falseSpeed = "false-speed"
+
+    /// The factor this node applies to its measured speeds in its peer record and its bids.
+    public var speedClaim: Double { self == .falseSpeed ? 10 : 1 }
 
     /// The job this provider really runs instead of `request`.
     func run(_ request: GenerationRequest) -> GenerationRequest {
@@ -30,7 +36,7 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
         case .resample:
             r.parameters.temperature = 1
             r.parameters.seed = r.parameters.seed &+ 0x5EED
-        case .alterLogprobs, .alterToken, .truncate, .neverDeliver: break
+        case .alterLogprobs, .alterToken, .truncate, .neverDeliver, .falseSpeed: break
         }
         return r
     }
@@ -48,7 +54,7 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
         case .truncate:
             guard tokens.count >= 2 else { return nil }
             return Array(tokens.prefix(tokens.count / 2))
-        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .resample, .neverDeliver:
+        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .resample, .neverDeliver, .falseSpeed:
             return nil
         }
     }

@@ -36,6 +36,10 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     /// Awarded jobs that may wait for a slot here (beyond them, the node bids on nothing and
     /// jobs wait at their requesters).
     public var queueLimit: Int = 64
+    /// Whether a job may start from the keys and values a slot kept of an earlier job that
+    /// shared its prompt's opening (a chat template's system prompt, a conversation's earlier
+    /// turns), as llama.cpp's server does with `cache_prompt`; results are bit-identical.
+    public var promptCache: Bool = true
     /// Asking price, in credits per 1,000 tokens.
     public var pricePer1kTokens: UInt64 = 10
     /// Share of results this node re-checks as a validator when it is asked to spot-check (0…1).
@@ -142,7 +146,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case host, port, httpPort, apiHost, bootstrap, modelPath, models, memory, aliases, threads, slots, contextPerSlot, queueLimit, pricePer1kTokens, spotCheckRate, serve
-        case verificationLevel, jobTimeout, maxOpenJobs
+        case promptCache, verificationLevel, jobTimeout, maxOpenJobs
     }
 
     /// Decodes leniently: missing keys keep their defaults; unknown keys are an error.
@@ -168,6 +172,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         slots = try c.decodeIfPresent(Int.self, forKey: .slots) ?? d.slots
         contextPerSlot = try c.decodeIfPresent(Int.self, forKey: .contextPerSlot) ?? d.contextPerSlot
         queueLimit = try c.decodeIfPresent(Int.self, forKey: .queueLimit) ?? d.queueLimit
+        promptCache = try c.decodeIfPresent(Bool.self, forKey: .promptCache) ?? d.promptCache
         pricePer1kTokens = try c.decodeIfPresent(UInt64.self, forKey: .pricePer1kTokens) ?? d.pricePer1kTokens
         spotCheckRate = try c.decodeIfPresent(Double.self, forKey: .spotCheckRate) ?? d.spotCheckRate
         serve = try c.decodeIfPresent(Bool.self, forKey: .serve) ?? d.serve

@@ -16,6 +16,7 @@ extension NodeRuntime {
         // The market hands the engine at most `slots` jobs and `checkSlots` checks at once
         // and keeps the rest waiting itself; the engine's own queue only absorbs the overlap.
         ec.queueCapacity = config.queueLimit + checkSlots
+        ec.reusesPromptPrefixes = config.promptCache
         // A model served here before advertises its cached speed at once (`SpeedCache`).
         ec.speedCachePath = SpeedCache.defaultPath
         return ec
@@ -56,14 +57,15 @@ extension NodeRuntime {
         return model
     }
 
-    /// The market offer of the models in `host` (nil when it serves none).
-    static func providerProfile(_ host: ModelHost, config: NodeConfig) -> Market.ProviderProfile? {
+    /// The market offer of the models in `host` (nil when it serves none); `claim` scales the
+    /// measured speeds (1 but for the testnet's `Misbehaviour.falseSpeed`).
+    static func providerProfile(_ host: ModelHost, config: NodeConfig, claim: Double = 1) -> Market.ProviderProfile? {
         let models = host.models
         guard !models.isEmpty else { return nil }
         let offers = models.map { m in
             Market.ModelProfile(modelID: m.id, pricePer1k: m.pricePer1kTokens,
-                                prefillTokensPerSecond: m.engine.speed?.prefillTokensPerSecond ?? 100,
-                                decodeTokensPerSecond: m.engine.speed?.decodeTokensPerSecond ?? 20,
+                                prefillTokensPerSecond: (m.engine.speed?.prefillTokensPerSecond ?? 100) * claim,
+                                decodeTokensPerSecond: (m.engine.speed?.decodeTokensPerSecond ?? 20) * claim,
                                 slots: m.slots, accepting: !m.removing)
         }
         return Market.ProviderProfile(offers: offers, maxQueue: models.reduce(0) { $0 + $1.slots } + config.queueLimit,
@@ -72,14 +74,14 @@ extension NodeRuntime {
 
     /// What the peer record says: every model taking work, the queue, and the arithmetic
     /// class when some model's checks between nodes of that class are exact.
-    static func capabilities(_ host: ModelHost, config: NodeConfig, queue: Int) -> Gossip.Capabilities {
+    static func capabilities(_ host: ModelHost, config: NodeConfig, queue: Int, claim: Double = 1) -> Gossip.Capabilities {
         let models = host.serving
         let offers = models.compactMap { m -> Gossip.ModelOffer? in
             Gossip.ModelOffer(
                 modelID: m.id, name: String(m.name.prefix(Gossip.ModelOffer.maxName)),
                 contextLength: UInt32(m.engine.model.contextLength),
-                prefillMilliTokensPerSecond: UInt64((m.engine.speed?.prefillTokensPerSecond ?? 0) * 1000),
-                decodeMilliTokensPerSecond: UInt64((m.engine.speed?.decodeTokensPerSecond ?? 0) * 1000),
+                prefillMilliTokensPerSecond: UInt64((m.engine.speed?.prefillTokensPerSecond ?? 0) * claim * 1000),
+                decodeMilliTokensPerSecond: UInt64((m.engine.speed?.decodeTokensPerSecond ?? 0) * claim * 1000),
                 pricePer1kTokens: m.pricePer1kTokens)
         }
         // Advertised only where a same-class check is exact (a bit-exact llama.cpp build, a
@@ -91,8 +93,9 @@ extension NodeRuntime {
 
     /// Tells the market and the network what this node serves now.
     func publishModels() async {
-        await market.updateProvider(Self.providerProfile(models, config: config))
-        await gossip.update(capabilities: Self.capabilities(models, config: config, queue: await market.queueDepth))
+        let claim = market.misbehaviour?.speedClaim ?? 1
+        await market.updateProvider(Self.providerProfile(models, config: config, claim: claim))
+        await gossip.update(capabilities: Self.capabilities(models, config: config, queue: await market.queueDepth, claim: claim))
     }
 
     /// Loads a model at runtime and offers it: it is in this node's signed peer record at

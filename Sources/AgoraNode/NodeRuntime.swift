@@ -88,11 +88,12 @@ public final class NodeRuntime: Sendable {
         }
         let selfAddress = Gossip.Address(host: config.host, port: UInt16(config.port))
         let gossip = try GossipShell(identity: identity, address: selfAddress,
-                                     capabilities: capabilities(models, config: config, queue: 0),
+                                     capabilities: capabilities(models, config: config, queue: 0,
+                                                                claim: misbehaviour?.speedClaim ?? 1),
                                      transport: transport, sessions: sessions, logger: logger)
         var settings = Market.Settings()
         settings.spotCheckRate = config.spotCheckRate
-        settings.provider = providerProfile(models, config: config)
+        settings.provider = providerProfile(models, config: config, claim: misbehaviour?.speedClaim ?? 1)
         let market = MarketShell(identity: identity, models: models, ledger: ledger, sessions: sessions, settings: settings,
                                  jobTimeout: UInt64(config.jobTimeout) * 1000, maxOpenJobs: config.maxOpenJobs,
                                  misbehaviour: misbehaviour, logger: logger)
@@ -159,7 +160,8 @@ public final class NodeRuntime: Sendable {
             let depth = await market.queueDepth
             guard depth != advertised else { continue }
             advertised = depth
-            await gossip.update(capabilities: Self.capabilities(models, config: config, queue: depth))
+            await gossip.update(capabilities: Self.capabilities(models, config: config, queue: depth,
+                                                                claim: market.misbehaviour?.speedClaim ?? 1))
         }
     }
 

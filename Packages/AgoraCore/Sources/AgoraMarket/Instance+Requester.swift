@@ -207,7 +207,8 @@ extension Market.Instance {
             // ranked by its cost and can earn its standing back.
             guard rep >= p.minReputation || state.reputation.standing(of: b.body.provider).fails == 0 else { return nil }
             let price = request.maxPrice == 0 ? 0 : Double(b.body.pricePer1k) / Double(request.maxPrice)
-            let time = Double(b.body.etaMillis) / scale
+            // An estimate counts as long as this provider's estimates have really taken.
+            let time = Double(b.body.etaMillis) * state.etaCalibration.factor(of: b.body.provider) / scale
             return (p.priceWeight * price + p.timeWeight * time + p.reputationWeight * (1 - rep), b)
         }
         return scored.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1.body.provider < $1.1.body.provider }.map(\.1)

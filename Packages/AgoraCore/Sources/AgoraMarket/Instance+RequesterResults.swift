@@ -48,6 +48,9 @@ extension Market.Instance {
         job.result = m
         job.output = output
         job.timeline.resultReceived = now
+        if let awarded = job.timeline.awarded, now >= awarded {
+            state.etaCalibration.observe(r.provider, estimated: bid.body.etaMillis, observed: now - awarded)
+        }
         var out: [Directive] = []
         if rec.provider == nodeID {
             // This node served its own job: it trusts its own executor, and a validator's

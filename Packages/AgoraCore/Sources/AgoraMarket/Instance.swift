@@ -50,6 +50,8 @@ extension Market {
             var waitlist: [WaitlistEntry] = []
             /// Reputation and credits from verified ledger facts.
             public internal(set) var reputation: Reputation
+            /// How far each provider's estimates were from what its results took (ranking only).
+            public internal(set) var etaCalibration = EtaCalibration()
         }
 
         /// Counters for metrics and tests.
