@@ -81,15 +81,20 @@ public struct LoadSettings: Sendable, Codable, Equatable {
     public var temperature: Double
     /// Per-request timeout, seconds.
     public var timeoutSeconds: Double
+    /// Whether each user message began with its request's number (requests then share only
+    /// the chat template's opening, as different users' requests do).
+    public var numberedPrompts: Bool
 
     enum CodingKeys: String, CodingKey {
         case endpoint, model, requests, concurrency, maxTokens = "max_tokens", streamShare = "stream_share", streamed,
-             disconnect, seed, temperature, timeoutSeconds = "timeout_s"
+             disconnect, seed, temperature, timeoutSeconds = "timeout_s", numberedPrompts = "numbered_prompts"
     }
 
     /// Creates settings.
     public init(endpoint: String, model: String, requests: Int, concurrency: Int, maxTokens: String, streamShare: Double,
-                streamed: Int, disconnect: Int, seed: UInt64, temperature: Double, timeoutSeconds: Double) {
+                streamed: Int, disconnect: Int, seed: UInt64, temperature: Double, timeoutSeconds: Double,
+                numberedPrompts: Bool = false) {
+        self.numberedPrompts = numberedPrompts
         self.endpoint = endpoint
         self.model = model
         self.requests = requests

@@ -42,6 +42,10 @@ struct BenchLoadCommand: AsyncParsableCommand {
     @Option(help: "The user message of every request.")
     var prompt = "Write a short sentence about the sea."
 
+    @Flag(help: ArgumentHelp(
+        "Begin each user message with its request's number (\"Request 17: …\"), so that requests share only the chat template's opening, as different users' requests do, and not the whole prompt that a node's prefix cache would keep."))
+    var numbered = false
+
     @Option(help: "Sampling temperature, 0…2.")
     var temperature: Double = 0
 
@@ -101,8 +105,9 @@ struct BenchLoadCommand: AsyncParsableCommand {
         let settings = LoadSettings(
             endpoint: endpoint, model: model, requests: requests, concurrency: concurrency, maxTokens: maxTokens.description,
             streamShare: streamShare, streamed: plan.filter(\.stream).count, disconnect: disconnect, seed: seed,
-            temperature: temperature, timeoutSeconds: timeout)
-        let load = LoadRun(endpoint: endpoint, model: model, prompt: prompt, temperature: temperature, timeout: timeout,
+            temperature: temperature, timeoutSeconds: timeout, numberedPrompts: numbered)
+        let load = LoadRun(endpoint: endpoint, model: model, prompt: prompt, numbered: numbered, temperature: temperature,
+                           timeout: timeout,
                            apiKey: apiKey, concurrency: concurrency)
         let nodeURLs = self.nodeURLs
         let client = LoadRun.makeClient(connections: concurrency + nodeURLs.count)

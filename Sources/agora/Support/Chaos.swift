@@ -53,7 +53,7 @@ struct ChaosRun {
         let client = LoadRun.makeClient(connections: plan.concurrency * plan.gateways.count + 8)
         let loads = plan.gateways.map { g in
             LoadRun(endpoint: net.apiURL(g) + "/v1/chat/completions", model: "default",
-                    prompt: "Write one short sentence about the sea.", temperature: 0, timeout: 300,
+                    prompt: "Write one short sentence about the sea.", numbered: true, temperature: 0, timeout: 300,
                     apiKey: net.client(g).apiKey, concurrency: 1)
         }
         Stderr.line("chaos: \(plan.jobs) requests at concurrency \(plan.concurrency) through gateways \(plan.gateways), \(plan.faults.count) faults")

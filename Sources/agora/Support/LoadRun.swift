@@ -13,6 +13,8 @@ struct LoadRun: Sendable {
     let endpoint: String
     let model: String
     let prompt: String
+    /// Whether each user message begins with its request's number.
+    let numbered: Bool
     let temperature: Double
     /// Seconds one request may take, its body included.
     let timeout: Double
@@ -193,7 +195,8 @@ struct LoadRun: Sendable {
 
     private func requestBody(_ p: LoadRequestPlan) throws -> Data {
         try JSONEncoder().encode(RequestBody(
-            model: model, messages: [.init(role: "user", content: prompt)], maxTokens: p.maxTokens,
+            model: model, messages: [.init(role: "user", content: numbered ? "Request \(p.index + 1): \(prompt)" : prompt)],
+            maxTokens: p.maxTokens,
             temperature: temperature, stream: p.stream, streamOptions: p.stream ? .init(includeUsage: true) : nil))
     }
 
