@@ -28,11 +28,14 @@ public enum NodeRunner {
         let logger = Logger(label: "agora.node")
 
         if let misbehaviour {
-            logger.warning("BYZANTINE TEST NODE: this provider lies about its results", metadata: ["mode": "\(misbehaviour.rawValue)"])
+            logger.warning(misbehaviour.liesAboutResults ? "BYZANTINE TEST NODE: this provider lies about its results"
+                                                         : "BYZANTINE TEST NODE: this node attacks the protocol",
+                           metadata: ["mode": "\(misbehaviour.rawValue)"])
         }
         let node = try await NodeRuntime.start(dataDirectory: dataDirectory, config: config, misbehaviour: misbehaviour,
                                                logger: logger)
         var services: [any Service] = [NodeService(node: node)]
+        if misbehaviour == .flood { services.append(FloodService(node: node, logger: logger)) }
         if config.httpPort > 0 {
             let keyring = APIKeyring(path: dataDirectory.apiKeysPath)
             let api = APIServer(host: config.apiHost, port: config.httpPort, inference: NodeInferenceService(node: node),

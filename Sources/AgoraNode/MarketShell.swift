@@ -35,6 +35,8 @@ actor MarketShell {
     private let maxOpenJobs: Int
     /// How this provider lies (tests of validators only).
     let misbehaviour: Misbehaviour?
+    /// Messages received, kept to resend (`Misbehaviour.replay` only; the last 64).
+    var replayable: [(envelope: Envelope, from: NodeID)] = []
     /// Each member's status at the last membership change (to tell who came back).
     private var statuses: [NodeID: Gossip.Member.Status] = [:]
     /// Other ledgers' entries that counted here, kept for restarts (nil: not kept).
@@ -152,6 +154,7 @@ actor MarketShell {
 
     /// An envelope from a peer's session (or from this node to itself).
     func receive(_ envelope: Envelope, from peer: NodeID) async {
+        if misbehaviour == .replay, peer != identity.publicKey { await replay(after: envelope, from: peer) }
         await perform(instance.receive(envelope, from: peer, now: NodeClock.unixMillis()))
     }
 
@@ -259,7 +262,7 @@ actor MarketShell {
         await perform(instance.timerFired(timer, now: NodeClock.unixMillis()))
     }
 
-    private func send(_ envelope: Envelope, to peer: NodeID) async {
+    func send(_ envelope: Envelope, to peer: NodeID) async {
         if peer == identity.publicKey {
             Task { await self.receive(envelope, from: peer) }
             return

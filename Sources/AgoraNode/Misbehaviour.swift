@@ -1,9 +1,11 @@
 import AgoraExecutor
 
-/// A way a provider can lie about a job, for testing that validators catch it. Only the
-/// `agora-byzantine` executable (the testnet's byzantine nodes) can set one: `agora node`
-/// refuses a configuration that names it. The provider still signs, proves and delivers its
-/// result as an honest one would; only the output is wrong.
+/// A way a node can misbehave, for testing that the network withstands it: most lie about
+/// a job's result (validators must catch them); the others attack the protocol around honest
+/// results (`liesAboutResults` false). Only the `agora-byzantine` executable (the testnet's
+/// byzantine nodes) can set one: `agora node` refuses a configuration that names it. A lying
+/// provider still signs, proves and delivers its result as an honest one would; only the
+/// output is wrong.
 public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
     /// Generate as if the job had no stop sequences: the output runs past its stop point.
     case ignoreStop = "ignore-stop"
@@ -23,6 +25,20 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
     /// Advertise and bid with ten times the measured speed, to win awards with estimates it
     /// cannot keep (its results are honest; requesters learn what its estimates are worth).
     case falseSpeed = "false-speed"
+    /// Resend messages received from peers, unchanged (replays) and with one byte of their
+    /// signature changed (forgeries), to their senders and to other peers.
+    case replay = "replay"
+    /// Keep 32 jobs of its own open at all times (a requester flooding the network).
+    case flood = "flood"
+
+    /// Whether this mode's results are wrong (validators must catch them); false for the
+    /// modes that attack the protocol around honest results.
+    public var liesAboutResults: Bool {
+        switch self {
+        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .alterToken, .truncate, .resample, .neverDeliver: return true
+        case .falseSpeed, .replay, .flood: return false
+        }
+    }
 
     /// The factor this node applies to its measured speeds in its peer record and its bids.
     public var speedClaim: Double { self == .falseSpeed ? 10 : 1 }
@@ -36,7 +52,7 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
         case .resample:
             r.parameters.temperature = 1
             r.parameters.seed = r.parameters.seed &+ 0x5EED
-        case .alterLogprobs, .alterToken, .truncate, .neverDeliver, .falseSpeed: break
+        case .alterLogprobs, .alterToken, .truncate, .neverDeliver, .falseSpeed, .replay, .flood: break
         }
         return r
     }
@@ -54,7 +70,7 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
         case .truncate:
             guard tokens.count >= 2 else { return nil }
             return Array(tokens.prefix(tokens.count / 2))
-        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .resample, .neverDeliver, .falseSpeed:
+        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .resample, .neverDeliver, .falseSpeed, .replay, .flood:
             return nil
         }
     }

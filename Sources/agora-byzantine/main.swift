@@ -32,7 +32,8 @@ let directory = DataDirectory(path: dataDir)
 do {
     var config = try NodeConfig.load(from: directory)
     try config.validate()
-    config.serve = true
+    // A flooding requester serves nothing, so that its jobs go to others.
+    config.serve = mode != .flood
     try await NodeRunner.run(dataDirectory: directory, config: config, misbehaviour: mode)
 } catch {
     FileHandle.standardError.write(Data("agora-byzantine: \(error)\n".utf8))

@@ -36,8 +36,11 @@ struct ChaosRun {
         }
         try await net.up(timeout: 240, summary: false)
         let ids = try await nodeIDs()
-        let byzantine = plan.byzantineNodes
-        let honestObservers = (0..<plan.nodes).filter { byzantine[$0] == nil }
+        // Liars are judged by what validators catch; attackers of the protocol around honest
+        // results by the guarantees every honest node keeps meanwhile.
+        let byzantine = plan.byzantineNodes.filter { Misbehaviour(rawValue: $0.value)?.liesAboutResults ?? true }
+        let attackers = plan.byzantineNodes.filter { byzantine[$0.key] == nil }
+        let honestObservers = (0..<plan.nodes).filter { plan.byzantineNodes[$0] == nil }
         let before = await views(of: Array(0..<plan.nodes))
 
         let clock = ContinuousClock()
@@ -121,6 +124,11 @@ struct ChaosRun {
         var failed: [String: Int] = [:]
         for r in results where r.served == nil { failed[r.lastFailure ?? "unknown", default: 0] += 1 }
         let delivered = served.filter { s in s.agora?.provider.map { p in byzantineIDs.contains { $0.hex == p } } ?? false }.count
+        var attackerServed: [String: Int] = [:]
+        for (i, mode) in attackers {
+            let hex = ids[i]?.hex
+            attackerServed[mode, default: 0] += served.filter { $0.agora?.provider == hex }.count
+        }
         // How long each byzantine node lied before every honest node excluded it: from its
         // first result (its own ledger's time) to the exclusion the watch saw.
         var exclusion: [Int: Double] = [:]
@@ -129,7 +137,7 @@ struct ChaosRun {
             exclusion[b] = max(0, Double(startedUnixMs) / 1000 + at - Double(first) / 1000)
         }
         let detections = await watch.deadDetections
-        return ChaosReport(
+        var report = ChaosReport(
             nodes: plan.nodes, submitted: plan.jobs, served: served.count, verified: verifications[wanted] ?? 0,
             verifications: verifications, retried: results.filter { $0.attempts > 1 }.count, failed: failed,
             paidTwice: facts.paidTwice, falseRejections: facts.falseRejections, honestPenalised: penalised.count,
@@ -138,6 +146,8 @@ struct ChaosRun {
             exclusionSecondsMax: byzantineIDs.isEmpty ? nil : exclusion.values.max() ?? nil,
             deadDetectionSeconds: detections, ledgersVerified: verified, unpaidResults: facts.unpaidResults,
             faults: applied.lines, wallSeconds: wall)
+        report.attackers = attackerServed
+        return report
     }
 
     /// Sends every request, each through the gateways in turn until one serves it or its
