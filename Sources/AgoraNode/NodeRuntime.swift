@@ -100,7 +100,7 @@ public final class NodeRuntime: Sendable {
         // Balances and reputation are facts of the ledgers: a restart counts them again.
         do {
             let restored = try await market.restore(observed: ObservedFacts(path: dataDirectory.observedPath))
-            let unsettled = await market.open(journal: AwardJournal(path: dataDirectory.journalPath))
+            let unsettled = await market.open(journal: AwardJournal(path: dataDirectory.journalPath, durable: true))
             if unsettled > 0 {
                 logger.info("jobs open at the last stop will be settled with their providers", metadata: ["jobs": "\(unsettled)"])
             }

@@ -8,6 +8,9 @@ import Foundation
 struct RecordFile<Record: WireCodable> {
     /// The file.
     let path: String
+    /// Whether each append reaches the disk before `append` returns (`fdatasync`): for
+    /// records whose order against other writes matters after a power loss, not only a crash.
+    var durable = false
     /// The largest record read back.
     static var maxRecord: Int { 1 << 20 }
 
@@ -21,6 +24,7 @@ struct RecordFile<Record: WireCodable> {
         let framed = Self.frame(bytes)
         // One write of the whole record: with O_APPEND, records of concurrent writers never interleave.
         _ = framed.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if durable { _ = fdatasync(fd) }
     }
 
     /// Every record that decodes, in the order written.
@@ -42,10 +46,13 @@ struct RecordFile<Record: WireCodable> {
     func rewrite(_ records: [Record]) throws {
         let temporary = path + ".new"
         let data = Data(records.flatMap { Self.frame($0.wireBytes) })
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown)
-        }
-        guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        // The new file's bytes are on disk before it replaces the old one.
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == data.count, synced, rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 
     private static func frame(_ bytes: [UInt8]) -> [UInt8] {
@@ -60,5 +67,7 @@ struct RecordFile<Record: WireCodable> {
 typealias ObservedFacts = RecordFile<Market.EntryProof>
 
 /// The requester's award journal (`Market.JournalRecord`): awards sent and jobs ended, so that
-/// a restart settles the jobs that were open (`Market.Instance.reconcile`).
+/// a restart settles the jobs that were open (`Market.Instance.reconcile`). Open it with
+/// `durable` set: a job's end must be on disk before its receipt is written, or a power loss
+/// between could have a restart pay the job again.
 typealias AwardJournal = RecordFile<Market.JournalRecord>
