@@ -23,10 +23,22 @@ extension Market.Instance {
     }
 
     /// A peer asks this node to prove its own ledger append-only between two sizes: the
-    /// shell answers from the ledger (`.proveConsistency`).
-    mutating func onConsistencyRequest(_ payload: [UInt8], from: PublicKey) -> [Directive] {
+    /// shell answers from the ledger (`.proveConsistency`), at most
+    /// `Limits.consistencyAnswersPerWindow` times per peer and window.
+    mutating func onConsistencyRequest(_ payload: [UInt8], from: PublicKey, now: Millis) -> [Directive] {
         guard let request = try? Ledger.ConsistencyRequest(wireBytes: payload) else {
             return reject(Rejection(.malformed, "consistency request does not decode"), from: from)
+        }
+        let window = Market.Limits.consistencyWindow
+        var asked = state.consistencyAnswered[from] ?? RequestWindow(start: now, count: 0)
+        if now >= asked.start + window { asked = RequestWindow(start: now, count: 0) }
+        guard asked.count < Market.Limits.consistencyAnswersPerWindow else {
+            return reject(Rejection(.rateLimited, "\(asked.count) consistency proofs already computed for \(from.short) in this window"), from: from)
+        }
+        asked.count += 1
+        state.consistencyAnswered[from] = asked
+        if state.consistencyAnswered.count > Market.Limits.maxConsistencyAskers {
+            state.consistencyAnswered = state.consistencyAnswered.filter { now < $0.value.start + window }
         }
         return [.proveConsistency(to: from, request)]
     }

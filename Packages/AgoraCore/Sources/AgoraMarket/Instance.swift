@@ -39,6 +39,8 @@ extension Market {
             var reconciling: [JobID: JournalRecord] = [:]
             /// Checkpoints seen of other ledgers, and the ledgers with evidence against them.
             var watch = EquivocationWatch()
+            /// Consistency questions answered per peer in its current window (start, count).
+            var consistencyAnswered: [PublicKey: RequestWindow] = [:]
             var reserved: UInt64 = 0
             /// Arrival counter of this node's work queue (jobs and checks).
             var queueSeq: UInt64 = 0
@@ -52,6 +54,12 @@ extension Market {
             public internal(set) var reputation: Reputation
             /// How far each provider's estimates were from what its results took (ranking only).
             public internal(set) var etaCalibration = EtaCalibration()
+        }
+
+        /// Requests of one kind counted for one peer since `start`.
+        struct RequestWindow: Equatable, Sendable {
+            var start: Millis
+            var count: Int
         }
 
         /// Counters for metrics and tests.
@@ -147,7 +155,7 @@ extension Market {
             case .evidence:
                 return onEvidence(env.payload, from: from)
             case .consistencyRequest:
-                return onConsistencyRequest(env.payload, from: from)
+                return onConsistencyRequest(env.payload, from: from, now: now)
             case .consistencyProof:
                 return onConsistencyAnswer(env.payload, from: from)
             case .streamPiece:

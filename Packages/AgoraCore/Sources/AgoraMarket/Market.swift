@@ -16,6 +16,13 @@ public enum Market {
         /// Warnings (failing attestations, evidence) an instance keeps to pass on to members
         /// that come back.
         public static let maxWarnings = 64
+        /// Consistency proofs a node computes for one peer per `consistencyWindow` (each is a
+        /// ledger read; more questions than a watch ever asks are refused, not answered).
+        public static let consistencyAnswersPerWindow = 30
+        /// The window of `consistencyAnswersPerWindow`, milliseconds.
+        public static let consistencyWindow: Millis = 60_000
+        /// Peers whose consistency questions are counted at once (older windows are dropped).
+        public static let maxConsistencyAskers = 4_096
         /// Largest encoded job description an award or verify request may carry.
         public static let maxJobBytes = JobLimits.maxEncodedBytes
         /// Largest output text a result may carry.

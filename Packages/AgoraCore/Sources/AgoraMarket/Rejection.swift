@@ -37,6 +37,8 @@ extension Market {
             case invalidField
             /// A message from a node with equivocation evidence against it.
             case excludedPeer
+            /// More requests of a kind from one peer than this node serves it (`Limits`).
+            case rateLimited
 
             public static func < (a: Reason, b: Reason) -> Bool { a.rawValue < b.rawValue }
         }

@@ -1,4 +1,5 @@
 import AgoraCrypto
+import AgoraLedger
 import AgoraWire
 import Testing
 @testable import AgoraMarket
@@ -31,6 +32,33 @@ import Testing
         #expect(w.instances[w["R"]]!.state.watch.accused.isEmpty)
         #expect(w.instances[w["R"]]!.state.watch.questions.isEmpty, "a question stayed open")
         #expect(w.rejections.isEmpty, "\(w.rejections)")
+    }
+
+    /// A peer asking more consistency proofs than any watch would (each one a ledger read)
+    /// is refused with `rateLimited` beyond the limit, without state change, and served
+    /// again in the next window.
+    @Test func consistencyQuestionsAreRateLimitedPerPeer() {
+        let w = MarketWorld()
+        w.add("P", seed: 2, price: 10)
+        w.add("M", seed: 3, price: nil)
+        w.add("N", seed: 4, price: nil)
+        let p = w["P"]
+        let ask = Envelope(type: .consistencyRequest, payload: Ledger.ConsistencyRequest(size1: 1, size2: 2).wireBytes)
+        func proofsAsked(from name: String) -> Int {
+            w.instances[p]!.receive(ask.encoded(), from: w[name], now: w.now).filter {
+                if case .proveConsistency = $0 { return true } else { return false }
+            }.count
+        }
+        let limit = Market.Limits.consistencyAnswersPerWindow
+        #expect((0..<limit).map { _ in proofsAsked(from: "M") }.reduce(0, +) == limit)
+        let before = w.instances[p]!.state
+        #expect(proofsAsked(from: "M") == 0)
+        #expect(w.instances[p]!.state == before, "a refused question changed state")
+        #expect(w.instances[p]!.stats.rejections[.rateLimited] == 1)
+        // Another peer is not held back by M's questions, and M is served in the next window.
+        #expect(proofsAsked(from: "N") == 1)
+        w.now += Market.Limits.consistencyWindow
+        #expect(proofsAsked(from: "M") == 1)
     }
 
     @Test func aLedgerThatRewritesHistoryAndGrowsIsExcluded() {
