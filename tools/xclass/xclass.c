@@ -15,7 +15,8 @@
 //   u32 seed, f32 temp, i32 prompt[n_prompt], i32 gen[n_gen], f32 logits[n_gen][n_vocab]
 //   (row i = the logits from which gen[i] was chosen).
 // Dump file (--dump): every tensor the graph computes, in graph order, per llama_decode call:
-//   u32 name_len, name, u32 op_desc_len, op_desc, i32 type, i64 ne[4], u64 nbytes, bytes.
+//   u32 name_len, name, u32 op_desc_len, op_desc, i32 type, i64 ne[4], u64 nbytes, bytes,
+//   u32 n_src, then per source u32 len, name.
 //
 // Context settings are Agora's exactness settings (LlamaWorker.swift): flash attention off,
 // kv_unified=false, f16 K/V cache, n_ubatch 512, n_batch = n_ctx.
@@ -48,6 +49,12 @@ static bool dump_cb(struct ggml_tensor *t, bool ask, void *ud) {
     fwrite(&l2, 4, 1, d->f); fwrite(op, 1, l2, d->f);
     fwrite(&type, 4, 1, d->f); fwrite(ne, 8, 4, d->f); fwrite(&n64, 8, 1, d->f);
     fwrite(dump_buf, 1, nb, d->f);
+    uint32_t ns = 0; while (ns < GGML_MAX_SRC && t->src[ns]) ns++;
+    fwrite(&ns, 4, 1, d->f);
+    for (uint32_t k = 0; k < ns; k++) {
+        const char *sn = ggml_get_name(t->src[k]); uint32_t l = (uint32_t)strlen(sn);
+        fwrite(&l, 4, 1, d->f); fwrite(sn, 1, l, d->f);
+    }
     d->n++;
     return true;
 }
