@@ -60,6 +60,8 @@ def compare(a, b):
         mean_abs_diff=float(diff.mean()) if rows else 0.0,
         argmax_rejections=int(len(rej)), rejected_positions=[int(i) for i in rej],
         min_gap_at_rejections=min(gaps) if gaps else None,
+        max_gap_at_rejections=max(gaps) if gaps else None,
+        p99_abs_diff=float(np.quantile(diff, 0.99)) if rows else 0.0,
         min_top2_gap_a=float(gap_a.min()) if rows else None,
     )
 

@@ -10,6 +10,10 @@
 //       the check logits and reports how many sampled tokens it would not reproduce.
 //   xclass info
 //       prints llama_print_system_info().
+//   xclass ops --out FILE [--threads K]
+//       runs single ggml ops (the model's op types and shapes) on fixed pseudo-random inputs,
+//       identical bytes on every class, and writes each op's output: u32 name_len, name,
+//       u64 nbytes, bytes. Compare two classes' files with opcmp.py.
 //
 // Logit file (little endian): "XCLS" u32 version=1, u32 n_prompt, u32 n_gen, u32 n_vocab,
 //   u32 seed, f32 temp, i32 prompt[n_prompt], i32 gen[n_gen], f32 logits[n_gen][n_vocab]
@@ -23,10 +27,12 @@
 #include <llama.h>
 #include <ggml.h>
 #include <ggml-backend.h>
+#include <ggml-cpu.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 
 static void die(const char *m) { fprintf(stderr, "xclass: %s\n", m); exit(1); }
 static void quiet_log(enum ggml_log_level level, const char *text, void *ud) {
@@ -113,6 +119,91 @@ static int32_t sample_row(struct llama_sampler *s, const float *l, int n, llama_
     return tok;
 }
 
+// ---- single-op tests ------------------------------------------------------------------
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint32_t rnd(void) { rng_state ^= rng_state << 13; rng_state ^= rng_state >> 7; rng_state ^= rng_state << 17; return (uint32_t)(rng_state >> 16); }
+// exactly representable floats in [-r, r): integer / 4096
+static float rndf(float r) { return (float)((int32_t)(rnd() % (uint32_t)(2 * r * 4096)) - (int32_t)(r * 4096)) / 4096.0f; }
+static void fill_f32(struct ggml_tensor *t, float r) { float *d = t->data; for (int64_t i = 0; i < ggml_nelements(t); i++) d[i] = rndf(r); }
+static void fill_f16(struct ggml_tensor *t, float r) { ggml_fp16_t *d = t->data; for (int64_t i = 0; i < ggml_nelements(t); i++) d[i] = ggml_fp32_to_fp16(rndf(r)); }
+// raw quantised blocks: random quants, scales drawn from a few exact fp16 values
+static void fill_q(struct ggml_tensor *t) {
+    uint8_t *d = t->data; size_t n = ggml_nbytes(t);
+    for (size_t i = 0; i < n; i++) d[i] = (uint8_t)rnd();
+    size_t bs = ggml_type_size(t->type), nb = n / bs;
+    for (size_t b = 0; b < nb; b++) {
+        ggml_fp16_t *h = (ggml_fp16_t *)(d + b * bs);
+        h[0] = ggml_fp32_to_fp16((float)(1 + rnd() % 64) / 2048.0f);                       // d
+        if (t->type == GGML_TYPE_Q4_1) h[1] = ggml_fp32_to_fp16(-(float)(rnd() % 64) / 256.0f); // m
+        if (t->type == GGML_TYPE_Q8_1) h[1] = ggml_fp32_to_fp16((float)((int)(rnd() % 512) - 256) / 64.0f); // s
+    }
+}
+
+static void ops_test(const char *out, int threads) {
+    struct ggml_init_params ip = { 512u << 20, NULL, false };
+    struct ggml_context *ctx = ggml_init(ip);
+    const int E = 576, T = 13, F = 1536, HD = 64, NH = 9, NKV = 256, V = 4096;
+    struct { const char *name; struct ggml_tensor *t; } res[48]; int nres = 0;
+#define ADD(nm, x) do { res[nres].name = nm; res[nres].t = x; nres++; } while (0)
+    struct ggml_tensor *act = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, E, T); fill_f32(act, 4);
+    struct ggml_tensor *actF = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, F, T); fill_f32(actF, 4);
+    struct ggml_tensor *wq41 = ggml_new_tensor_2d(ctx, GGML_TYPE_Q4_1, E, E); fill_q(wq41);
+    struct ggml_tensor *wq80 = ggml_new_tensor_2d(ctx, GGML_TYPE_Q8_0, E, V); fill_q(wq80);
+    struct ggml_tensor *aq81 = ggml_new_tensor_2d(ctx, GGML_TYPE_Q8_1, E, T); fill_q(aq81);
+    struct ggml_tensor *aq80 = ggml_new_tensor_2d(ctx, GGML_TYPE_Q8_0, E, T); fill_q(aq80);
+    struct ggml_tensor *K = ggml_new_tensor_2d(ctx, GGML_TYPE_F16, HD, NKV); fill_f16(K, 2);
+    struct ggml_tensor *Q = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, HD, T * NH); fill_f32(Q, 2);
+    struct ggml_tensor *Vt = ggml_new_tensor_2d(ctx, GGML_TYPE_F16, NKV, HD); fill_f16(Vt, 2);
+    struct ggml_tensor *P = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, NKV, T); { float *d = P->data; for (int i = 0; i < NKV * T; i++) d[i] = (float)(rnd() % 4096) / 1048576.0f; }
+    struct ggml_tensor *KQ = ggml_new_tensor_3d(ctx, GGML_TYPE_F32, NKV, T, NH); fill_f32(KQ, 8);
+    struct ggml_tensor *mask = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, NKV, T);
+    { float *d = mask->data; for (int t = 0; t < T; t++) for (int k = 0; k < NKV; k++) d[t * NKV + k] = k <= 200 + t ? 0.0f : -INFINITY; }
+    struct ggml_tensor *w = ggml_new_tensor_1d(ctx, GGML_TYPE_F32, E); fill_f32(w, 2);
+    struct ggml_tensor *x3 = ggml_new_tensor_3d(ctx, GGML_TYPE_F32, HD, NH, T); fill_f32(x3, 4);
+    struct ggml_tensor *pos = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, T); for (int t = 0; t < T; t++) ((int32_t *)pos->data)[t] = 100 + 37 * t;
+    struct ggml_tensor *rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, T); for (int t = 0; t < T; t++) ((int32_t *)rows->data)[t] = (int32_t)(rnd() % V);
+    struct ggml_tensor *g = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, F, T); fill_f32(g, 6);
+    struct ggml_tensor *u = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, F, T); fill_f32(u, 6);
+
+    ADD("quantize f32->q8_1 (cpy)", ggml_cpy(ctx, act, ggml_new_tensor_2d(ctx, GGML_TYPE_Q8_1, E, T)));
+    struct ggml_tensor *actm = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, E, T);
+    { float *d = actm->data; for (int i = 0; i < E * T; i++) d[i] = rndf(4) * 0.3f + rndf(1) * 0.0007f; }
+    struct ggml_tensor *actt = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, E, T); // amax 127, half-integers: ties
+    { float *d = actt->data; for (int i = 0; i < E * T; i++) d[i] = (i % 32 == 0) ? 127.0f : (float)((int)(rnd() % 254) - 127) + 0.5f; }
+    ADD("quantize f32->q8_1 full-mantissa inputs", ggml_cpy(ctx, actm, ggml_new_tensor_2d(ctx, GGML_TYPE_Q8_1, E, T)));
+    ADD("quantize f32->q8_1 exact ties", ggml_cpy(ctx, actt, ggml_new_tensor_2d(ctx, GGML_TYPE_Q8_1, E, T)));
+    ADD("mul_mat q4_1 x f32 full-mantissa inputs", ggml_mul_mat(ctx, wq41, actm));
+    ADD("quantize f32->q8_0 (cpy)", ggml_cpy(ctx, act, ggml_new_tensor_2d(ctx, GGML_TYPE_Q8_0, E, T)));
+    ADD("convert f32->f16 (cpy)", ggml_cpy(ctx, act, ggml_new_tensor_2d(ctx, GGML_TYPE_F16, E, T)));
+    ADD("mul_mat q4_1 x q8_1 (dot only)", ggml_mul_mat(ctx, wq41, aq81));
+    ADD("mul_mat q4_1 x f32 (quantize+dot)", ggml_mul_mat(ctx, wq41, act));
+    ADD("mul_mat q8_0 x q8_0 (dot only)", ggml_mul_mat(ctx, wq80, aq80));
+    ADD("mul_mat q8_0 x f32 (quantize+dot)", ggml_mul_mat(ctx, wq80, act));
+    ADD("mul_mat f16 x f32 (kq)", ggml_mul_mat(ctx, K, Q));
+    ADD("mul_mat f16 x f32 (kqv)", ggml_mul_mat(ctx, Vt, P));
+    ADD("soft_max_ext (mask, scale)", ggml_soft_max_ext(ctx, KQ, mask, 0.125f, 0.0f));
+    ADD("rms_norm", ggml_rms_norm(ctx, act, 1e-5f));
+    ADD("mul (norm weight)", ggml_mul(ctx, act, w));
+    ADD("add", ggml_add(ctx, act, act));
+    ADD("rope (normal, base 100000)", ggml_rope_ext(ctx, x3, pos, NULL, HD, 0, 8192, 100000.0f, 1.0f, 0.0f, 1.0f, 32.0f, 1.0f));
+    ADD("swiglu", ggml_swiglu_split(ctx, g, u));
+    ADD("silu", ggml_silu(ctx, g));
+    ADD("get_rows q8_0", ggml_get_rows(ctx, wq80, rows));
+    (void)actF;
+#undef ADD
+    FILE *f = fopen(out, "wb"); if (!f) die("cannot write ops output");
+    for (int i = 0; i < nres; i++) {
+        struct ggml_cgraph *gf = ggml_new_graph(ctx);
+        ggml_build_forward_expand(gf, res[i].t);
+        if (ggml_graph_compute_with_ctx(ctx, gf, threads) != GGML_STATUS_SUCCESS) die("compute failed");
+        uint32_t l = (uint32_t)strlen(res[i].name); uint64_t nb = ggml_nbytes(res[i].t);
+        fwrite(&l, 4, 1, f); fwrite(res[i].name, 1, l, f); fwrite(&nb, 8, 1, f); fwrite(res[i].t->data, 1, nb, f);
+    }
+    fclose(f);
+    fprintf(stderr, "ops: %d op outputs written\n", nres);
+    ggml_free(ctx);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) die("usage: xclass generate|check|info ...");
     const char *cmd = argv[1], *model_path = NULL, *prompt = NULL, *tokfile = NULL, *out = NULL, *in = NULL, *dump = NULL;
@@ -131,6 +222,7 @@ int main(int argc, char **argv) {
     llama_log_set(quiet_log, NULL);
     llama_backend_init();
     if (!strcmp(cmd, "info")) { printf("%s\n", llama_print_system_info()); return 0; }
+    if (!strcmp(cmd, "ops")) { if (!out) die("--out is required"); ops_test(out, threads); return 0; }
     if (!model_path || !out) die("--model and --out are required");
 
     struct llama_model_params mp = llama_model_default_params();
