@@ -46,6 +46,8 @@ def compare(a, b):
     amax_b = lb.argmax(axis=1)
     tok = a["gen"][:rows]
     rej = np.nonzero(amax_b != tok)[0]
+    # how far below the checker's best logit the producer's token was (0 = accepted)
+    deficit = lb.max(axis=1) - lb[np.arange(rows), tok] if rows else np.zeros(0)
     gaps = []
     for i in rej:
         s = np.sort(lb[i])
@@ -61,6 +63,7 @@ def compare(a, b):
         argmax_rejections=int(len(rej)), rejected_positions=[int(i) for i in rej],
         min_gap_at_rejections=min(gaps) if gaps else None,
         max_gap_at_rejections=max(gaps) if gaps else None,
+        max_deficit=float(deficit.max()) if rows else 0.0,
         p99_abs_diff=float(np.quantile(diff, 0.99)) if rows else 0.0,
         min_top2_gap_a=float(gap_a.min()) if rows else None,
     )

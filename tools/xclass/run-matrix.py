@@ -108,8 +108,8 @@ def main():
         print(f"timing {k[0]} {k[1]}: {len(v)} runs, mean {sum(v)/len(v):.2f} s", file=sys.stderr)
     # table
     lines = ["| producer \\ checker | " + " | ".join(classes) + " |", "|---" * (len(classes) + 1) + "|"]
-    detail = ["| producer | checker | prompts | positions | bit-identical prompts | max abs diff | p99 abs diff | rejected positions | rejected prompts | top-2 gap at rejections (min / max) |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+    detail = ["| producer | checker | prompts | positions | bit-identical prompts | max abs diff | p99 abs diff | rejected positions | rejected prompts | top-2 gap at rejections (min / max) | max deficit of producer's token |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for p in classes:
         cells = []
         for c in classes:
@@ -122,9 +122,10 @@ def main():
             gaps = [r["min_gap_at_rejections"] for r in rs if r["min_gap_at_rejections"] is not None]
             gmax = [r["max_gap_at_rejections"] for r in rs if r["max_gap_at_rejections"] is not None]
             p99 = max(r["p99_abs_diff"] for r in rs)
+            dmax = max(r["max_deficit"] for r in rs)
             cells.append(f"{ident}/{len(rs)} id, {rej} rej ({rejp} jobs), max {mx:.3g}")
-            detail.append(f"| {p} | {c} | {len(rs)} | {pos} | {ident} | {mx:.4g} | {p99:.3g} | {rej} | {rejp} | {min(gaps):.3g} / {max(gmax):.3g} |" if gaps else
-                          f"| {p} | {c} | {len(rs)} | {pos} | {ident} | {mx:.4g} | {p99:.3g} | {rej} | {rejp} | - |")
+            detail.append(f"| {p} | {c} | {len(rs)} | {pos} | {ident} | {mx:.4g} | {p99:.3g} | {rej} | {rejp} | {min(gaps):.3g} / {max(gmax):.3g} | {dmax:.3g} |" if gaps else
+                          f"| {p} | {c} | {len(rs)} | {pos} | {ident} | {mx:.4g} | {p99:.3g} | {rej} | {rejp} | - | {dmax:.3g} |")
         lines.append(f"| **{p}** | " + " | ".join(cells) + " |")
     gl = ["| producer A | producer B | prompts | identical generations | first differing token (median over differing) |", "|---|---|---|---|---|"]
     for p in classes:
