@@ -45,6 +45,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--classes", default="native,avx512,avx2,scalar,aarch64")
     ap.add_argument("--limit", action="append", default=[], help="CLASS=N: only the first N prompts for CLASS")
+    ap.add_argument("--only", action="append", default=[], help="CLASS=i,j,...: only these prompt indices for CLASS")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(CACHE, "xclass-runs"))
     ap.add_argument("--prompts", default=os.path.join(HERE, "prompts.tsv"))
@@ -61,6 +62,8 @@ def main():
         if not os.path.exists(b):
             raise SystemExit(f"no binary for class {c}: run scripts/build-classes {c}")
     nprom = {c: min(len(prompts), limits.get(c, len(prompts))) for c in classes}
+    only = {k: [int(i) for i in v.split(",")] for k, v in (x.split("=") for x in a.only)}
+    pidx = {c: only.get(c, list(range(nprom[c]))) for c in classes}
     os.makedirs(a.out, exist_ok=True)
     gen = lambda c, i: os.path.join(a.out, "gen", c, f"{i:02d}.bin")
     chk = lambda c, p, i: os.path.join(a.out, "chk", f"{c}-of-{p}", f"{i:02d}.bin")
@@ -88,16 +91,16 @@ def main():
         return r
 
     with cf.ThreadPoolExecutor(a.jobs) as ex:
-        list(ex.map(lambda ci: do_gen(*ci), [(c, i) for c in classes for i in range(nprom[c])]))
+        list(ex.map(lambda ci: do_gen(*ci), [(c, i) for c in classes for i in pidx[c]]))
         print("generation done", file=sys.stderr)
-        jobs = [(c, p, i) for p in classes for c in classes for i in range(min(nprom[p], nprom[c]))]
+        jobs = [(c, p, i) for p in classes for c in classes for i in sorted(set(pidx[p]) & set(pidx[c]))]
         results = list(ex.map(lambda x: do_chk(*x), jobs))
     # generate-vs-generate: do two producers emit the same tokens?
     gg = []
     for p in classes:
         for q in classes:
             if p < q:
-                for i in range(min(nprom[p], nprom[q])):
+                for i in sorted(set(pidx[p]) & set(pidx[q])):
                     r = compare(load(gen(p, i)), load(gen(q, i)))
                     r.update(producer=p, checker=q, prompt=i, kind="gen-vs-gen")
                     gg.append(r)
