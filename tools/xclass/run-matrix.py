@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Runs the cross-class matrix: every class generates every prompt of prompts.tsv, every
+class checks every producer's generation, and compare.py scores each (producer, checker).
+
+  run-matrix.py [--classes native,avx512,avx2,scalar,aarch64] [--limit CLASS=N ...]
+                [--jobs 2] [--out DIR]
+
+Binaries: $AGORA_CACHE/classes/<class>/bin/xclass (scripts/build-classes). Everything runs
+under nice -n 19, one thread per process. Results: DIR/results.jsonl, DIR/table.md.
+"""
+import argparse
+import concurrent.futures as cf
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare import compare, load  # noqa: E402
+
+CACHE = os.environ.get("AGORA_CACHE", os.path.expanduser("~/.cache/agora"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def model_path():
+    m = os.environ.get("AGORA_MODEL")
+    if m:
+        return m
+    for line in open(os.path.join(CACHE, "env")):
+        if "AGORA_MODEL=" in line:
+            return line.split("=", 1)[1].strip().strip('"')
+    raise SystemExit("AGORA_MODEL not set")
+
+
+def run(args):
+    t = time.time()
+    p = subprocess.run(["nice", "-n", "19"] + args, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)}: {p.stderr[-500:]}")
+    return time.time() - t
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--classes", default="native,avx512,avx2,scalar,aarch64")
+    ap.add_argument("--limit", action="append", default=[], help="CLASS=N: only the first N prompts for CLASS")
+    ap.add_argument("--only", action="append", default=[], help="CLASS=i,j,...: only these prompt indices for CLASS")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--out", default=os.path.join(CACHE, "xclass-runs"))
+    ap.add_argument("--prompts", default=os.path.join(HERE, "prompts.tsv"))
+    a = ap.parse_args()
+    classes = a.classes.split(",")
+    limits = {k: int(v) for k, v in (x.split("=") for x in a.limit)}
+    prompts = []
+    for line in open(a.prompts):
+        n, p = line.rstrip("\n").split("\t", 1)
+        prompts.append((int(n), p.encode().decode("unicode_escape")))
+    M = model_path()
+    xb = {c: os.path.join(CACHE, "classes", c, "bin", "xclass") for c in classes}
+    for c, b in xb.items():
+        if not os.path.exists(b):
+            raise SystemExit(f"no binary for class {c}: run scripts/build-classes {c}")
+    nprom = {c: min(len(prompts), limits.get(c, len(prompts))) for c in classes}
+    only = {k: [int(i) for i in v.split(",")] for k, v in (x.split("=") for x in a.only)}
+    pidx = {c: only.get(c, list(range(nprom[c]))) for c in classes}
+    os.makedirs(a.out, exist_ok=True)
+    gen = lambda c, i: os.path.join(a.out, "gen", c, f"{i:02d}.bin")
+    chk = lambda c, p, i: os.path.join(a.out, "chk", f"{c}-of-{p}", f"{i:02d}.bin")
+    timing = {}
+
+    def do_gen(c, i):
+        f = gen(c, i)
+        if os.path.exists(f):
+            return
+        os.makedirs(os.path.dirname(f), exist_ok=True)
+        n, p = prompts[i]
+        dt = run([xb[c], "generate", "--model", M, "--prompt", p, "--n", str(n), "--out", f + ".tmp"])
+        os.replace(f + ".tmp", f)
+        timing.setdefault(("gen", c), []).append(dt)
+
+    def do_chk(c, p, i):
+        f = chk(c, p, i)
+        if not os.path.exists(f):
+            os.makedirs(os.path.dirname(f), exist_ok=True)
+            dt = run([xb[c], "check", "--model", M, "--in", gen(p, i), "--out", f + ".tmp"])
+            os.replace(f + ".tmp", f)
+            timing.setdefault(("chk", c), []).append(dt)
+        r = compare(load(gen(p, i)), load(f))
+        r.update(producer=p, checker=c, prompt=i)
+        return r
+
+    with cf.ThreadPoolExecutor(a.jobs) as ex:
+        list(ex.map(lambda ci: do_gen(*ci), [(c, i) for c in classes for i in pidx[c]]))
+        print("generation done", file=sys.stderr)
+        jobs = [(c, p, i) for p in classes for c in classes for i in sorted(set(pidx[p]) & set(pidx[c]))]
+        results = list(ex.map(lambda x: do_chk(*x), jobs))
+    # generate-vs-generate: do two producers emit the same tokens?
+    gg = []
+    for p in classes:
+        for q in classes:
+            if p < q:
+                for i in sorted(set(pidx[p]) & set(pidx[q])):
+                    r = compare(load(gen(p, i)), load(gen(q, i)))
+                    r.update(producer=p, checker=q, prompt=i, kind="gen-vs-gen")
+                    gg.append(r)
+    with open(os.path.join(a.out, "results.jsonl"), "w") as f:
+        for r in results + gg:
+            f.write(json.dumps(r) + "\n")
+    for k, v in sorted(timing.items()):
+        print(f"timing {k[0]} {k[1]}: {len(v)} runs, mean {sum(v)/len(v):.2f} s", file=sys.stderr)
+    # table
+    lines = ["| producer \\ checker | " + " | ".join(classes) + " |", "|---" * (len(classes) + 1) + "|"]
+    detail = ["| producer | checker | prompts | positions | bit-identical prompts | max abs diff | p99 abs diff | rejected positions | rejected prompts | top-2 gap at rejections (min / max) | max deficit of producer's token |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for p in classes:
+        cells = []
+        for c in classes:
+            rs = [r for r in results if r["producer"] == p and r["checker"] == c]
+            pos = sum(r["rows"] for r in rs)
+            ident = sum(r["bit_identical"] for r in rs)
+            mx = max(r["max_abs_diff"] for r in rs)
+            rej = sum(r["argmax_rejections"] for r in rs)
+            rejp = sum(r["argmax_rejections"] > 0 for r in rs)
+            gaps = [r["min_gap_at_rejections"] for r in rs if r["min_gap_at_rejections"] is not None]
+            gmax = [r["max_gap_at_rejections"] for r in rs if r["max_gap_at_rejections"] is not None]
+            p99 = max(r["p99_abs_diff"] for r in rs)
+            dmax = max(r["max_deficit"] for r in rs)
+            cells.append(f"{ident}/{len(rs)} id, {rej} rej ({rejp} jobs), max {mx:.3g}")
+            detail.append(f"| {p} | {c} | {len(rs)} | {pos} | {ident} | {mx:.4g} | {p99:.3g} | {rej} | {rejp} | {min(gaps):.3g} / {max(gmax):.3g} | {dmax:.3g} |" if gaps else
+                          f"| {p} | {c} | {len(rs)} | {pos} | {ident} | {mx:.4g} | {p99:.3g} | {rej} | {rejp} | - | {dmax:.3g} |")
+        lines.append(f"| **{p}** | " + " | ".join(cells) + " |")
+    gl = ["| producer A | producer B | prompts | identical generations | first differing token (median over differing) |", "|---|---|---|---|---|"]
+    for p in classes:
+        for q in classes:
+            if p < q:
+                rs = [r for r in gg if r["producer"] == p and r["checker"] == q]
+                same = [r for r in rs if r["same_tokens"] == r["tokens_a"] == r["tokens_b"]]
+                firsts = sorted(r["same_tokens"] for r in rs if r not in same)
+                med = firsts[len(firsts) // 2] if firsts else "-"
+                gl.append(f"| {p} | {q} | {len(rs)} | {len(same)} | {med} |")
+    out = "\n".join(lines) + "\n\n" + "\n".join(detail) + "\n\n" + "\n".join(gl) + "\n"
+    open(os.path.join(a.out, "table.md"), "w").write(out)
+    print(out)
+
+
+if __name__ == "__main__":
+    main()
