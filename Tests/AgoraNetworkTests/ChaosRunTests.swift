@@ -11,6 +11,7 @@ import Glibc
 /// own namespace) a partition healed under packet loss and delay. The command's own verdict
 /// must be clean: nothing lost or paid twice, no honest result rejected, no honest provider
 /// penalised, every byzantine result caught and every byzantine node excluded.
+extension NetworkNamespaceTests {
 @Suite(.serialized) struct ChaosRunTests {
     @Test func theShortChaosHoldsEveryGuarantee() async throws {
         let agora = try TestCluster.agoraExecutable()
@@ -52,4 +53,5 @@ import Glibc
         let detections = report["dead_detection_s"] as? [Double] ?? []
         #expect(detections.count == 2 && detections.allSatisfy { $0 <= 15 }, "\(detections)")
     }
+}
 }

@@ -8,6 +8,7 @@ import Glibc
 /// with its own address, converge, serve a job submitted through the gateway (node 0, which
 /// does not serve) on another node, and `down` removes every namespace. Needs root, as
 /// creating namespaces does; CI runs as root.
+extension NetworkNamespaceTests {
 @Suite(.serialized) struct TestnetNetnsTests {
     @Test(.enabled(if: geteuid() == 0, "creating network namespaces needs root"))
     func testnetInNamespacesServesAJob() async throws {
@@ -49,4 +50,5 @@ import Glibc
     static func accepts(port: Int) -> Bool {
         TestCluster.onLoopbackSocket(port: port, type: SOCK_STREAM) { fd, addr, len in connect(fd, addr, len) == 0 }
     }
+}
 }
