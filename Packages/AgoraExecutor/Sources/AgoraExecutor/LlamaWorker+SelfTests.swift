@@ -62,3 +62,47 @@ extension LlamaWorker {
         return true
     }
 }
+
+extension LlamaWorker {
+    /// Whether a decode step of one token per sequence may take its logits from the engine's
+    /// own output layer (`layer`, already proven bit-identical on one sequence): decodes one
+    /// token in each of up to eight sequences with llama.cpp's logits, then the same step with
+    /// the final norm captured and the graph stopped there, and compares every row bit for
+    /// bit. That also proves the captured rows come in the batch's order, which the step
+    /// relies on to give each sequence its own row.
+    static func testOwnGenerationSteps(_ layer: OutputLayer, context: OpaquePointer, batch: inout llama_batch,
+                                       model: LlamaModel, sequences: Int) -> Bool {
+        let n = min(8, sequences)
+        guard layer.enabled, n > 0,
+              let tokens = try? model.tokenize("Agora sea forest mountain river desert island valley city",
+                                               addSpecial: false, parseSpecial: false),
+              tokens.count >= n else { return false }
+        let memory = llama_get_memory(context)
+        let vocab = model.info.vocabularySize
+        func clear() { for s in 0..<n { _ = llama_memory_seq_rm(memory, Int32(s), -1, -1) } }
+        func step() {
+            clear()
+            batch.n_tokens = 0
+            for s in 0..<n { batch.add(token: tokens[s], position: 0, seq: Int32(s), wantsLogits: true) }
+        }
+        defer { clear() }
+        step()
+        guard ComputeThread.decode(context, batch) == 0 else { return false }
+        var theirs: [[Float]] = []
+        for s in 0..<n {
+            guard let p = llama_get_logits_ith(context, Int32(s)) else { return false }
+            theirs.append(Array(UnsafeBufferPointer(start: p, count: vocab)))
+        }
+        step()
+        layer.beginCapture(stop: true)
+        let status = ComputeThread.decode(context, batch)
+        guard layer.endCapture() == n, status == 0 else { return false }
+        var mine = [Float](repeating: 0, count: n * vocab)
+        let ok = mine.withUnsafeMutableBufferPointer { layer.logits(rows: 0, count: n, into: $0) }
+        guard ok else { return false }
+        for s in 0..<n where !zip(theirs[s], mine[(s * vocab)..<((s + 1) * vocab)]).allSatisfy({ $0.bitPattern == $1.bitPattern }) {
+            return false
+        }
+        return true
+    }
+}
