@@ -51,7 +51,6 @@ extension NodeRuntime {
             "prefill_tps": "\(Int(engine.speed?.prefillTokensPerSecond ?? 0))",
             "decode_tps": "\(Int(engine.speed?.decodeTokensPerSecond ?? 0))",
             "verification_output_layer": "\(engine.verificationOutputLayer)",
-            "decode_output_layer": engine.decodesWithOwnOutputLayer ? "engine kernel" : "llama.cpp",
             "load": "\(engine.loadTimings)",
             "checks": engine.isBatchInvariant ? "exact (batching does not change logits)"
                                               : "tolerant (this model's logits change with batching)"])

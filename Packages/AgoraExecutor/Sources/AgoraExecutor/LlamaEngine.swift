@@ -128,10 +128,6 @@ public final class LlamaEngine: InferenceEngine {
     /// bit for bit against llama.cpp at start-up) or llama.cpp, with the reason.
     public var verificationOutputLayer: String { worker.outputLayerStatus }
 
-    /// Whether decode steps take their logits from the engine's own output layer (the same
-    /// bits as llama.cpp's, proven at start-up, computed faster).
-    public var decodesWithOwnOutputLayer: Bool { worker.ownGenerationSteps }
-
     /// Whether this model's logits do not depend on the other jobs batched beside a job
     /// (measured at load). Without it, checks use the tolerance even for the same arithmetic.
     public var isBatchInvariant: Bool { worker.batchInvariant }

@@ -36,11 +36,6 @@ final class LlamaWorker: @unchecked Sendable {
     /// Whether this model's logits for a sequence are the same whatever other sequences share
     /// its decode step (measured once in `init`; see `testBatchInvariance`). Exact checks need it.
     let batchInvariant: Bool
-    /// Whether decode steps (one token per sequence) take their logits from `outputLayer`
-    /// rather than llama.cpp's (the same bits, computed faster; `testOwnGenerationSteps`).
-    let ownGenerationSteps: Bool
-    /// Logits of a decode step computed by `outputLayer` (worker thread only; grown on demand).
-    private var stepLogits: [Float] = []
 
     /// Creates the context (blocking; call off the cooperative pool) and starts the thread.
     init(model: LlamaModel, configuration c: EngineConfiguration) throws(ExecutorError) {
@@ -89,8 +84,6 @@ final class LlamaWorker: @unchecked Sendable {
             outputLayerStatus = "llama.cpp (the engine's kernel is off by configuration)"
         }
         batchInvariant = LlamaWorker.testBatchInvariance(context: ctx, batch: &batch, model: model, sequences: c.slots)
-        ownGenerationSteps = c.ownOutputLayer
-            && LlamaWorker.testOwnGenerationSteps(layer, context: ctx, batch: &batch, model: model, sequences: c.slots)
         // The self-tests leave nothing behind that `prefixes` would have to know of.
         for s in 0..<c.slots { _ = llama_memory_seq_rm(llama_get_memory(ctx), Int32(s), -1, -1) }
         // The running thread keeps the worker alive; the worker keeps no reference to the
@@ -279,15 +272,8 @@ final class LlamaWorker: @unchecked Sendable {
         // Only steps that decode are profiled.
         let checking = Double(checkTokens) / Double(batch.n_tokens)
         defer { record(started: started, decodeNanos: decodeNanos, checking: checking) }
-        // A step of one token per sequence, every one wanting logits, takes them from the
-        // engine's own output layer (proven to give llama.cpp's bits and row order at start-up).
-        let outputs = rows.reduce(0) { $0 + $1.count }
-        let ownLogits = ownGenerationSteps && outputs == Int(batch.n_tokens)
-            && rows.allSatisfy { $0.count <= 1 }
         let decodeStart = DispatchTime.now().uptimeNanoseconds
-        if ownLogits { outputLayer.beginCapture(stop: true) }
         let status = ComputeThread.decode(context, batch)
-        let captured = ownLogits ? outputLayer.endCapture() : 0
         decodeNanos = DispatchTime.now().uptimeNanoseconds - decodeStart
         if status != 0 {
             let err = ExecutorError(.decodeFailed, "llama_decode returned \(status) for a batch of \(batch.n_tokens) tokens (1 = no room in the KV cache)")
@@ -295,28 +281,10 @@ final class LlamaWorker: @unchecked Sendable {
             return
         }
         let vocabSize = model.info.vocabularySize
-        if ownLogits {
-            if stepLogits.count < outputs * vocabSize { stepLogits = [Float](repeating: 0, count: outputs * vocabSize) }
-            let ok = captured == outputs && stepLogits.withUnsafeMutableBufferPointer { outputLayer.logits(rows: 0, count: outputs, into: $0) }
-            guard ok else {
-                let err = ExecutorError(.decodeFailed, "the engine's output layer could not compute a step of \(outputs) tokens (out of memory?)")
-                for i in slots.indices { if let s = slots[i] { finish(i, .failure(err), s) } }
-                return
-            }
-        }
         for i in slots.indices {
             guard var s = slots[i] else { continue }
             s.consumeInputs()
             for r in rows[i] {
-                if ownLogits {
-                    // Rows are captured in the batch's order, which is the slots' order.
-                    let k = Int(r.row)
-                    stepLogits.withUnsafeBufferPointer { all in
-                        s.receive(logits: UnsafeBufferPointer(rebasing: all[(k * vocabSize)..<((k + 1) * vocabSize)]),
-                                  position: r.position, model: model)
-                    }
-                    continue
-                }
                 guard let ptr = llama_get_logits_ith(context, r.row) else { continue }
                 s.receive(logits: UnsafeBufferPointer(start: ptr, count: vocabSize), position: r.position,
                           model: model)

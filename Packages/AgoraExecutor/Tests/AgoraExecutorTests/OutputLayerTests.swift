@@ -200,28 +200,5 @@ struct OutputLayerModelTests {
         #expect(r0.tokens == alone[0].tokens)
         #expect(r1.tokens == alone[1].tokens)
     }
-
-    @Test("decode steps take their logits from the engine's output layer: every token and logprob equals llama.cpp's")
-    func decodeStepsEqualLlama() async throws {
-        let own = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64)
-        let theirs = try await Engines.shared.engine(threads: 1, slots: 4, queue: 64, ownOutputLayer: false)
-        let split = try await Engines.shared.engine(threads: 2, slots: 4, queue: 64)
-        if agora_output_layer_best_kernel() >= Int32(AGORA_KERNEL_AVX2) {
-            #expect(own.decodesWithOwnOutputLayer && split.decodesWithOwnOutputLayer, "the start-up check failed")
-        }
-        #expect(!theirs.decodesWithOwnOutputLayer)
-        // Seeded sampling with logprobs, four jobs decoding together: every logit shows.
-        let requests = samplePrompts.prefix(4).enumerated().map { i, text in
-            GenerationRequest.chat(text, parameters: SamplingParameters(temperature: 0.9, topK: 40, topP: 0.95,
-                                                                        seed: UInt64(i), maxTokens: 24, topLogprobs: 2))
-        }
-        let a = try await generateBatched(own, requests)
-        let b = try await generateBatched(theirs, requests)
-        let c = try await generateBatched(split, requests)
-        for k in requests.indices {
-            #expect(a[k].tokens == b[k].tokens && c[k].tokens == b[k].tokens, "request \(k): tokens differ")
-            #expect(a[k].logprobs == b[k].logprobs && c[k].logprobs == b[k].logprobs, "request \(k): logprobs differ")
-        }
-    }
 }
 }
