@@ -35,7 +35,11 @@ extension MarketShell {
         case .jobFailed(let id, let reason):
             NodeMetrics.jobsFailed.increment()
             cleanUp(id, state: "failed: \(reason.rawValue)")
-            let why = reason == .noBids ? "no provider could take it before its deadline" : "its deadline passed before a verified result"
+            let why = switch reason {
+            case .noBids: "no provider could take it before its deadline"
+            case .noExactValidator: "no provider whose result a validator of its arithmetic class could check exactly took it before its deadline"
+            case .deadlinePassed: "its deadline passed before a verified result"
+            }
             waiting.removeValue(forKey: id)?.resume(throwing: NodeError(.deadlinePassed, "job \(id) failed: \(why)"))
         case .jobCancelled(let id):
             cleanUp(id, state: "cancelled")

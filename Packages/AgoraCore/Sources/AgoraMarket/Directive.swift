@@ -235,5 +235,9 @@ extension Market {
         case noBids
         /// The job's deadline passed before a (verified) result.
         case deadlinePassed
+        /// The deadline passed while the only bids came from providers no validator can
+        /// check exactly (`CheckPolicy.exactRequired`: fewer validators of their arithmetic
+        /// class than the job's verification level).
+        case noExactValidator
     }
 }

@@ -156,15 +156,22 @@ extension Market.Instance {
     /// capacity rather than failing.
     mutating func awardNext(_ job: inout Market.RequesterJob, now: Millis) -> [Directive] {
         let req = job.request.body
-        guard now < req.deadline else { return fail(&job, .deadlinePassed, now: now) }
+        guard now < req.deadline else { return fail(&job, job.waitingForExactValidator ? .noExactValidator : .deadlinePassed, now: now) }
         let tried = job.tried
         job.bids.removeAll { $0.body.expiresAt <= now || tried.contains($0.body.provider) || state.reputation.isExcluded($0.body.provider) }
-        // A suspect's bid waits (it is kept for when the suspicion is refuted) while others are awarded.
-        guard let best = rank(job.bids.filter { !isSuspect($0.body.provider) }, request: req, now: now).first else {
+        // A suspect's bid waits (it is kept for when the suspicion is refuted) while others are
+        // awarded; so does one from a provider no validator can check exactly when the job
+        // demands it (never a penalty: it may be checkable once validators of its class join).
+        let live = job.bids.filter { !isSuspect($0.body.provider) }
+        let checkable = live.filter { exactlyCheckable($0.body.provider, request: req) }
+        guard let best = rank(checkable, request: req, now: now).first else {
             job.award = nil
             job.awardedBid = nil
+            job.awardedClass = []
+            job.waitingForExactValidator = checkable.isEmpty && !rank(live, request: req, now: now).isEmpty
             return solicit(&job, round: job.round + 1, now: now)
         }
+        job.waitingForExactValidator = false
         job.bids.removeAll { $0 == best }
         let payload = Market.AwardPayload(promptSalt: job.promptSalt, request: job.input)
         let sealed: [UInt8]
@@ -184,6 +191,7 @@ extension Market.Instance {
         job.award = signed
         job.awards += 1
         job.awardedBid = best
+        job.awardedClass = advertisedClass(of: best.body.provider)
         job.phase = .awarded
         job.timeline.awarded = now
         job.timeline.firstOutput = nil
@@ -244,7 +252,11 @@ extension Market.Instance {
             // still checking may yet attest, and a failing attestation counts as ever).
             out = pay(&job, now: now)
         } else {
-            out = fail(&job, job.award == nil && job.tried.isEmpty && job.result == nil ? .noBids : .deadlinePassed, now: now)
+            let reason: Market.FailureReason
+            if job.phase == .soliciting, job.waitingForExactValidator { reason = .noExactValidator }
+            else if job.award == nil, job.tried.isEmpty, job.result == nil { reason = .noBids }
+            else { reason = .deadlinePassed }
+            out = fail(&job, reason, now: now)
         }
         state.requests[id] = job
         return out

@@ -24,6 +24,13 @@ extension Market.Instance {
         }
         guard r.awardHash == award.digest else { return reject(.hashMismatch, "result answers another award", from: from) }
         let req = job.request.body
+        // The exact check a job demands is the one of the class the provider was awarded
+        // under: validators decide exactness by the class the provider advertises, so one that
+        // changed its class since (to one nobody shares) would escape it. A broken promise:
+        // the result is refused, and the award runs out as one never delivered.
+        if demandsExactCheck(req), r.provider != nodeID, advertisedClass(of: r.provider) != job.awardedClass {
+            return reject(.classChanged, "\(r.provider.short) was awarded \(r.jobID) under another arithmetic class than it advertises now", from: from)
+        }
         guard rec.jobID == req.jobID, rec.requester == nodeID, rec.provider == r.provider, rec.modelID == req.modelID,
               rec.promptCommitment == award.body.promptCommitment, rec.pricePer1k == bid.body.pricePer1k else {
             return reject(.hashMismatch, "result record does not match the job, award or bid", from: from)
@@ -116,13 +123,20 @@ extension Market.Instance {
     mutating func askValidators(_ job: inout Market.RequesterJob, count: Int, now: Millis) -> [Directive] {
         guard let result = job.result, let output = job.output else { return [] }
         let req = job.request.body
+        // A job that demands an exact check asks only validators of the class its provider
+        // was awarded under (none if it advertised none).
+        let exact = demandsExactCheck(req)
+        let cls = job.awardedClass
         var candidates = peers(serving: req.modelID, excluding: [result.body.provider, nodeID] + job.validatorsAsked)
+            .filter { !exact || (!cls.isEmpty && advertisedClass(of: $0) == cls) }
         if candidates.isEmpty {
             // Every validator was asked: ask again those that have not answered (one that
             // could not check may do so now; one still checking ignores the repeat).
             candidates = peers(serving: req.modelID, excluding: [result.body.provider, nodeID] + job.validatorsAnswered)
+                .filter { !exact || (!cls.isEmpty && advertisedClass(of: $0) == cls) }
         }
-        let chosen = Array(preferringClassOf(result.body.provider, state.random.shuffled(candidates)).prefix(count))
+        let shuffled = state.random.shuffled(candidates)
+        let chosen = Array((exact ? shuffled : preferringClassOf(result.body.provider, shuffled)).prefix(count))
         var out: [Directive] = []
         let payload = Market.VerifyPayload(promptSalt: job.promptSalt, request: job.input,
                                            outputSalt: output.outputSalt, tokens: output.tokens, text: output.text,
@@ -139,6 +153,24 @@ extension Market.Instance {
             out.append(.schedule(.validationTimeout(req.jobID, validator: nodeID), at: now + settings.validationTimeout))
         }
         return out
+    }
+
+    /// Whether `request`'s results must be checked exactly (`CheckPolicy.exactRequired` and
+    /// verification level ≥ 1).
+    func demandsExactCheck(_ request: Market.JobRequest) -> Bool {
+        request.verificationLevel > 0 && settings.checkPolicy == .exactRequired
+    }
+
+    /// Whether `provider`'s result for `request` can be checked as the policy demands: always
+    /// unless the job demands an exact check; then only if `provider` is this node (it trusts
+    /// its own executor) or at least `verificationLevel` validators serving the model (not
+    /// `provider`, not this node, not suspect, not excluded) advertise its non-empty class.
+    func exactlyCheckable(_ provider: PublicKey, request: Market.JobRequest) -> Bool {
+        guard demandsExactCheck(request), provider != nodeID else { return true }
+        let cls = advertisedClass(of: provider)
+        guard !cls.isEmpty else { return false }
+        let same = peers(serving: request.modelID, excluding: [provider, nodeID]).filter { advertisedClass(of: $0) == cls }
+        return same.count >= Int(request.verificationLevel)
     }
 
     /// `candidates` (in their order) with those advertising `provider`'s arithmetic class

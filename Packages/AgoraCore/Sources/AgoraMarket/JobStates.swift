@@ -73,6 +73,12 @@ extension Market {
         /// Awards made for this job so far, failovers included (what `attempts` reports).
         var awards = 0
         var awardedBid: Signed<Bid>?
+        /// The arithmetic class the current award's provider advertised when it was awarded
+        /// (validators of this class are the ones asked under `CheckPolicy.exactRequired`).
+        var awardedClass: [UInt8] = []
+        /// Whether the last round held back bids only because no validator could check their
+        /// providers exactly (the job's failure reason if its deadline passes so).
+        var waitingForExactValidator = false
         var result: Signed<ResultMessage>?
         var output: OutputPayload?
         var validatorsAsked: [PublicKey] = []

@@ -39,6 +39,9 @@ extension Market {
             case excludedPeer
             /// More requests of a kind from one peer than this node serves it (`Limits`).
             case rateLimited
+            /// A result from a provider that no longer advertises the arithmetic class it was
+            /// awarded under, for a job that demands an exact check (`CheckPolicy.exactRequired`).
+            case classChanged
 
             public static func < (a: Reason, b: Reason) -> Bool { a.rawValue < b.rawValue }
         }

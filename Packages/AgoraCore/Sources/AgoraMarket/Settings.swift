@@ -142,6 +142,26 @@ extension Market {
         public init() {}
     }
 
+    /// How a requester has the results of its verified jobs (verification level ≥ 1) checked.
+    ///
+    /// A validator's check is exact (bit-identical tokens) only when it shares the provider's
+    /// arithmetic class (`PeerInfo.arithmeticClass`); across classes it falls back to a
+    /// tolerance that misses most subtle tampering (docs/cross-class.md: different classes
+    /// never agree bit for bit). Level-0 jobs (spot checks only) ignore the policy.
+    public enum CheckPolicy: String, Equatable, Sendable, CaseIterable {
+        /// A bid is awarded only if at least `verificationLevel` eligible validators (serving
+        /// the model, not suspect, not excluded, not this node) advertise the provider's own
+        /// non-empty class, and only those validators are asked. Other bids wait, as a busy
+        /// provider's do (no penalty: being unverifiable is not dishonesty); a job that finds
+        /// no such provider before its deadline fails with `FailureReason.noExactValidator`.
+        /// A result from a provider whose advertised class changed since its award is
+        /// rejected (`Rejection.Reason.classChanged`). Self-served jobs are not checked at all.
+        case exactRequired
+        /// Validators of the provider's class are asked first; any other validator is asked
+        /// when none is available (a tolerant check).
+        case exactPreferred
+    }
+
     /// Everything configurable about an instance. Defaults suit a LAN testnet.
     public struct Settings: Equatable, Sendable {
         /// Peers asked per solicitation round.
@@ -173,6 +193,12 @@ extension Market {
         public var validationTimeout: Millis = 20_000
         /// Share of results (at verification level 0) sent to a validator at random.
         public var spotCheckRate = 0.05
+        /// How verified jobs (level ≥ 1) are checked. Exact is the default: a requester that
+        /// asks for verification asks for a check that catches tampering, and a tolerant
+        /// check would let a provider advertising a class nobody else has face only weak
+        /// checks. A requester that prefers getting a job done over an exact check opts into
+        /// `.exactPreferred`.
+        public var checkPolicy: CheckPolicy = .exactRequired
         /// Bid ranking.
         public var scoring = ScoringPolicy()
         /// Reputation weights.

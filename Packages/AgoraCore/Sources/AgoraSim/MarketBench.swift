@@ -108,7 +108,12 @@ struct MarketBenchNet {
             ledgers.append(Market.MemoryLedger(identity: id))
         }
         // Both providers bid; the cheaper one wins, and the other validates (level ≥ 1).
-        let peers = nodes.compactMap { n in n.settings.provider.map { Market.PeerInfo(nodeID: n.nodeID, models: $0.models, pricePer1k: $0.offers.map(\.pricePer1k).min() ?? 0) } }
+        // One arithmetic class for all: the validator checks the winner exactly.
+        let cls = [UInt8](repeating: 0x51, count: 16)
+        let peers = nodes.compactMap { n in
+            n.settings.provider.map { Market.PeerInfo(nodeID: n.nodeID, models: $0.models, pricePer1k: $0.offers.map(\.pricePer1k).min() ?? 0,
+                                                      arithmeticClass: cls) }
+        }
         for k in nodes.indices { nodes[k].updatePeers(peers) }
     }
 

@@ -148,7 +148,9 @@ struct MarketSimulation {
     private mutating func refreshPeers() {
         let peers = nodes.enumerated().filter { !$0.element.down }.compactMap { _, n -> Market.PeerInfo? in
             guard let p = n.instance.settings.provider else { return nil }
-            return Market.PeerInfo(nodeID: n.instance.nodeID, models: p.models, pricePer1k: p.offers.map(\.pricePer1k).min() ?? 0)
+            // Simulated nodes share one arithmetic class: every verified job can be checked exactly.
+            return Market.PeerInfo(nodeID: n.instance.nodeID, models: p.models, pricePer1k: p.offers.map(\.pricePer1k).min() ?? 0,
+                                   arithmeticClass: [UInt8](repeating: 0x51, count: 16))
         }
         // Each node's view leaves itself out: a job its own requester serves involves no
         // market (it is paid to itself without validators), and this simulation measures the

@@ -74,7 +74,11 @@ import Testing
     /// exact); four validators of another class are passed over every time.
     @Test func validatorsOfTheProvidersClassAreAskedFirst() {
         let w = MarketWorld()
-        w.add("R", seed: 1, price: nil)
+        // Every provider is asked to bid (with the default fanout of 4 of 6, whether P1 is
+        // asked at all is the luck of the random stream).
+        var everyone = MarketWorld.windowSettings
+        everyone.bidFanout = 8
+        w.add("R", seed: 1, price: nil, settings: everyone)
         w.add("P1", seed: 2, price: 10)
         for (i, name) in ["V1", "V2", "V3", "V4", "V5"].enumerated() { w.add(name, seed: UInt8(10 + i), price: 50) }
         let a = [UInt8](repeating: 0xA1, count: 16), b = [UInt8](repeating: 0xB2, count: 16)
@@ -105,10 +109,13 @@ import Testing
         #expect(w.verifies.count == 1 && w.verifies.first?.spec.providerClass == a)
     }
 
-    /// Without a class for the provider, any validator serving the model may be asked.
+    /// Without a class for the provider, any validator serving the model may be asked (when
+    /// the requester accepts a tolerant check).
     @Test func anyValidatorWhenTheProviderAdvertisesNoClass() {
         let w = MarketWorld()
-        w.add("R", seed: 1, price: nil)
+        var tolerant = MarketWorld.windowSettings
+        tolerant.checkPolicy = .exactPreferred
+        w.add("R", seed: 1, price: nil, settings: tolerant)
         w.add("P1", seed: 2, price: 10)
         for (i, name) in ["V1", "V2", "V3", "V4", "V5"].enumerated() { w.add(name, seed: UInt8(10 + i), price: 50) }
         let a = [UInt8](repeating: 0xA1, count: 16)

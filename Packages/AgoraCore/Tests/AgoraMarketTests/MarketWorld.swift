@@ -84,11 +84,16 @@ final class MarketWorld {
 
     subscript(_ name: String) -> PublicKey { names[name]! }
 
-    /// Everyone sees every provider, with the arithmetic classes named in `classes` (by node name).
-    func meshPeers(classes: [String: [UInt8]] = [:], suspects: Set<String> = []) {
+    /// The arithmetic class every node advertises unless a test names classes.
+    static let commonClass = [UInt8](repeating: 0xC0, count: 16)
+
+    /// Everyone sees every provider, with the arithmetic classes named in `classes` (by node
+    /// name; a node not named advertises none), or all of one class (`commonClass`, so that
+    /// verified jobs can be checked exactly) when `classes` is nil.
+    func meshPeers(classes: [String: [UInt8]]? = nil, suspects: Set<String> = []) {
         let peers = instances.values.compactMap { i -> Market.PeerInfo? in
             guard let p = i.settings.provider else { return nil }
-            let cls = classes.first { names[$0.key] == i.nodeID }?.value ?? []
+            let cls = classes.map { c in c.first { names[$0.key] == i.nodeID }?.value ?? [] } ?? Self.commonClass
             let suspect = suspects.contains { names[$0] == i.nodeID }
             return Market.PeerInfo(nodeID: i.nodeID, models: p.models, pricePer1k: p.offers.map(\.pricePer1k).min() ?? 0,
                                    arithmeticClass: cls, suspect: suspect)
