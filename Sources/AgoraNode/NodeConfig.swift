@@ -40,6 +40,10 @@ public struct NodeConfig: Codable, Sendable, Equatable {
     /// shared its prompt's opening (a chat template's system prompt, a conversation's earlier
     /// turns), as llama.cpp's server does with `cache_prompt`; results are bit-identical.
     public var promptCache: Bool = true
+    /// Whether this node's verified jobs (level ≥ 1) go only to providers that validators of
+    /// their own arithmetic class can check exactly (`Market.CheckPolicy.exactRequired`);
+    /// false prefers such validators and falls back to a tolerant check.
+    public var requireExactChecks: Bool = false
     /// Asking price, in credits per 1,000 tokens.
     public var pricePer1kTokens: UInt64 = 10
     /// Share of results this node re-checks as a validator when it is asked to spot-check (0…1).
@@ -146,7 +150,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case host, port, httpPort, apiHost, bootstrap, modelPath, models, memory, aliases, threads, slots, contextPerSlot, queueLimit, pricePer1kTokens, spotCheckRate, serve
-        case promptCache, verificationLevel, jobTimeout, maxOpenJobs
+        case promptCache, requireExactChecks, verificationLevel, jobTimeout, maxOpenJobs
     }
 
     /// Decodes leniently: missing keys keep their defaults; unknown keys are an error.
@@ -173,6 +177,7 @@ public struct NodeConfig: Codable, Sendable, Equatable {
         contextPerSlot = try c.decodeIfPresent(Int.self, forKey: .contextPerSlot) ?? d.contextPerSlot
         queueLimit = try c.decodeIfPresent(Int.self, forKey: .queueLimit) ?? d.queueLimit
         promptCache = try c.decodeIfPresent(Bool.self, forKey: .promptCache) ?? d.promptCache
+        requireExactChecks = try c.decodeIfPresent(Bool.self, forKey: .requireExactChecks) ?? d.requireExactChecks
         pricePer1kTokens = try c.decodeIfPresent(UInt64.self, forKey: .pricePer1kTokens) ?? d.pricePer1kTokens
         spotCheckRate = try c.decodeIfPresent(Double.self, forKey: .spotCheckRate) ?? d.spotCheckRate
         serve = try c.decodeIfPresent(Bool.self, forKey: .serve) ?? d.serve

@@ -93,6 +93,7 @@ public final class NodeRuntime: Sendable {
                                      transport: transport, sessions: sessions, logger: logger)
         var settings = Market.Settings()
         settings.spotCheckRate = config.spotCheckRate
+        settings.checkPolicy = config.requireExactChecks ? .exactRequired : .exactPreferred
         settings.provider = providerProfile(models, config: config, claim: misbehaviour?.speedClaim ?? 1)
         let market = MarketShell(identity: identity, models: models, ledger: ledger, sessions: sessions, settings: settings,
                                  jobTimeout: UInt64(config.jobTimeout) * 1000, maxOpenJobs: config.maxOpenJobs,

@@ -193,12 +193,13 @@ extension Market {
         public var validationTimeout: Millis = 20_000
         /// Share of results (at verification level 0) sent to a validator at random.
         public var spotCheckRate = 0.05
-        /// How verified jobs (level ≥ 1) are checked. Exact is the default: a requester that
-        /// asks for verification asks for a check that catches tampering, and a tolerant
-        /// check would let a provider advertising a class nobody else has face only weak
-        /// checks. A requester that prefers getting a job done over an exact check opts into
-        /// `.exactPreferred`.
-        public var checkPolicy: CheckPolicy = .exactRequired
+        /// How verified jobs (level ≥ 1) are checked. `.exactRequired` closes the door a
+        /// provider advertising a class nobody else has would otherwise use (only tolerant
+        /// checks); it is not the default yet because classes are advertised per node, not per
+        /// model: a model whose logits change with batching (K-quants here) is never checked
+        /// exactly, and under `.exactRequired` its verified jobs could not run at all. A node
+        /// opts in with `requireExactChecks` (NodeConfig).
+        public var checkPolicy: CheckPolicy = .exactPreferred
         /// Bid ranking.
         public var scoring = ScoringPolicy()
         /// Reputation weights.
