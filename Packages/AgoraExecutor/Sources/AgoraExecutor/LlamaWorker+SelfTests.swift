@@ -62,3 +62,46 @@ extension LlamaWorker {
         return true
     }
 }
+
+extension LlamaWorker {
+    /// Decodes a text the way a provider generates it (a prefill, then one token at a time)
+    /// and the way a validator checks it (every token in one batch, logits at each output
+    /// position), and compares the logits bit for bit. ggml switches some kernels with the
+    /// number of rows in a batch (its tiled K-quant products from 8 rows, repacked layouts in
+    /// groups of 4), and a model whose logits change with that shape cannot be checked
+    /// exactly; the companions probe of `testBatchInvariance` alone never reaches 8 rows.
+    static func testCheckShapeInvariance(context: OpaquePointer, batch: inout llama_batch, model: LlamaModel) -> Bool {
+        let text = "A validator decodes the prompt and the output in one batch; the provider decoded the output one token at a time."
+        guard let tokens = try? model.tokenize(text, addSpecial: true, parseSpecial: false), tokens.count >= 24 else { return true }
+        let all = Array(tokens.prefix(32))
+        let prefill = all.count / 2
+        let memory = llama_get_memory(context)
+        let vocab = model.info.vocabularySize
+        defer { _ = llama_memory_seq_rm(memory, 0, -1, -1) }
+        // As generated: the prompt in one batch, then each later token alone.
+        _ = llama_memory_seq_rm(memory, 0, -1, -1)
+        var generated: [[Float]] = []
+        batch.n_tokens = 0
+        for k in 0..<prefill { batch.add(token: all[k], position: k, seq: 0, wantsLogits: k == prefill - 1) }
+        guard ComputeThread.decode(context, batch) == 0, let first = llama_get_logits_ith(context, Int32(prefill - 1)) else { return true }
+        generated.append(Array(UnsafeBufferPointer(start: first, count: vocab)))
+        for k in prefill..<(all.count - 1) {
+            batch.n_tokens = 0
+            batch.add(token: all[k], position: k, seq: 0, wantsLogits: true)
+            guard ComputeThread.decode(context, batch) == 0, let p = llama_get_logits_ith(context, 0) else { return true }
+            generated.append(Array(UnsafeBufferPointer(start: p, count: vocab)))
+        }
+        // As checked: everything in one batch.
+        _ = llama_memory_seq_rm(memory, 0, -1, -1)
+        batch.n_tokens = 0
+        for k in 0..<(all.count - 1) { batch.add(token: all[k], position: k, seq: 0, wantsLogits: k >= prefill - 1) }
+        guard ComputeThread.decode(context, batch) == 0 else { return true }
+        for (i, k) in ((prefill - 1)..<(all.count - 1)).enumerated() {
+            guard let p = llama_get_logits_ith(context, Int32(k)) else { return true }
+            if !zip(generated[i], UnsafeBufferPointer(start: p, count: vocab)).allSatisfy({ $0.bitPattern == $1.bitPattern }) {
+                return false
+            }
+        }
+        return true
+    }
+}

@@ -36,6 +36,9 @@ final class LlamaWorker: @unchecked Sendable {
     /// Whether this model's logits for a sequence are the same whatever other sequences share
     /// its decode step (measured once in `init`; see `testBatchInvariance`). Exact checks need it.
     let batchInvariant: Bool
+    /// Whether a text's logits are the same decoded as a provider generates it and as a
+    /// validator checks it (`testCheckShapeInvariance`); part of `batchInvariant`.
+    let checkShapeInvariant: Bool
 
     /// Creates the context (blocking; call off the cooperative pool) and starts the thread.
     init(model: LlamaModel, configuration c: EngineConfiguration) throws(ExecutorError) {
@@ -83,7 +86,9 @@ final class LlamaWorker: @unchecked Sendable {
         } else {
             outputLayerStatus = "llama.cpp (the engine's kernel is off by configuration)"
         }
-        batchInvariant = LlamaWorker.testBatchInvariance(context: ctx, batch: &batch, model: model, sequences: c.slots)
+        checkShapeInvariant = LlamaWorker.testCheckShapeInvariance(context: ctx, batch: &batch, model: model)
+        batchInvariant = checkShapeInvariant
+            && LlamaWorker.testBatchInvariance(context: ctx, batch: &batch, model: model, sequences: c.slots)
         // The self-tests leave nothing behind that `prefixes` would have to know of.
         for s in 0..<c.slots { _ = llama_memory_seq_rm(llama_get_memory(ctx), Int32(s), -1, -1) }
         // The running thread keeps the worker alive; the worker keeps no reference to the
