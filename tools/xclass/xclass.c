@@ -35,8 +35,9 @@
 #include <math.h>
 
 static void die(const char *m) { fprintf(stderr, "xclass: %s\n", m); exit(1); }
+static int verbose_log = 0; // XCLASS_VERBOSE=1: llama.cpp's info log too (e.g. "repack: repack tensor ...")
 static void quiet_log(enum ggml_log_level level, const char *text, void *ud) {
-    (void)ud; if (level >= GGML_LOG_LEVEL_ERROR) fputs(text, stderr);
+    (void)ud; if (verbose_log || level >= GGML_LOG_LEVEL_ERROR) fputs(text, stderr);
 }
 
 typedef struct { FILE *f; long n; } dump_t;
@@ -205,9 +206,11 @@ static void ops_test(const char *out, int threads) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) die("usage: xclass generate|check|info ...");
+    if (argc < 2) die("usage: xclass generate|check|info|ops|quantize ...");
     const char *cmd = argv[1], *model_path = NULL, *prompt = NULL, *tokfile = NULL, *out = NULL, *in = NULL, *dump = NULL;
+    const char *qtype = NULL;
     int n = 64, threads = 1; uint32_t seed = 0; float temp = 0;
+    int repack = 1; // --repack 0: llama_model_params.use_extra_bufts = false (no CPU_REPACK buffer at run time)
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i]; const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) die("missing option value");
@@ -215,17 +218,32 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--tokens")) tokfile = v; else if (!strcmp(a, "--out")) out = v;
         else if (!strcmp(a, "--in")) in = v; else if (!strcmp(a, "--dump")) dump = v;
         else if (!strcmp(a, "--n")) n = atoi(v); else if (!strcmp(a, "--threads")) threads = atoi(v);
+        else if (!strcmp(a, "--type")) qtype = v; else if (!strcmp(a, "--repack")) repack = atoi(v);
         else if (!strcmp(a, "--seed")) seed = (uint32_t)strtoul(v, NULL, 10); else if (!strcmp(a, "--temp")) temp = (float)atof(v);
         else die("unknown option");
         i++;
     }
+    verbose_log = getenv("XCLASS_VERBOSE") && atoi(getenv("XCLASS_VERBOSE")) > 0;
     llama_log_set(quiet_log, NULL);
     llama_backend_init();
     if (!strcmp(cmd, "info")) { printf("%s\n", llama_print_system_info()); return 0; }
     if (!strcmp(cmd, "ops")) { if (!out) die("--out is required"); ops_test(out, threads); return 0; }
     if (!model_path || !out) die("--model and --out are required");
+    if (!strcmp(cmd, "quantize")) { // --model IN --out OUT --type q4_0|q4_1|q8_0|q4_k_m (llama_model_quantize)
+        struct llama_model_quantize_params qp = llama_model_quantize_default_params();
+        if (!qtype || !strcmp(qtype, "q4_0")) qp.ftype = LLAMA_FTYPE_MOSTLY_Q4_0;
+        else if (!strcmp(qtype, "q4_1")) qp.ftype = LLAMA_FTYPE_MOSTLY_Q4_1;
+        else if (!strcmp(qtype, "q8_0")) qp.ftype = LLAMA_FTYPE_MOSTLY_Q8_0;
+        else if (!strcmp(qtype, "q4_k_m")) qp.ftype = LLAMA_FTYPE_MOSTLY_Q4_K_M;
+        else die("unknown --type");
+        qp.allow_requantize = true; qp.nthread = threads;
+        if (llama_model_quantize(model_path, out, &qp) != 0) die("quantize failed");
+        fprintf(stderr, "quantize: wrote %s\n", out);
+        return 0;
+    }
 
     struct llama_model_params mp = llama_model_default_params();
+    if (!repack) mp.use_extra_bufts = false;
     struct llama_model *model = llama_model_load_from_file(model_path, mp);
     if (!model) die("cannot load model");
     const struct llama_vocab *vocab = llama_model_get_vocab(model);
