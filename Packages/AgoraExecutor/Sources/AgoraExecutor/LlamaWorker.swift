@@ -5,15 +5,16 @@ import Foundation
 /// that admits jobs from a bounded queue into slots and decodes all active slots together,
 /// each as its own sequence of one batch, as llama.cpp's server does with parallel slots.
 final class LlamaWorker: @unchecked Sendable {
-    // Safety: `context`, `batch` and `slots` are used only on `thread`; `pending`,
-    // `stopping` and `running` are guarded by `condition`.
+    // Safety: `context`, `batch` and `slots` are used only on `thread` (here and in
+    // LlamaWorker+Verification.swift); `pending`, `stopping` and `running` are guarded by
+    // `condition`.
     let model: LlamaModel
     let configuration: EngineConfiguration
     let fingerprintBase: RuntimeFingerprint
-    private let context: OpaquePointer
-    private var batch: llama_batch
-    private let batchCapacity: Int32
-    private var slots: [Slot?]
+    let context: OpaquePointer
+    var batch: llama_batch
+    let batchCapacity: Int32
+    var slots: [Slot?]
     /// What each sequence keeps in the KV cache between jobs (worker thread only).
     private var prefixes: PrefixCache
     private let condition = NSCondition()
@@ -28,7 +29,7 @@ final class LlamaWorker: @unchecked Sendable {
     private var finished: [(Job, Result<Job.Output, ExecutorError>)] = []
     private var lastStepEnd: UInt64 = 0
     /// The engine's own output layer for verification (worker thread only after `init`).
-    private let outputLayer: OutputLayer
+    let outputLayer: OutputLayer
     /// Whether the last step was a verification's own (worker thread only).
     private var lastStepVerified = false
     /// How verification logits are computed (set once in `init`).
@@ -302,84 +303,10 @@ final class LlamaWorker: @unchecked Sendable {
         }
     }
 
-    /// Decodes slot `i`'s verification alone, stopping the graph after the final norm, and
-    /// checks each claimed token against logits from `outputLayer`.
-    private func verificationStep(_ i: Int) {
-        guard var s = slots[i] else { return }
-        let started = DispatchTime.now().uptimeNanoseconds
-        var decodeNanos: UInt64 = 0
-        batch.n_tokens = 0
-        var positions: [Int] = []
-        // At most a micro-batch a step: llama.cpp keeps an output row (vocabulary × 4 bytes)
-        // for every position that wants logits in a decode, for the context's lifetime, so
-        // a whole long verification in one decode would grow it by up to a context's worth
-        // (MemoryEstimate). A micro-batch is what llama.cpp computes at once anyway: the
-        // decode splits into the same micro-batches as before, with the same results.
-        for item in s.nextInputs(budget: min(Int(batchCapacity), Self.microBatch)) {
-            batch.add(token: item.token, position: item.position, seq: s.seq, wantsLogits: item.wantsLogits)
-            if item.wantsLogits { positions.append(item.position) }
-        }
-        slots[i] = s
-        guard batch.n_tokens > 0 else { return }
-        defer { record(started: started, decodeNanos: decodeNanos, checking: 1) }
-        outputLayer.beginCapture(stop: true)
-        let decodeStart = DispatchTime.now().uptimeNanoseconds
-        let status = ComputeThread.decode(context, batch)
-        decodeNanos = DispatchTime.now().uptimeNanoseconds - decodeStart
-        let captured = outputLayer.endCapture()
-        guard status == 0 else {
-            finish(i, .failure(ExecutorError(.decodeFailed, "llama_decode returned \(status) for a verification of \(batch.n_tokens) tokens (1 = no room in the KV cache)")), s)
-            return
-        }
-        guard captured == positions.count else {
-            finish(i, .failure(ExecutorError(.decodeFailed, "the verification decode gave \(captured) hidden rows for \(positions.count) claimed positions")), s)
-            return
-        }
-        s.consumeInputs()
-        guard !positions.isEmpty else {
-            // A step of prompt tokens only (a prompt longer than a micro-batch): nothing to check yet.
-            slots[i] = s
-            return
-        }
-        if s.checksGreedily {
-            // A greedy check needs only each position's arg-max and the claimed logit.
-            let claimed = positions.map { s.claimedToken(after: $0) }
-            guard let sums = outputLayer.argmax(rows: 0, count: positions.count, claimed: claimed) else {
-                finish(i, .failure(ExecutorError(.decodeFailed, "the engine's output layer could not compute \(positions.count) positions (out of memory?)")), s)
-                return
-            }
-            for (k, m) in sums.enumerated() {
-                s.receiveGreedy(position: positions[k], best: m.best, bestLogit: m.bestLogit, claimedLogit: m.claimedLogit)
-            }
-            if let result = s.finishedResult(model: model) { finish(i, result, s) } else { slots[i] = s }
-            return
-        }
-        let vocab = model.info.vocabularySize
-        let chunk = min(Self.outputChunk, max(1, positions.count))
-        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: chunk * vocab)
-        defer { buffer.deallocate() }
-        for c0 in stride(from: 0, to: positions.count, by: chunk) {
-            let n = min(chunk, positions.count - c0)
-            guard outputLayer.logits(rows: c0, count: n, into: buffer) else {
-                finish(i, .failure(ExecutorError(.decodeFailed, "the engine's output layer could not compute \(n) positions (out of memory?)")), s)
-                return
-            }
-            for k in 0..<n {
-                s.receive(logits: UnsafeBufferPointer(rebasing: buffer[(k * vocab)..<((k + 1) * vocab)]),
-                          position: positions[c0 + k], model: model)
-            }
-        }
-        if let result = s.finishedResult(model: model) {
-            finish(i, result, s)
-        } else {
-            slots[i] = s
-        }
-    }
-
     /// Adds one step to `profile`: its decode time, and the rest of it plus the gap since the
     /// previous step (when jobs were running through it) as the engine's own time; and the
     /// step's time to `busy`, the `checking` share of it to checks.
-    private func record(started: UInt64, decodeNanos: UInt64, checking: Double) {
+    func record(started: UInt64, decodeNanos: UInt64, checking: Double) {
         let end = DispatchTime.now().uptimeNanoseconds
         let gap = lastStepEnd > 0 ? started - lastStepEnd : 0
         lastStepEnd = slots.contains { $0 != nil } ? end : 0
@@ -396,7 +323,7 @@ final class LlamaWorker: @unchecked Sendable {
     /// Ends slot `i`'s job. Its sequence keeps the keys and values of the tokens it decoded
     /// for the next job that shares their prefix, unless a decode failed (then what the
     /// cells hold is unknown and they are cleared).
-    private func finish(_ i: Int, _ result: Result<Job.Output, ExecutorError>, _ s: Slot) {
+    func finish(_ i: Int, _ result: Result<Job.Output, ExecutorError>, _ s: Slot) {
         slots[i] = nil
         if case .failure(let e) = result, e.code == .decodeFailed || !configuration.reusesPromptPrefixes {
             _ = llama_memory_seq_rm(llama_get_memory(context), Int32(i), -1, -1)
