@@ -23,6 +23,9 @@ public struct ModelCatalog: Sendable {
         public var bestDecodeTokensPerSecond: Double
         /// Whether this node serves it.
         public var servedHere: Bool
+        /// The most nodes serving it that share one arithmetic class (0 when none advertises
+        /// one): a job needing an exact check at level L needs a group of L + 1.
+        public var largestExactGroup: Int = 0
     }
 
     /// Every model, sorted by name.
@@ -38,8 +41,11 @@ public struct ModelCatalog: Sendable {
     public init(records: [Gossip.PeerRecord], selfRecord: Gossip.PeerRecord?, localOrder: [Digest] = [],
                 localAliases: [Digest: [String]] = [:], aliases: [String: String] = [:]) {
         var byID: [Digest: Model] = [:]
+        var classes: [Digest: [[UInt8]: Int]] = [:]
         for (record, isSelf) in records.map({ ($0, false) }) + (selfRecord.map { [($0, true)] } ?? []) {
+            let cls = record.capabilities.arithmeticClass
             for offer in record.capabilities.models {
+                if !cls.isEmpty { classes[offer.modelID, default: [:]][cls, default: 0] += 1 }
                 let ctx = Int(offer.contextLength)
                 let speed = Double(offer.decodeMilliTokensPerSecond) / 1000
                 if var m = byID[offer.modelID] {
@@ -63,6 +69,7 @@ public struct ModelCatalog: Sendable {
                 names.append(a.lowercased())
             }
             m.aliases = names
+            m.largestExactGroup = classes[id]?.values.max() ?? 0
             byID[id] = m
         }
         models = byID.values.sorted { $0.name != $1.name ? $0.name < $1.name : $0.id < $1.id }

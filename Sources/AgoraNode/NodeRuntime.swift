@@ -202,6 +202,11 @@ public final class NodeRuntime: Sendable {
         if !model.servedHere, others < Int(job.verificationLevel) + 1 {
             throw NodeError(.tooFewValidators, "\(model.name) is served by \(others) node\(others == 1 ? "" : "s"); verification level \(job.verificationLevel) needs \(Int(job.verificationLevel) + 1) (one to run a job, \(job.verificationLevel) to check it)")
         }
+        // A node that requires exact checks needs a provider and its validators in one class.
+        if config.requireExactChecks, !model.servedHere, job.verificationLevel > 0,
+           model.largestExactGroup < Int(job.verificationLevel) + 1 {
+            throw NodeError(.tooFewValidators, "\(model.name) is served by \(model.largestExactGroup == 0 ? "no nodes" : "at most \(model.largestExactGroup) node\(model.largestExactGroup == 1 ? "" : "s")") of one arithmetic class; with requireExactChecks, verification level \(job.verificationLevel) needs \(Int(job.verificationLevel) + 1) (one to run a job, \(job.verificationLevel) to check it exactly)")
+        }
         var promptTokens = 0
         if let engine = models.engine(for: model.id), let tokens = try? engine.promptTokens(job.request.prompt) {
             promptTokens = tokens.count

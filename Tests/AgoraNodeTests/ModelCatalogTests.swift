@@ -43,6 +43,25 @@ import Testing
         #expect(qwen.bestDecodeTokensPerSecond == 23)
     }
 
+    /// The largest group of nodes serving a model in one arithmetic class (what a job that
+    /// needs exact checks needs: one provider and its validators).
+    @Test func largestExactGroupCountsNodesOfOneClass() throws {
+        func record(_ seed: UInt8, _ cls: [UInt8]) throws -> Gossip.PeerRecord {
+            let id = try Identity(seed: [UInt8](repeating: seed, count: 32))
+            let offer = Gossip.ModelOffer(modelID: Self.smol, name: "smollm2:135m-instruct-q4_1", contextLength: 2048,
+                                          prefillMilliTokensPerSecond: 1, decodeMilliTokensPerSecond: 1, pricePer1kTokens: 1)
+            return try Gossip.PeerRecord(incarnation: 1, addresses: [Gossip.Address(host: "127.0.0.1", port: 7000 + UInt16(seed))],
+                                         capabilities: Gossip.Capabilities(models: [offer], arithmeticClass: cls),
+                                         signer: Gossip.IdentitySigner(id))
+        }
+        let a = [UInt8](repeating: 0xA, count: 16), b = [UInt8](repeating: 0xB, count: 16)
+        let c = ModelCatalog(records: [try record(1, a), try record(2, b), try record(3, a), try record(4, [])], selfRecord: nil)
+        let smol = try #require(c.models.first)
+        #expect(smol.nodes == 4 && smol.largestExactGroup == 2)
+        let none = ModelCatalog(records: [try record(1, []), try record(2, [])], selfRecord: nil)
+        #expect(none.models.first?.largestExactGroup == 0)
+    }
+
     @Test func namesResolveLikeUsersTypeThem() throws {
         let c = try Self.catalog(aliases: ["coder": "qwen2.5-coder:0.5b-instruct-q4_k_m"])
         #expect(try c.resolve("smollm2:135m-instruct-q4_1").id == Self.smol)
