@@ -39,7 +39,7 @@ import Testing
         let (lie, parameters) = Self.rules[k]
         let w = Self.world()
         let job = Self.submit(w, parameters)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         let run = try! #require(w.runs.first)
         #expect(run.node == w["P1"])
         // The provider runs exactly the job the requester signed.
@@ -68,7 +68,7 @@ import Testing
         for (_, parameters) in Self.rules {
             let w = Self.world()
             let job = Self.submit(w, parameters)
-            w.deliver(); w.advance(to: w.now + 250); w.deliver()
+            w.runAuction()
             w.finishRuns(); w.deliver(); w.finishVerifies(); w.deliver()
             #expect(w.instances[w["R"]]!.jobPhase(job) == "completed")
             #expect(w.receipts(of: "R").map(\.outcome) == [.paid])
@@ -80,7 +80,7 @@ import Testing
     @Test func logprobsShownToTheValidatorMustBeTheProvidersOwn() throws {
         let w = Self.world()
         _ = Self.submit(w, Self.rules[1].1)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         w.finishRuns()
         w.deliver { $0.type == .result }
         let vrMsg = try #require(w.take { $0.type == .verifyRequest }.first)

@@ -14,7 +14,7 @@ import Testing
         w.add("V", seed: 4, price: 50)
         w.meshPeers()
         let job = w.submit(from: "R", level: level)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         w.finishRuns()
         let result = w.take { $0.type == .result }[0]
         return (w, job, result)
@@ -205,7 +205,7 @@ import Testing
         w.add("X", seed: 6, price: nil)
         w.meshPeers()
         _ = w.submit(from: "R", level: 1)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         w.finishRuns(cheat: w["P1"]); w.deliver(); w.finishVerifies()
         let gossip = w.gossiped[0]
         w.deliver()

@@ -13,7 +13,7 @@ import Testing
 @Suite struct MarketConsistencyTests {
     static func runJob(_ w: MarketWorld, _ prompt: String) {
         _ = w.submit(from: "R", prompt: prompt)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         w.finishRuns(); w.deliver()
     }
 

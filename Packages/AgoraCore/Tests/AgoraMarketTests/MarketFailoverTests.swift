@@ -13,7 +13,7 @@ import Testing
         w.add("P2", seed: 3, price: 20)
         w.meshPeers()
         let job = w.submit(from: "R")
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         #expect(w.runs.first?.node == w["P1"])
         let crashedRun = w.runs.removeFirst()          // P1 goes silent after its start
         w.advance(to: w.now + 2_100)                  // past completeBy (award + 2 s), but it started lately
@@ -46,7 +46,7 @@ import Testing
         w.add("P2", seed: 3, price: 20)
         w.meshPeers()
         let job = w.submit(from: "R")
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         #expect(w.runs.first?.node == w["P1"])
         w.runs.removeFirst()                          // P1 stalls
         w.meshPeers(suspects: ["P1"])                 // and gossip suspects it
@@ -70,7 +70,7 @@ import Testing
         w.add("X", seed: 5, price: nil)   // away while the cheat is caught
         w.meshPeers()
         _ = w.submit(from: "R", level: 1)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         w.finishRuns(cheat: w["P1"]); w.deliver(where: { $0.to != w["X"] })
         w.finishVerifies()
         w.take { $0.to == w["X"] }          // X misses the gossip
@@ -120,7 +120,7 @@ import Testing
         for i in 0..<6 {
             _ = w.submit(from: "R", level: 1, prompt: "question \(i)")
             #expect(!w.inbox.contains { $0.to == w["P1"] || $0.to == w["V1"] }, "a suspect was asked to bid")
-            w.deliver(); w.advance(to: w.now + 250); w.deliver()
+            w.runAuction()
             #expect(w.runs.count == 1 && !w.runs.contains { $0.node == w["P1"] })
             w.finishRuns(); w.deliver()
             #expect(w.verifies.count == 1 && !w.verifies.contains { $0.node == w["V1"] || $0.node == w["P1"] })
@@ -194,7 +194,7 @@ import Testing
         w.add("P2", seed: 3, price: 20)
         w.meshPeers()
         let job = w.submit(from: "R")
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         let run = w.runs.removeFirst()
         w.apply(w.instances[run.node]!.handle(.executionFailed(run.spec.key), now: w.now), at: run.node)
         #expect(w.inbox.first?.type == .decline)
@@ -211,7 +211,7 @@ import Testing
         w.add("P1", seed: 2, price: 10)
         w.meshPeers()
         let job = w.submit(from: "R")
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         w.apply(w.instances[w["R"]]!.cancel(job, now: w.now), at: w["R"])
         #expect(w.notes(of: "R").contains(.jobCancelled(job)))
         w.deliver()
@@ -231,7 +231,7 @@ import Testing
         w.add("P1", seed: 2, price: 10)
         w.meshPeers()
         let job = w.submit(from: "R", deadline: w.now + 1_500)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         w.runs.removeAll()
         w.advance(to: w.now + 2_000)
         #expect(w.notes(of: "R").contains(.jobFailed(job, .deadlinePassed)))
@@ -260,7 +260,7 @@ import Testing
         w.add("P1", seed: 2, price: 10)
         w.meshPeers()
         let done = w.submit(from: "R", deadline: w.now + 10_000)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver(); w.finishRuns()
+        w.runAuction(); w.finishRuns()
         let result = w.take { $0.type == .result }
         w.inbox.append(contentsOf: result)
         w.deliver()

@@ -55,7 +55,7 @@ import Testing
         w.add("V", seed: 4, price: 50)
         w.meshPeers()
         let job = w.submit(from: "R", level: 1)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         w.finishRuns(); w.deliver()
         #expect(w.instances[w["R"]]!.jobPhase(job) == "verifying")
         #expect(w.receipts(of: "R").isEmpty)
@@ -85,7 +85,7 @@ import Testing
         w.meshPeers(classes: ["P1": a, "V1": b, "V2": b, "V3": b, "V4": b, "V5": a])
         for n in 0..<3 {
             let job = w.submit(from: "R", level: 1, prompt: "question \(n)")
-            w.deliver(); w.advance(to: w.now + 250); w.deliver()
+            w.runAuction()
             w.finishRuns(); w.deliver()
             #expect(w.verifies.count == 1 && w.verifies.first?.node == w["V5"], "job \(n)")
             w.finishVerifies(); w.deliver()
@@ -104,7 +104,7 @@ import Testing
         let a = [UInt8](repeating: 0xA1, count: 16)
         w.meshPeers(classes: ["P1": a, "V": a])
         _ = w.submit(from: "R", level: 1)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         w.finishRuns(); w.deliver()
         #expect(w.verifies.count == 1 && w.verifies.first?.spec.providerClass == a)
     }
@@ -123,7 +123,7 @@ import Testing
         var asked = Set<PublicKey>()
         for n in 0..<12 {
             _ = w.submit(from: "R", level: 1, prompt: "question \(n)")
-            w.deliver(); w.advance(to: w.now + 250); w.deliver()
+            w.runAuction()
             w.finishRuns(); w.deliver()
             asked.formUnion(w.verifies.map(\.node))
             w.finishVerifies(); w.deliver()
@@ -142,7 +142,7 @@ import Testing
         w.add("V", seed: 4, price: 50)
         w.meshPeers()
         let job = w.submit(from: "R", level: 1)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         #expect(w.runs.first?.node == w["P1"])
         w.finishRuns(cheat: w["P1"]); w.deliver()
         // Validators are chosen at random among peers serving the model (P2 or V).
@@ -177,7 +177,7 @@ import Testing
         w.add("V", seed: 4, price: 50)
         w.meshPeers()
         _ = w.submit(from: "R", maxPrice: 30)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         w.finishRuns(cheat: w["P1"]); w.deliver()
         #expect(w.receipts(of: "R").map(\.outcome) == [.paid])
         #expect(w.verifies.count == 1)

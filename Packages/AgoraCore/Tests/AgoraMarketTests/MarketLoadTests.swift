@@ -17,7 +17,7 @@ import Testing
         w.add("V2", seed: 5, price: 60)
         w.meshPeers()
         let job = w.submit(from: "R", level: 1, maxPrice: 20)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         w.finishRuns(); w.deliver()
         #expect(w.verifies.count == 1)
         let busy = w.verifies.removeFirst()
@@ -43,7 +43,7 @@ import Testing
         w.add("V", seed: 4, price: 50)
         w.meshPeers()
         let job = w.submit(from: "R", level: 1, maxPrice: 20)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         w.finishRuns(); w.deliver()
         let first = w.verifies.removeFirst()
         w.apply(w.instances[first.node]!.handle(.verificationAbandoned(ticket: first.spec.ticket, .outOfResources), now: w.now),
@@ -91,7 +91,7 @@ import Testing
         w.add("P1", seed: 2, price: 10)
         w.meshPeers()
         let job = w.submit(from: "R")
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         #expect(w.runs.count == 1)
         w.apply(w.instances[w["P1"]]!.handle(.executionFailed(w.runs[0].spec.key), now: w.now), at: w["P1"])
         w.runs = []
@@ -122,7 +122,7 @@ import Testing
         w.add("P", seed: 2, price: 10)
         w.meshPeers()
         let job = w.submit(from: "R")
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         let key = w.runs[0].spec.key
         for _ in 0..<30 {                                 // 30 s of slow but steady output
             w.advance(to: w.now + 1_000)
@@ -146,10 +146,10 @@ import Testing
         w.addQueued("P", seed: 2, slots: 1, maxQueue: 16)
         w.meshPeers()
         let floodJobs = (0..<6).map { i in w.submit(from: "R1", prompt: "flood \(i)") }
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         #expect(w.runs.count == 1)                        // one slot: five wait in P's queue
         let other = w.submit(from: "R2", prompt: "mine")
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         var order: [PublicKey] = []
         for _ in 0..<10 where !w.runs.isEmpty {
             order.append(w.runs[0].spec.key.requester)
@@ -170,7 +170,7 @@ import Testing
         w.addQueued("P", seed: 2, slots: 1, maxQueue: 8)
         w.meshPeers()
         let jobs = (0..<4).map { i in w.submit(from: "R", prompt: "queued \(i)") }
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         for _ in 0..<4 {
             w.advance(to: w.now + 4_000)                  // each job takes 4 s: far past a 2 s allowance
             w.finishRuns(); w.deliver()

@@ -28,7 +28,7 @@ import Testing
             let model = i % 2 == 0 ? Self.a : Self.b
             jobs.append((w.submit(from: "R", level: 1, maxPrice: 20, prompt: "job \(i)", model: model), model))
         }
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         let servers: [Digest: Set<PublicKey>] = [Self.a: [w["A"], w["C"]], Self.b: [w["B"], w["C"]]]
         #expect(w.runs.count == 6)
         for r in w.runs { #expect(servers[r.spec.modelID]?.contains(r.node) == true, "ran on a node not serving the model") }
@@ -58,7 +58,7 @@ import Testing
         _ = w.submit(from: "R", maxPrice: 20, prompt: "a1", model: Self.a)
         _ = w.submit(from: "R", maxPrice: 20, prompt: "a2", model: Self.a)
         _ = w.submit(from: "R", maxPrice: 20, prompt: "b1", model: Self.b)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         #expect(w.runs.map(\.spec.modelID).sorted() == [Self.a, Self.b].sorted())
         w.finishRuns(); w.deliver()
         #expect(w.runs.map(\.spec.modelID) == [Self.a])   // the waiting job of model a starts
@@ -92,7 +92,7 @@ import Testing
         w.addOffering("B", seed: 3, [Self.offer(Self.b, price: 15)])
         w.meshPeers()
         let held = w.submit(from: "R", maxPrice: 20, prompt: "held", model: Self.b)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         #expect(w.runs.map(\.node) == [w["C"]])
         // A second job of model b gets C's bid, then C retires b before the award arrives.
         let late = w.submit(from: "R", maxPrice: 20, prompt: "late", model: Self.b)
@@ -101,7 +101,7 @@ import Testing
         #expect(retired)
         #expect(w.instances[w["C"]]!.heldWork(model: Self.b) == 1)
         #expect(w.instances[w["C"]]!.settings.provider?.models == [Self.a])
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         // The held job still runs to its end and is paid.
         w.finishRuns(); w.deliver()
         #expect(w.instances[w["R"]]!.jobPhase(held) == "completed")
@@ -113,12 +113,12 @@ import Testing
         #expect(w.receipts(of: "R").contains { $0.jobID == late && $0.provider == w["B"] })
         // Retired, C rejects new requests and checks of b; model a is still served.
         let newer = w.submit(from: "R", maxPrice: 20, prompt: "newer", model: Self.b)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         #expect(!w.runs.contains { $0.node == w["C"] })
         w.finishRuns(); w.deliver()
         #expect(w.instances[w["R"]]!.jobPhase(newer) == "completed")
         let other = w.submit(from: "R", maxPrice: 20, prompt: "a", model: Self.a)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         #expect(w.runs.map(\.node) == [w["C"]])
         w.finishRuns(); w.deliver()
         #expect(w.instances[w["R"]]!.jobPhase(other) == "completed")
@@ -141,7 +141,7 @@ import Testing
         _ = w.instances[w["C"]]!.updateProvider(profile, now: w.now)
         w.meshPeers()
         let job = w.submit(from: "R", maxPrice: 20, model: Self.b)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         #expect(w.runs.map(\.spec.modelID) == [Self.b])
         w.finishRuns(); w.deliver()
         #expect(w.instances[w["R"]]!.jobPhase(job) == "completed")

@@ -13,7 +13,7 @@ import Testing
         w.add("X", seed: 3, price: nil)
         w.meshPeers()
         _ = w.submit(from: "R")
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         w.finishRuns()
         w.deliver(where: { $0.type == .result })
         let notices = w.inbox.filter { $0.type == .receipt }

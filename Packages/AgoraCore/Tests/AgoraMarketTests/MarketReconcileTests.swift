@@ -22,7 +22,7 @@ import Testing
         w.add("P", seed: 2, price: 10)
         w.meshPeers()
         let job = w.submit(from: "R")
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         return (w, job)
     }
 

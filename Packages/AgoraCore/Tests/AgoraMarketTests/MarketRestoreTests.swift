@@ -15,7 +15,7 @@ import Testing
         w.meshPeers()
         for i in 0..<4 {
             _ = w.submit(from: "R", level: 1, prompt: "question \(i)")
-            w.deliver(); w.advance(to: w.now + 250); w.deliver()
+            w.runAuction()
             w.finishRuns(); w.deliver()
             w.finishVerifies(); w.deliver()
         }
@@ -52,7 +52,7 @@ import Testing
         w.add("P1", seed: 2, price: 10)
         w.meshPeers()
         _ = w.submit(from: "R")
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         w.finishRuns(); w.deliver()
         guard var proof = w.remembered[w["P1"]]?.first else { Issue.record("the paid provider remembered no receipt"); return }
         proof.entry[proof.entry.count - 70] ^= 1

@@ -20,7 +20,7 @@ import Testing
         _ = w.submit(from: "R")
         w.deliver { $0.type == .jobRequest }
         #expect(Self.providerPhase(w, "P1") == .bid)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         #expect(Self.providerPhase(w, "P1") == .running)
         let run = w.runs.removeFirst()
         #expect(run.spec.request.parameters.maxTokens == 16 && run.spec.request.parameters.isGreedy)
@@ -118,7 +118,7 @@ import Testing
         w.add("V2", seed: 5, price: 60)
         w.meshPeers()
         let job = w.submit(from: "R", level: 1, maxPrice: 20)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         w.finishRuns(); w.deliver()
         #expect(w.verifies.count == 1)
         let first = w.verifies.removeFirst().node
@@ -138,7 +138,7 @@ import Testing
         w.add("V", seed: 4, price: 50)
         w.meshPeers()
         _ = w.submit(from: "R", level: 1, maxPrice: 20)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver(); w.finishRuns(); w.deliver()
+        w.runAuction(); w.finishRuns(); w.deliver()
         let v = w["V"]
         #expect(w.instances[v]!.state.validations.values.first?.phase == .checking)
         let spec = w.verifies.removeFirst().spec

@@ -40,7 +40,7 @@ import Testing
         w.add("P", seed: 2, price: 10)
         w.meshPeers()
         let job = w.submit(from: "A", level: 1)
-        w.deliver(); w.advance(to: w.now + 250); w.deliver()
+        w.runAuction()
         #expect(w.runs.count == 1 && w.runs.first?.node == w["P"])
         w.finishRuns(); w.deliver()
         #expect(w.instances[w["A"]]!.jobPhase(job) == "verifying")

@@ -149,6 +149,14 @@ final class MarketWorld {
         }
     }
 
+    /// One auction as the requester runs it: requests reach the providers and their bids come
+    /// back, the bid window (250 ms) ends, and the award is delivered.
+    func runAuction() {
+        deliver()
+        advance(to: now + 250)
+        deliver()
+    }
+
     /// Drops queued messages matching `filter`, returning them.
     @discardableResult
     func take(where filter: (Message) -> Bool) -> [Message] {
