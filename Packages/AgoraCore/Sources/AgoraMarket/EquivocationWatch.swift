@@ -39,6 +39,12 @@ struct EquivocationWatch: Equatable, Sendable {
     /// How long an unanswered question blocks asking another about the same ledger.
     static let questionTimeout: Millis = 30_000
 
+    /// The least time between two questions about one ledger: half the rate its owner
+    /// answers (`Limits.consistencyAnswersPerWindow`), so that an honest watcher of a busy
+    /// ledger, which sees a new checkpoint on every result, is never refused as a flood.
+    static let questionInterval: Millis =
+        Market.Limits.consistencyWindow / Millis(Market.Limits.consistencyAnswersPerWindow / 2)
+
     /// Largest number of checkpoints kept per ledger (the most recent sizes).
     static let keptPerLedger = 64
 
@@ -47,6 +53,8 @@ struct EquivocationWatch: Equatable, Sendable {
     private var anchors: [PublicKey: Ledger.SignedCheckpoint] = [:]
     /// Per ledger, the open consistency question.
     private(set) var questions: [PublicKey: Question] = [:]
+    /// Per ledger, when the last question about it was asked.
+    private var lastAsked: [PublicKey: Millis] = [:]
     /// Ledgers with evidence against them (found here or received and verified).
     private(set) var accused: Set<PublicKey> = []
 
@@ -70,8 +78,10 @@ struct EquivocationWatch: Equatable, Sendable {
             return .consistent
         }
         if let open = questions[ledger], now < open.askedAt + Self.questionTimeout { return .consistent }
+        if let last = lastAsked[ledger], now < last + Self.questionInterval { return .consistent }
         let (small, large) = anchor.checkpoint.size < checkpoint.checkpoint.size ? (anchor, checkpoint) : (checkpoint, anchor)
         questions[ledger] = Question(small: small, large: large, askedAt: now)
+        lastAsked[ledger] = now
         return .askConsistency(small, large)
     }
 
@@ -96,6 +106,7 @@ struct EquivocationWatch: Equatable, Sendable {
         seen[ledger] = nil
         anchors[ledger] = nil
         questions[ledger] = nil
+        lastAsked[ledger] = nil
         return .equivocation(evidence)
     }
 
@@ -105,6 +116,7 @@ struct EquivocationWatch: Equatable, Sendable {
         seen[ledger] = nil
         anchors[ledger] = nil
         questions[ledger] = nil
+        lastAsked[ledger] = nil
         return accused.insert(ledger).inserted
     }
 }

@@ -33,7 +33,7 @@ extension Market.Instance {
             _ = waitlist(m, key: key, profile: profile, now: now)
             return []
         }
-        let eta = estimate(q, profile: profile, now: now)
+        let eta = estimate(q, profile: profile)
         guard now + eta <= q.deadline else { return [] }
         return bid(on: m, key: key, eta: eta, offer: offer, profile: profile, now: now)
     }
@@ -46,14 +46,14 @@ extension Market.Instance {
     /// Milliseconds to finish job `q` after the work ahead of it, from measured speeds (the
     /// single-stream speed of each job's model: batching only makes the real figure smaller;
     /// the models share the cores, so all of the node's work is ahead). Ahead of a new bid
-    /// are the jobs queued and running and, with `countingBids`, the live bids too (any of
-    /// them may be awarded first: a burst of requests gets honest, growing estimates).
-    func estimate(_ q: Market.JobRequest, profile: Market.ProviderProfile, countingBids: Bool = true,
-                  now: Millis = 0) -> Millis {
+    /// are the jobs accepted (queued and running), not other live bids: most bids are not
+    /// taken, and counting them made an idle provider in a burst bid as if it held every job
+    /// it had bid on, no lower than a busy one. A requester adds what it awarded a provider
+    /// after its bid (`awardedSince`).
+    func estimate(_ q: Market.JobRequest, profile: Market.ProviderProfile) -> Millis {
         // Integer sums per model first: dictionary order must not reach the (signed) estimate.
         var queuedTokens: [Digest: UInt64] = [:]
-        for j in state.provided.values
-        where j.phase == .running || j.phase == .queued || (countingBids && j.phase == .bid && j.bid.body.expiresAt > now) {
+        for j in state.provided.values where j.phase == .running || j.phase == .queued {
             queuedTokens[j.request.body.modelID, default: 0] += UInt64(j.request.body.maxTokens)
         }
         func decode(_ model: Digest) -> Double { Swift.max(profile.offer(model)?.decodeTokensPerSecond ?? 0, 0.001) }
@@ -103,7 +103,7 @@ extension Market.Instance {
         }
         if let profile = settings.provider,
            profile.accepting(job.request.body.modelID) == nil || activeJobs >= profile.maxQueue
-            || now + estimate(job.request.body, profile: profile, countingBids: false) > a.completeBy {
+            || now + estimate(job.request.body, profile: profile) > a.completeBy {
             // Full, too busy to finish by `completeBy`, or retiring the model, since it bid: the award goes back
             // (no penalty), and a later round may ask again. An accepted award is one this
             // node expects to meet.

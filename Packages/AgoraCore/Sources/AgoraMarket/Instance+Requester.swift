@@ -133,6 +133,7 @@ extension Market.Instance {
         let holding = job.bids.contains { $0.body.provider == b.provider } || job.award?.body.provider == b.provider
         guard !holding, !job.tried.contains(b.provider) else { return reject(.replay, "second bid from \(b.provider.short)", from: from) }
         job.bids.append(m)
+        job.bidArrivals[b.provider] = now
         var out: [Directive] = []
         // A job that already waited a round for room takes the first acceptable bid: it
         // comes from a provider that just found room for it (its waitlist).
@@ -164,7 +165,7 @@ extension Market.Instance {
         // demands it (never a penalty: it may be checkable once validators of its class join).
         let live = job.bids.filter { !isSuspect($0.body.provider) }
         let checkable = live.filter { exactlyCheckable($0.body.provider, request: req) }
-        guard let best = rank(checkable, request: req, now: now).first else {
+        guard let best = rank(checkable, request: req, now: now, received: job.bidArrivals).first else {
             job.award = nil
             job.awardedBid = nil
             job.awardedClass = []
@@ -203,7 +204,19 @@ extension Market.Instance {
     }
 
     /// Bids ordered by the scoring policy (lowest cost first; ties by provider key).
-    func rank(_ bids: [Signed<Market.Bid>], request: Market.JobRequest, now: Millis) -> [Signed<Market.Bid>] {
+    ///
+    /// A bid's cost is its normalised price plus its normalised estimate, the estimate
+    /// calibrated (`EtaCalibration`), grown by the work this requester awarded the provider
+    /// since the bid arrived (which the bid could not count), and weighed by how far its
+    /// provider falls short of full trust: `price + eta · (1 + w·(1 − score))`. What a requester
+    /// risks on a less trusted provider is time (a wrong result is not paid, but has to be
+    /// redone), so trust scales the time: it decides between like offers but never outweighs
+    /// a queue, and a proven provider that is saturated yields to a newer one with room. (A
+    /// constant `w·(1 − score)` added to the cost made the first provider to earn standing win
+    /// every award while its queue grew and the others idled: BENCHMARKS.md, issue [1/5].)
+    func rank(_ bids: [Signed<Market.Bid>], request: Market.JobRequest, now: Millis,
+              received: [PublicKey: Millis] = [:]) -> [Signed<Market.Bid>] {
+        let since = awardedSince(received)
         let p = settings.scoring
         let window = Double(request.deadline > now ? request.deadline - now : 1)
         let scale = Swift.min(window, Double(Swift.max(1, p.timeScale)))
@@ -216,10 +229,27 @@ extension Market.Instance {
             guard rep >= p.minReputation || state.reputation.standing(of: b.body.provider).fails == 0 else { return nil }
             let price = request.maxPrice == 0 ? 0 : Double(b.body.pricePer1k) / Double(request.maxPrice)
             // An estimate counts as long as this provider's estimates have really taken.
-            let time = Double(b.body.etaMillis) * state.etaCalibration.factor(of: b.body.provider) / scale
-            return (p.priceWeight * price + p.timeWeight * time + p.reputationWeight * (1 - rep), b)
+            let eta = Double(b.body.etaMillis) + (since[b.body.provider] ?? 0)
+            let time = eta * state.etaCalibration.factor(of: b.body.provider) / scale
+            return (p.priceWeight * price + p.timeWeight * time * (1 + p.reputationWeight * (1 - rep)), b)
         }
         return scored.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1.body.provider < $1.1.body.provider }.map(\.1)
+    }
+
+    /// Estimated milliseconds of the work this requester awarded each provider of `received`
+    /// at or after that provider's bid arrived, and that is still running: a bid counts the
+    /// work its provider had accepted when it bid, not awards made after (several jobs
+    /// awarded in one bid window must not all go to the provider that bid lowest for each).
+    /// An award's work is its bid's estimate over the jobs it counted (its own included).
+    func awardedSince(_ received: [PublicKey: Millis]) -> [PublicKey: Double] {
+        guard !received.isEmpty else { return [:] }
+        var out: [PublicKey: Double] = [:]
+        for job in state.requests.values where job.phase == .awarded {
+            guard let bid = job.awardedBid, let arrived = received[bid.body.provider],
+                  let at = job.timeline.awarded, at >= arrived else { continue }
+            out[bid.body.provider, default: 0] += Double(bid.body.etaMillis) / Double(bid.body.queueDepth + 1)
+        }
+        return out
     }
 
     mutating func onAwardTimeout(_ id: JobID, provider: PublicKey, now: Millis) -> [Directive] {

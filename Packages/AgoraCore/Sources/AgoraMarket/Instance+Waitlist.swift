@@ -42,7 +42,7 @@ extension Market.Instance {
             guard now < q.deadline, now < entry.lastSeen + settings.waitlistStale,
                   let offer = profile.accepting(q.modelID) else { continue }
             let key = Market.JobKey(requester: q.requester, jobID: q.jobID)
-            let eta = estimate(q, profile: profile, now: now)
+            let eta = estimate(q, profile: profile)
             guard now + eta <= q.deadline else { continue }
             out += bid(on: entry.request, key: key, eta: eta, offer: offer, profile: profile, now: now)
             room -= 1

@@ -66,6 +66,8 @@ extension Market {
         var askedThisRound = 0
         var asked: [PublicKey] = []
         var bids: [Signed<Bid>] = []
+        /// When each provider's bid for this job arrived (`awardedSince`).
+        var bidArrivals: [PublicKey: Millis] = [:]
         var tried: [PublicKey] = []
         /// Providers whose result for this job failed a check: never asked again.
         var caught: [PublicKey] = []

@@ -114,7 +114,8 @@ extension Market {
         /// Completion estimates are normalised by the time left before the deadline, but by
         /// no more than this (so a long deadline still prefers a short queue).
         public var timeScale: Millis = 30_000
-        /// Weight of the reputation shortfall.
+        /// Weight of the reputation shortfall: a bid's estimate counts
+        /// `1 + reputationWeight·(1 − score)` times over.
         public var reputationWeight: Double = 3
         /// Providers below this reputation get no award.
         public var minReputation: Double = 0.3

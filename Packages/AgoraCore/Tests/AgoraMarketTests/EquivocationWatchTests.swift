@@ -92,7 +92,8 @@ import Testing
         #expect(watch.answer(try answer(tree, m, n), ledger: owner.publicKey) == .consistent)
         #expect(watch.questions.isEmpty)
         // The next checkpoint is asked about against the new anchor (size n), not the first.
-        guard case .askConsistency(let s2, _) = watch.observe(try signed(tree, size: n + 4), now: 20) else {
+        let later = 10 + Market.EquivocationWatch.questionInterval
+        guard case .askConsistency(let s2, _) = watch.observe(try signed(tree, size: n + 4), now: later) else {
             Issue.record("no question after the anchor moved"); return
         }
         #expect(s2.checkpoint.size == UInt64(n))
@@ -139,6 +140,28 @@ import Testing
             Issue.record("the question was never asked again"); return
         }
         #expect(large.checkpoint.size == 10)
+    }
+
+    /// A busy ledger shows a new checkpoint on every result; its watcher asks about it at
+    /// most once per `questionInterval`, within what the owner answers (a question refused as
+    /// a flood proves nothing and wastes the owner's work).
+    @Test func aBusyLedgerIsAskedAboutAtMostOncePerInterval() throws {
+        let tree = Self.leaves(200)
+        var watch = Market.EquivocationWatch()
+        _ = watch.observe(try signed(tree, size: 1), now: 0)
+        var asked: [Market.Millis] = []
+        // A new checkpoint every 100 ms for a minute, each question answered at once.
+        for i in 1..<600 {
+            let now = Market.Millis(i) * 100
+            let size = 1 + i / 3
+            guard case .askConsistency(let small, let large) = watch.observe(try signed(tree, size: size), now: now) else { continue }
+            asked.append(now)
+            let answer = try answer(tree, Int(small.checkpoint.size), Int(large.checkpoint.size))
+            #expect(watch.answer(answer, ledger: owner.publicKey) == .consistent)
+        }
+        #expect(asked.count >= 10)
+        #expect(asked.count <= Market.Limits.consistencyAnswersPerWindow / 2)
+        #expect(zip(asked, asked.dropFirst()).allSatisfy { $1 - $0 >= Market.EquivocationWatch.questionInterval })
     }
 
     @Test func requestsAndAnswersRoundTripAndRejectBadSizes() throws {

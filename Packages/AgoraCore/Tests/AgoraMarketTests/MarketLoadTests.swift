@@ -84,6 +84,40 @@ import Testing
         #expect(!w.notes(of: "R").contains { if case .jobFailed = $0 { return true } else { return false } })
     }
 
+    /// Standing decides between like offers, never against a queue: a provider that has
+    /// earned standing and holds a queue yields the next jobs to a newcomer with room. (With
+    /// trust added to the cost instead of scaling it, the first provider to earn standing won
+    /// every award while its queue grew and the other provider idled: issue [1/5]'s trio.)
+    @Test func aProvenProviderWithAQueueYieldsToOneWithRoom() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.addQueued("veteran", seed: 2, slots: 4, maxQueue: 32)
+        w.meshPeers()
+        for i in 0..<6 {
+            let job = w.submit(from: "R", maxTokens: 32, prompt: "warm-up \(i)")
+            w.runAuction(); w.finishRuns(); w.deliver()
+            #expect(w.instances[w["R"]]!.jobPhase(job) == "completed")
+        }
+        let r0 = w.instances[w["R"]]!
+        #expect(r0.state.reputation.score(of: w["veteran"]) > 0.85)
+        w.addQueued("newcomer", seed: 3, slots: 4, maxQueue: 32)
+        w.meshPeers()
+        // Alone and idle, each wins on equal offers by its standing.
+        let first = w.submit(from: "R", maxTokens: 32, prompt: "first")
+        w.runAuction()
+        #expect(w.instances[w["R"]]!.awardedProvider(first) == w["veteran"])
+        // Eight more arrive while the first runs: both providers get work.
+        let burst = (0..<8).map { i in w.submit(from: "R", maxTokens: 32, prompt: "burst \(i)") }
+        w.deliver()
+        w.advance(to: w.now + 250)
+        w.deliver()
+        let r = w.instances[w["R"]]!
+        let winners = burst.compactMap { r.awardedProvider($0) }
+        #expect(winners.count == 8)
+        let toNewcomer = winners.filter { $0 == w["newcomer"] }.count
+        #expect(toNewcomer >= 3 && toNewcomer <= 6, "the newcomer won \(toNewcomer) of 8")
+    }
+
     /// A provider that declines (full) or a requester that cancels costs nobody standing.
     @Test func declinesAndCancellationsAreNoPenalty() {
         let w = MarketWorld()
