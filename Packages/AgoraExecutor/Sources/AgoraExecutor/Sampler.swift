@@ -27,11 +27,16 @@ public enum Sampler {
     /// Gumbel noise for `(seed, position, token)`: SplitMix64 over the three, mapped to a
     /// uniform `u` in (0, 1), then `−log(−log u)`.
     public static func gumbel(seed: UInt64, position: Int, token: Int32) -> Double {
+        -log(-log(uniform(seed: seed, position: position, token: token)))
+    }
+
+    /// The uniform draw `u` in (0, 1) behind `gumbel(seed:position:token:)`.
+    @inline(__always)
+    static func uniform(seed: UInt64, position: Int, token: Int32) -> Double {
         var x = splitMix(seed ^ 0x6167_6F72_615F_7631)  // "agora_v1"
         x = splitMix(x ^ UInt64(truncatingIfNeeded: position))
         x = splitMix(x ^ UInt64(UInt32(bitPattern: token)))
-        let u = (Double(x >> 11) + 0.5) * 0x1p-53
-        return -log(-log(u))
+        return (Double(x >> 11) + 0.5) * 0x1p-53
     }
 
     @inline(__always)
@@ -45,6 +50,7 @@ public enum Sampler {
     /// Chooses the token at output `position` from `logits`.
     public static func choose(_ logits: UnsafeBufferPointer<Float>, _ p: SamplingParameters, position: Int) -> Int32 {
         if p.isGreedy { return argmax(logits) }
+        if p.topK <= 0 && p.topP >= 1 { return gumbelMax(logits, p, position: position) }
         let kept = keptTokens(logits, p)
         let t = p.temperature
         var best = kept[0], bestScore = -Double.infinity
@@ -54,6 +60,34 @@ public enum Sampler {
         }
         return best
     }
+
+    /// Step 4 over every candidate (steps 2 and 3 cut nothing when `topK` is 0 and `topP` 1),
+    /// without sorting them: the choice maximises the score with ties to the lower id, which
+    /// no order changes. Most candidates are passed over on their hash alone: one whose logit
+    /// is more than `skipGap·T` below the best score so far can only win with Gumbel noise
+    /// above `skipGap`, which needs `u > e^(−e^(−skipGap))` (0.98168…); for `u ≤ skipU` its
+    /// noise is at most −log(−log 0.98) = 3.902… < `skipGap`, and its score stays below the best.
+    /// So the result is the same as scoring every candidate (`SamplerTests`), at a fiftieth of
+    /// the logarithms.
+    static func gumbelMax(_ logits: UnsafeBufferPointer<Float>, _ p: SamplingParameters, position: Int) -> Int32 {
+        let t = p.temperature
+        let top = argmax(logits)
+        let floor = logits[Int(top)] - candidateWindow * Float(t)
+        var best = top
+        var bestScore = Double(logits[Int(top)]) + t * gumbel(seed: p.seed, position: position, token: top)
+        for i in 0..<logits.count where logits[i] >= floor && i != Int(top) {
+            let id = Int32(i), l = Double(logits[i])
+            if (bestScore - l) > skipGap * t && uniform(seed: p.seed, position: position, token: id) <= skipU { continue }
+            let s = l + t * gumbel(seed: p.seed, position: position, token: id)
+            if s > bestScore || (s == bestScore && id < best) { best = id; bestScore = s }
+        }
+        return best
+    }
+
+    /// A candidate this far below the best score (in units of `T`) is passed over when its
+    /// uniform draw is at most `skipU` (see `gumbelMax`).
+    static let skipGap = 4.0
+    static let skipU = 0.98
 
     /// The arg-max of `logits` (ties: lower id).
     static func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int32 {

@@ -42,6 +42,39 @@ struct SamplerTests {
         }
     }
 
+    /// The unsorted, hash-skipping choice (`gumbelMax`) is the choice of scoring every
+    /// candidate: over a vocabulary's worth of logits shaped like a model's (a few likely
+    /// tokens, a long tail, ties), many seeds, positions and temperatures.
+    @Test("without top-k and top-p, the choice equals scoring every candidate")
+    func unsortedChoiceIsTheReference() {
+        var rng = SystemRandomNumberGenerator()
+        var skippedSome = false
+        for round in 0..<24 {
+            let n = 2_000 + round * 500
+            var logits = (0..<n).map { _ in Float.random(in: -12...6, using: &rng) }
+            for i in 0..<8 { logits[Int.random(in: 0..<n, using: &rng)] = Float(10 + i % 3) }  // ties at the top
+            let temperatures = [0.05, 0.3, 0.7, 1.0, 1.5, 2.0]
+            logits.withUnsafeBufferPointer { l in
+                for (k, t) in temperatures.enumerated() {
+                    let p = SamplingParameters(temperature: t, topK: 0, topP: 1, seed: UInt64(round * 31 + k), maxTokens: 8)
+                    for position in 0..<6 {
+                        let maxLogit = l.max()!
+                        let floor = maxLogit - Sampler.candidateWindow * Float(t)
+                        var best: Int32 = -1, bestScore = -Double.infinity
+                        for i in 0..<n where l[i] >= floor {
+                            let s = Double(l[i]) + t * Sampler.gumbel(seed: p.seed, position: position, token: Int32(i))
+                            if s > bestScore || (s == bestScore && Int32(i) < best) { best = Int32(i); bestScore = s }
+                        }
+                        #expect(Sampler.gumbelMax(l, p, position: position) == best, "n \(n) T \(t) position \(position)")
+                        #expect(Sampler.choose(l, p, position: position) == best)
+                        skippedSome = skippedSome || l.contains { Double(maxLogit - $0) > Sampler.skipGap * t + 8 }
+                    }
+                }
+            }
+        }
+        #expect(skippedSome, "no candidate was far enough below the best to be passed over")
+    }
+
     @Test("text accumulation holds back split UTF-8 and stop-sequence prefixes")
     func textAccumulator() {
         var acc = TextAccumulator(stop: ["END"])
