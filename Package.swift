@@ -68,7 +68,9 @@ let package = Package(
         ]),
         // The testnet's byzantine nodes: `agora node` with a way to lie. Kept out of `agora`
         // so that no configuration of a normal node can reach it.
-        .executableTarget(name: "agora-byzantine", dependencies: ["AgoraNode", "AgoraAPI"], linkerSettings: llamaRPath),
+        .executableTarget(name: "agora-byzantine", dependencies: [
+            "AgoraNode", "AgoraAPI", .product(name: "AgoraExecutor", package: "AgoraExecutor"),
+        ], linkerSettings: llamaRPath),
         .executableTarget(name: "agora", dependencies: [
             "AgoraNode", "AgoraAPI",
             .product(name: "AgoraLedger", package: "AgoraCore"),

@@ -7,8 +7,11 @@ import AgoraMarket
 public struct ChaosLedgerFacts: Sendable, Equatable {
     /// Jobs (requester, job id) paid more than once.
     public var paidTwice = 0
-    /// Failing attestations against honest providers.
+    /// Failing attestations by honest validators against honest providers.
     public var falseRejections = 0
+    /// Failing attestations by byzantine validators against honest providers (lies the
+    /// market must outvote: they are not false rejections of honest validators).
+    public var byzantineAccusations = 0
     /// Results in byzantine nodes' ledgers.
     public var byzantineResults = 0
     /// Of those, results that a validator's failing attestation names.
@@ -57,6 +60,10 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
                     guard let a = try? Market.Attestation(wireBytes: e.body) else { undecodable += 1; continue }
                     guard !a.verdict.passed else { continue }
                     let key = ResultKey(requester: a.requester, job: a.jobID, provider: a.provider)
+                    if byzantine.contains(e.ledgerID) {
+                        if honest.contains(a.provider) { byzantineAccusations += 1 }
+                        continue
+                    }
                     if honest.contains(a.provider), !failed.contains(key) { falseRejections += 1 }
                     failed.insert(key)
                 case .evidence:

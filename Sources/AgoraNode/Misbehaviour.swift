@@ -30,12 +30,16 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
     case replay = "replay"
     /// Keep 32 jobs of its own open at all times (a requester flooding the network).
     case flood = "flood"
+    /// Serve another model's file under the id of the model it claims (the file's cached
+    /// `<file>.sha256` forged to that id): every result is the other model's.
+    case substituteModel = "substitute-model"
 
     /// Whether this mode's results are wrong (validators must catch them); false for the
     /// modes that attack the protocol around honest results.
     public var liesAboutResults: Bool {
         switch self {
-        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .alterToken, .truncate, .resample, .neverDeliver: return true
+        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .alterToken, .truncate, .resample, .neverDeliver, .substituteModel:
+            return true
         case .falseSpeed, .replay, .flood: return false
         }
     }
@@ -52,7 +56,7 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
         case .resample:
             r.parameters.temperature = 1
             r.parameters.seed = r.parameters.seed &+ 0x5EED
-        case .alterLogprobs, .alterToken, .truncate, .neverDeliver, .falseSpeed, .replay, .flood: break
+        case .alterLogprobs, .alterToken, .truncate, .neverDeliver, .falseSpeed, .replay, .flood, .substituteModel: break
         }
         return r
     }
@@ -70,7 +74,7 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
         case .truncate:
             guard tokens.count >= 2 else { return nil }
             return Array(tokens.prefix(tokens.count / 2))
-        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .resample, .neverDeliver, .falseSpeed, .replay, .flood:
+        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .resample, .neverDeliver, .falseSpeed, .replay, .flood, .substituteModel:
             return nil
         }
     }

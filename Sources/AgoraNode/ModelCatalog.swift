@@ -42,10 +42,14 @@ public struct ModelCatalog: Sendable {
                 localAliases: [Digest: [String]] = [:], aliases: [String: String] = [:]) {
         var byID: [Digest: Model] = [:]
         var classes: [Digest: [[UInt8]: Int]] = [:]
+        // A model's name is the one most of its nodes give it (ties: the lesser name), so
+        // that a node advertising another model's file under this id cannot rename it.
+        var names: [Digest: [String: Int]] = [:]
         for (record, isSelf) in records.map({ ($0, false) }) + (selfRecord.map { [($0, true)] } ?? []) {
             let cls = record.capabilities.arithmeticClass
             for offer in record.capabilities.models {
                 if !cls.isEmpty { classes[offer.modelID, default: [:]][cls, default: 0] += 1 }
+                names[offer.modelID, default: [:]][offer.name, default: 0] += 1
                 let ctx = Int(offer.contextLength)
                 let speed = Double(offer.decodeMilliTokensPerSecond) / 1000
                 if var m = byID[offer.modelID] {
@@ -64,6 +68,9 @@ public struct ModelCatalog: Sendable {
         }
         for id in byID.keys {
             guard var m = byID[id] else { continue }
+            if let counted = names[id], let top = counted.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }) {
+                m.name = top.key
+            }
             var names = Self.derivedAliases(of: m.name)
             for a in localAliases[id] ?? [] where !names.contains(a.lowercased()) && a.lowercased() != m.name.lowercased() {
                 names.append(a.lowercased())

@@ -93,8 +93,10 @@ import Testing
             // Honest: jobs 1 (paid), 2 (paid twice: a bug), 3 (wrongly failed), 4 (never paid).
             honest.publicKey: try entries(honest, [result(1, by: honest), result(2, by: honest), result(3, by: honest),
                                                     result(4, by: honest)]),
-            // The liar: job 5 caught, job 6 caught and paid anyway, job 7 never checked.
-            liar.publicKey: try entries(liar, [result(5, by: liar), result(6, by: liar), result(7, by: liar)]),
+            // The liar: job 5 caught, job 6 caught and paid anyway, job 7 never checked; as a
+            // validator it failed the honest job 1 (outvoted: not a false rejection).
+            liar.publicKey: try entries(liar, [result(5, by: liar), result(6, by: liar), result(7, by: liar),
+                                               check(1, of: honest, passed: false)]),
             requester.publicKey: try entries(requester, [paid(1, to: honest), paid(2, to: honest), paid(2, to: honest),
                                                           paid(6, to: liar)]),
             validator.publicKey: try entries(validator, [check(1, of: honest, passed: true), check(3, of: honest, passed: false),
@@ -102,10 +104,10 @@ import Testing
         ]
         let facts = ChaosLedgerFacts(ledgers: ledgers, byzantine: [liar.publicKey], honest: [honest.publicKey])
         #expect(facts.paidTwice == 1)
-        #expect(facts.falseRejections == 1)
+        #expect(facts.falseRejections == 1 && facts.byzantineAccusations == 1)
         #expect(facts.byzantineResults == 3 && facts.byzantineDetected == 2 && facts.byzantinePaid == 1)
         #expect(facts.unpaidResults == 2)   // jobs 3 and 4
-        #expect(facts.undecodable == 0 && facts.entries == 15)
+        #expect(facts.undecodable == 0 && facts.entries == 16)
     }
 
     @Test func theReportNamesEveryBreachAndRoundTripsAsJSON() throws {

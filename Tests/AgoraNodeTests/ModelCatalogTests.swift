@@ -62,6 +62,22 @@ import Testing
         #expect(none.models.first?.largestExactGroup == 0)
     }
 
+    /// A node advertising another model's file under a served model's id (the testnet's
+    /// `substitute-model`) cannot rename it, whatever order the records come in: the name is
+    /// the one most of the model's nodes give it.
+    @Test func aModelKeepsTheNameMostOfItsNodesGiveIt() throws {
+        let honest = "smollm2:135m-instruct-q4_1", forged = "aaa:0.5b-instruct"
+        for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0]] {
+            let records = [try Self.record(1, [(Self.smol, forged, 2048, 1)]),
+                           try Self.record(2, [(Self.smol, honest, 2048, 10)]),
+                           try Self.record(3, [(Self.smol, honest, 2048, 10)])]
+            let c = ModelCatalog(records: order.map { records[$0] }, selfRecord: nil)
+            #expect(c.models.map(\.name) == [honest], "order \(order)")
+            #expect(try c.resolve("smollm2").id == Self.smol)
+            #expect(throws: NodeError.self) { try c.resolve("aaa") }
+        }
+    }
+
     @Test func namesResolveLikeUsersTypeThem() throws {
         let c = try Self.catalog(aliases: ["coder": "qwen2.5-coder:0.5b-instruct-q4_k_m"])
         #expect(try c.resolve("smollm2:135m-instruct-q4_1").id == Self.smol)

@@ -147,6 +147,7 @@ struct ChaosRun {
             deadDetectionSeconds: detections, ledgersVerified: verified, unpaidResults: facts.unpaidResults,
             faults: applied.lines, wallSeconds: wall)
         report.attackers = attackerServed
+        report.byzantineAccusations = facts.byzantineAccusations
         return report
     }
 

@@ -126,14 +126,11 @@ extension Market.Instance {
         // A job that demands an exact check asks only validators of the class its provider
         // was awarded under (none if it advertised none).
         let exact = demandsExactCheck(req)
-        let cls = job.awardedClass
-        var candidates = peers(serving: req.modelID, excluding: [result.body.provider, nodeID] + job.validatorsAsked)
-            .filter { !exact || (!cls.isEmpty && advertisedClass(of: $0) == cls) }
+        var candidates = validatorCandidates(for: job, excluding: job.validatorsAsked)
         if candidates.isEmpty {
             // Every validator was asked: ask again those that have not answered (one that
             // could not check may do so now; one still checking ignores the repeat).
-            candidates = peers(serving: req.modelID, excluding: [result.body.provider, nodeID] + job.validatorsAnswered)
-                .filter { !exact || (!cls.isEmpty && advertisedClass(of: $0) == cls) }
+            candidates = validatorCandidates(for: job, excluding: job.validatorsAnswered)
         }
         let shuffled = state.random.shuffled(candidates)
         let chosen = Array((exact ? shuffled : preferringClassOf(result.body.provider, shuffled)).prefix(count))
@@ -153,6 +150,17 @@ extension Market.Instance {
             out.append(.schedule(.validationTimeout(req.jobID, validator: nodeID), at: now + settings.validationTimeout))
         }
         return out
+    }
+
+    /// The peers that may check `job`'s current result (serving its model; not its provider,
+    /// not this node, none of `excluding`; of the provider's class when the job demands an
+    /// exact check).
+    func validatorCandidates(for job: Market.RequesterJob, excluding: [PublicKey]) -> [PublicKey] {
+        guard let result = job.result else { return [] }
+        let req = job.request.body
+        let exact = demandsExactCheck(req), cls = job.awardedClass
+        return peers(serving: req.modelID, excluding: [result.body.provider, nodeID] + excluding)
+            .filter { !exact || (!cls.isEmpty && advertisedClass(of: $0) == cls) }
     }
 
     /// Whether `request`'s results must be checked exactly (`CheckPolicy.exactRequired` and
@@ -214,21 +222,59 @@ extension Market.Instance {
         if job.phase == .verifying {
             if a.verdict.passed {
                 job.passes.append(a.validator)
-                if job.passes.count >= Int(job.request.body.verificationLevel) { out += pay(&job, now: now) }
+                job.passMessages.append(m)
+                if !job.fails.isEmpty { out.append(.gossip(m.message)) }
             } else {
-                out += receipt(for: job, provider: a.provider, outcome: .failedVerification, recordHash: a.resultRecordHash,
-                               credits: 0, validators: [a.validator], now: now)
-                job.tried.append(a.provider)
-                job.caught.append(a.provider)
-                job.result = nil
-                job.output = nil
-                job.passes = []
-                job.validatorsAsked = []
-                job.validatorsAnswered = []
-                out += awardNext(&job, now: now)
+                // A failure is gossiped by its validator; the passes of the same result go
+                // with it, so that no node counts the failure alone.
+                if job.fails.isEmpty { out += job.passMessages.map { .gossip($0.message) } }
+                job.fails.append(a.validator)
             }
+            out += settleVerdicts(&job, now: now)
         }
         state.requests[a.jobID] = job
         return out
+    }
+
+    /// Decides a job under verification from its validators' verdicts. It is paid once
+    /// `verificationLevel` validators passed it and more passed than failed. A failure is not
+    /// taken on one validator's word while another can check: the provider is caught once two
+    /// validators failed its result and more failed than passed, or when one failed it and no
+    /// other validator is left to ask. Otherwise one more validator is asked; when none is
+    /// left and the verdicts are even, the job moves to another provider with no one blamed
+    /// (a validator that lies cannot take an honest provider out of the market on its own).
+    mutating func settleVerdicts(_ job: inout Market.RequesterJob, now: Millis) -> [Directive] {
+        let level = Int(job.request.body.verificationLevel)
+        let (passes, fails) = (job.passes.count, job.fails.count)
+        if passes >= level && passes > fails { return pay(&job, now: now) }
+        guard fails > 0, let result = job.result else { return [] }
+        let provider = result.body.provider
+        let othersLeft = !validatorCandidates(for: job, excluding: job.validatorsAsked).isEmpty
+        if fails > passes && (fails >= 2 || !othersLeft) {
+            var out = receipt(for: job, provider: provider, outcome: .failedVerification,
+                              recordHash: SHA256.hash(result.body.recordBytes), credits: 0, validators: job.fails.sorted(), now: now)
+            job.caught.append(provider)
+            out += reawardAfterChecks(&job, now: now)
+            return out
+        }
+        if !othersLeft && job.validatorsAnswered.count == job.validatorsAsked.count {
+            return reawardAfterChecks(&job, now: now)
+        }
+        // Enough verdicts are still to come, or one more validator is asked.
+        let pending = job.validatorsAsked.count - job.validatorsAnswered.count
+        return pending > 0 && passes + pending >= level ? [] : askValidators(&job, count: 1, now: now)
+    }
+
+    /// Drops the current result and its verdicts and awards the job again (not to `provider`).
+    private mutating func reawardAfterChecks(_ job: inout Market.RequesterJob, now: Millis) -> [Directive] {
+        if let provider = job.result?.body.provider { job.tried.append(provider) }
+        job.result = nil
+        job.output = nil
+        job.passes = []
+        job.fails = []
+        job.passMessages = []
+        job.validatorsAsked = []
+        job.validatorsAnswered = []
+        return awardNext(&job, now: now)
     }
 }

@@ -86,6 +86,11 @@ extension Market {
         var validatorsAsked: [PublicKey] = []
         var validatorsAnswered: [PublicKey] = []
         var passes: [PublicKey] = []
+        /// Validators that failed the current result.
+        var fails: [PublicKey] = []
+        /// The passing attestations of the current result, gossiped once a validator fails it
+        /// (everyone who hears the failure hears what the others found).
+        var passMessages: [Signed<AttestationMessage>] = []
         var reserved: UInt64
         var spotChecked = false
         /// When the awarded provider last streamed output (progress).

@@ -9,8 +9,12 @@ extension Market {
         public var timeouts = 0
         /// Passing attestations.
         public var passes = 0
-        /// Failing attestations.
+        /// Results of this provider that more validators failed than passed (`Verdicts`): one
+        /// validator's failing attestation counts until another validator passes the result.
         public var fails = 0
+        /// Failing attestations this node gave as a validator on results that at least two
+        /// other validators passed, more than failed them: a false accusation.
+        public var falseAccusations = 0
         /// Equivocation evidence seen: the node is excluded.
         public var evidence = false
 
@@ -30,6 +34,8 @@ extension Market {
         private var balances: [PublicKey: Int64] = [:]
         private var countedReceipts: Set<Digest> = []
         private var countedAttestations: Set<Digest> = []
+        /// Verdicts per result, by the hash of its record.
+        private var verdicts: [Digest: Verdicts] = [:]
 
         /// An empty book.
         public init(policy: ReputationPolicy, grant: UInt64) {
@@ -45,7 +51,7 @@ extension Market {
             let s = standing(of: node)
             if s.evidence { return 0 }
             let good = Double(s.completed) + policy.passWeight * Double(s.passes)
-            let bad = policy.timeoutWeight * Double(s.timeouts) + policy.failWeight * Double(s.fails)
+            let bad = policy.timeoutWeight * Double(s.timeouts) + policy.failWeight * Double(s.fails + s.falseAccusations)
             return (policy.prior + good) / (policy.prior + good + policy.priorBad + bad)
         }
 
@@ -86,12 +92,35 @@ extension Market {
         @discardableResult
         public mutating func count(attestation: Attestation, bodyHash: Digest) -> Bool {
             guard countedAttestations.insert(bodyHash).inserted else { return false }
-            if attestation.verdict.passed {
-                standings[attestation.provider, default: Standing()].passes += 1
+            let a = attestation
+            var v = verdicts[a.resultRecordHash] ?? Verdicts(provider: a.provider)
+            // A record names its provider: an attestation naming another for it proves nothing,
+            // and a validator's second word on one result does not change its first.
+            guard v.provider == a.provider, !v.passes.contains(a.validator), !v.fails.contains(a.validator) else { return true }
+            let before = (failed: v.failed, accusers: v.falseAccusers)
+            if a.verdict.passed {
+                standings[a.provider, default: Standing()].passes += 1
+                v.passes.insert(a.validator)
             } else {
-                standings[attestation.provider, default: Standing()].fails += 1
+                v.fails.insert(a.validator)
             }
+            if v.failed != before.failed { standings[a.provider, default: Standing()].fails += v.failed ? 1 : -1 }
+            for n in v.falseAccusers.subtracting(before.accusers) { standings[n, default: Standing()].falseAccusations += 1 }
+            for n in before.accusers.subtracting(v.falseAccusers) { standings[n, default: Standing()].falseAccusations -= 1 }
+            verdicts[a.resultRecordHash] = v
             return true
+        }
+
+        /// The validators' verdicts on one result (by its record's hash), each validator once.
+        struct Verdicts: Equatable, Sendable {
+            let provider: PublicKey
+            var passes: Set<PublicKey> = []
+            var fails: Set<PublicKey> = []
+            /// The result counts against its provider: more validators failed it than passed it
+            /// (so one validator's failure stands until another validator passes the result).
+            var failed: Bool { fails.count > passes.count }
+            /// Validators that failed a result at least two others passed, more than failed it.
+            var falseAccusers: Set<PublicKey> { passes.count >= 2 && passes.count > fails.count ? fails : [] }
         }
 
         /// Records verified equivocation evidence against `node`.

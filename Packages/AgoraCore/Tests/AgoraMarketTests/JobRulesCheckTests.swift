@@ -50,6 +50,9 @@ import Testing
         // The validator sees the same rules, and the logprobs the provider committed to.
         #expect(w.verifies.first?.spec.request == run.spec.request)
         w.finishVerifies(); w.deliver()
+        // A second validator confirms the failure before the provider is caught.
+        #expect(w.verifies.count == 1)
+        w.finishVerifies(); w.deliver()
         let caught = w.notes(of: "R").contains { if case .providerCaught(w["P1"], _, _) = $0 { return true } else { return false } }
         #expect(caught)
         #expect(w.receipts(of: "R").map(\.outcome) == [.failedVerification])

@@ -149,11 +149,17 @@ import Testing
         #expect(w.verifies.count == 1)
         w.finishVerifies()
         #expect(w.gossiped.count == 1)
-        w.deliver()                                   // attestation (direct + gossip), re-award to P2
+        w.deliver()                                   // attestation (direct + gossip)
+        // One validator's failure is not taken on its word while another can check: the
+        // other one is asked, fails the result too, and the job goes to P2.
+        #expect(w.receipts(of: "R").isEmpty)
+        #expect(w.verifies.count == 1)
+        w.finishVerifies(); w.deliver()
         let caught = w.notes(of: "R").contains { if case .providerCaught(w["P1"], _, _) = $0 { return true } else { return false } }
         #expect(caught)
         #expect(w.receipts(of: "R").map(\.outcome) == [.failedVerification])
         #expect(w.receipts(of: "R").first?.credits == 0)
+        #expect(w.receipts(of: "R").first?.validators.count == 2)
         #expect(w.runs.first?.node == w["P2"])
         w.finishRuns(); w.deliver(); w.finishVerifies(); w.deliver()
         #expect(w.instances[w["R"]]!.jobPhase(job) == "completed")

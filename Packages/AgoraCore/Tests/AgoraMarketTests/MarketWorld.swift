@@ -189,12 +189,13 @@ final class MarketWorld {
         }
     }
 
-    /// Finishes pending verifications with the fake engine's teacher-forced check.
-    func finishVerifies() {
+    /// Finishes pending verifications with the fake engine's teacher-forced check (`liar`
+    /// fails every result it checks).
+    func finishVerifies(liar: PublicKey? = nil) {
         let pending = verifies
         verifies = []
         for v in pending {
-            let verdict = FakeEngine.check(v.spec)
+            let verdict = v.node == liar ? .fail(.tokenMismatch, position: 0) : FakeEngine.check(v.spec)
             apply(instances[v.node]!.handle(.verificationFinished(ticket: v.spec.ticket, verdict), now: now), at: v.node)
         }
     }
