@@ -38,8 +38,10 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
     }
 
     /// Counts the facts of `ledgers` (each node's entries, by its id); `byzantine` are the
-    /// lying nodes, `honest` the honest providers.
-    public init(ledgers: [PublicKey: [LedgerEntry]], byzantine: Set<PublicKey>, honest: Set<PublicKey>) {
+    /// lying nodes, `attackers` the byzantine nodes whose results are honest (their failing
+    /// attestations are lies too), `honest` the honest providers.
+    public init(ledgers: [PublicKey: [LedgerEntry]], byzantine: Set<PublicKey>, honest: Set<PublicKey>,
+                attackers: Set<PublicKey> = []) {
         var results: [ResultKey: Bool] = [:]   // → produced by a byzantine node
         var paid: [JobKey: Int] = [:]
         var paidResults: Set<ResultKey> = []
@@ -60,7 +62,7 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
                     guard let a = try? Market.Attestation(wireBytes: e.body) else { undecodable += 1; continue }
                     guard !a.verdict.passed else { continue }
                     let key = ResultKey(requester: a.requester, job: a.jobID, provider: a.provider)
-                    if byzantine.contains(e.ledgerID) {
+                    if byzantine.contains(e.ledgerID) || attackers.contains(e.ledgerID) {
                         if honest.contains(a.provider) { byzantineAccusations += 1 }
                         continue
                     }

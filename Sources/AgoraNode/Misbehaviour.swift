@@ -33,6 +33,9 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
     /// Serve another model's file under the id of the model it claims (the file's cached
     /// `<file>.sha256` forged to that id): every result is the other model's.
     case substituteModel = "substitute-model"
+    /// Serve honestly, and fail every result it is asked to check (a validator that lies to
+    /// take honest providers out of the market).
+    case lyingValidator = "lying-validator"
 
     /// Whether this mode's results are wrong (validators must catch them); false for the
     /// modes that attack the protocol around honest results.
@@ -40,7 +43,7 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
         switch self {
         case .ignoreStop, .alterLogprobs, .ignoreGrammar, .alterToken, .truncate, .resample, .neverDeliver, .substituteModel:
             return true
-        case .falseSpeed, .replay, .flood: return false
+        case .falseSpeed, .replay, .flood, .lyingValidator: return false
         }
     }
 
@@ -56,7 +59,7 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
         case .resample:
             r.parameters.temperature = 1
             r.parameters.seed = r.parameters.seed &+ 0x5EED
-        case .alterLogprobs, .alterToken, .truncate, .neverDeliver, .falseSpeed, .replay, .flood, .substituteModel: break
+        case .alterLogprobs, .alterToken, .truncate, .neverDeliver, .falseSpeed, .replay, .flood, .substituteModel, .lyingValidator: break
         }
         return r
     }
@@ -74,7 +77,8 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
         case .truncate:
             guard tokens.count >= 2 else { return nil }
             return Array(tokens.prefix(tokens.count / 2))
-        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .resample, .neverDeliver, .falseSpeed, .replay, .flood, .substituteModel:
+        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .resample, .neverDeliver, .falseSpeed, .replay, .flood, .substituteModel,
+             .lyingValidator:
             return nil
         }
     }

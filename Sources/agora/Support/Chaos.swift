@@ -101,7 +101,8 @@ struct ChaosRun {
 
         let honestProviders = Set(plan.honestProviders.compactMap { ids[$0] })
         let byzantineIDs = Set(byzantine.keys.compactMap { ids[$0] })
-        let facts = ChaosLedgerFacts(ledgers: ledgers, byzantine: byzantineIDs, honest: honestProviders)
+        let facts = ChaosLedgerFacts(ledgers: ledgers, byzantine: byzantineIDs, honest: honestProviders,
+                                     attackers: Set(attackers.keys.compactMap { ids[$0] }))
         var penalised = Set<PublicKey>()
         for o in honestObservers {
             for p in honestProviders {

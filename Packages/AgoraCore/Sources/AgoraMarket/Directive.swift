@@ -71,6 +71,8 @@ extension Market {
         case reconcileExpiry(JobID)
         /// A provider's bid on a job expired.
         case bidExpiry(JobKey)
+        /// A consistency question about this ledger, deferred by `EquivocationWatch`, is due.
+        case consistencyDue(PublicKey)
     }
 
     /// A job for the executor.

@@ -24,6 +24,9 @@ struct EquivocationWatch: Equatable, Sendable {
         case equivocation(Ledger.Evidence)
         /// Ask the ledger's owner for a consistency proof between `small` and `large`.
         case askConsistency(Ledger.SignedCheckpoint, Ledger.SignedCheckpoint)
+        /// A question is due but the last one was asked less than `questionInterval` ago:
+        /// call `due(_:now:)` at this time (returned once per wait).
+        case askLater(at: Millis)
         /// An answer that proves nothing (not asked for, or a wrong proof); the question
         /// stays open until it times out.
         case unproven(String)
@@ -55,6 +58,8 @@ struct EquivocationWatch: Equatable, Sendable {
     private(set) var questions: [PublicKey: Question] = [:]
     /// Per ledger, when the last question about it was asked.
     private var lastAsked: [PublicKey: Millis] = [:]
+    /// Ledgers with a question waiting for `questionInterval` to pass (`due`).
+    private var deferred: Set<PublicKey> = []
     /// Ledgers with evidence against them (found here or received and verified).
     private(set) var accused: Set<PublicKey> = []
 
@@ -78,7 +83,29 @@ struct EquivocationWatch: Equatable, Sendable {
             return .consistent
         }
         if let open = questions[ledger], now < open.askedAt + Self.questionTimeout { return .consistent }
-        if let last = lastAsked[ledger], now < last + Self.questionInterval { return .consistent }
+        if let last = lastAsked[ledger], now < last + Self.questionInterval {
+            // Not lost: asked when the interval has passed, about the newest checkpoint then.
+            return deferred.insert(ledger).inserted ? .askLater(at: last + Self.questionInterval) : .consistent
+        }
+        return ask(ledger, anchor: anchor, about: checkpoint, now: now)
+    }
+
+    /// The deferred question about `ledger`, if it is still to ask: between its anchor and the
+    /// checkpoint of another size seen most recently (the largest other size kept).
+    mutating func due(_ ledger: PublicKey, now: Millis) -> Outcome {
+        guard deferred.remove(ledger) != nil, !accused.contains(ledger), let anchor = anchors[ledger] else { return .consistent }
+        if let open = questions[ledger], now < open.askedAt + Self.questionTimeout { return .consistent }
+        if let last = lastAsked[ledger], now < last + Self.questionInterval {
+            deferred.insert(ledger)
+            return .askLater(at: last + Self.questionInterval)
+        }
+        guard let newest = seen[ledger]?.values.filter({ $0.checkpoint.size != anchor.checkpoint.size })
+            .max(by: { $0.checkpoint.size < $1.checkpoint.size }) else { return .consistent }
+        return ask(ledger, anchor: anchor, about: newest, now: now)
+    }
+
+    private mutating func ask(_ ledger: PublicKey, anchor: Ledger.SignedCheckpoint, about checkpoint: Ledger.SignedCheckpoint,
+                              now: Millis) -> Outcome {
         let (small, large) = anchor.checkpoint.size < checkpoint.checkpoint.size ? (anchor, checkpoint) : (checkpoint, anchor)
         questions[ledger] = Question(small: small, large: large, askedAt: now)
         lastAsked[ledger] = now
@@ -107,6 +134,7 @@ struct EquivocationWatch: Equatable, Sendable {
         anchors[ledger] = nil
         questions[ledger] = nil
         lastAsked[ledger] = nil
+        deferred.remove(ledger)
         return .equivocation(evidence)
     }
 
@@ -117,6 +145,7 @@ struct EquivocationWatch: Equatable, Sendable {
         anchors[ledger] = nil
         questions[ledger] = nil
         lastAsked[ledger] = nil
+        deferred.remove(ledger)
         return accused.insert(ledger).inserted
     }
 }

@@ -68,9 +68,16 @@ extension Market.Instance {
         case .askConsistency(let small, let large):
             let ask = Ledger.ConsistencyRequest(size1: small.checkpoint.size, size2: large.checkpoint.size)
             return [.send(to: ledger, Envelope(type: .consistencyRequest, payload: ask.wireBytes))]
+        case .askLater(let at):
+            return [.schedule(.consistencyDue(ledger), at: at)]
         case .unproven(let why):
             return reject(Rejection(.badProof, "consistency proof: \(why)"), from: ledger)
         }
+    }
+
+    /// A consistency question deferred by the watch's interval is due.
+    mutating func onConsistencyDue(_ ledger: PublicKey, now: Millis) -> [Directive] {
+        follow(state.watch.due(ledger, now: now), ledger: ledger)
     }
 
     /// Evidence a peer sent: verified on its own, then acted on once.

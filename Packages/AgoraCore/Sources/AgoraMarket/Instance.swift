@@ -187,6 +187,7 @@ extension Market {
             case .jobDeadline(let job): return onJobDeadline(job, now: now)
             case .reconcileExpiry(let job): return onReconcileExpiry(job)
             case .bidExpiry(let key): return onBidExpiry(key, now: now)
+            case .consistencyDue(let ledger): return onConsistencyDue(ledger, now: now)
             }
         }
 

@@ -150,18 +150,38 @@ import Testing
         var watch = Market.EquivocationWatch()
         _ = watch.observe(try signed(tree, size: 1), now: 0)
         var asked: [Market.Millis] = []
-        // A new checkpoint every 100 ms for a minute, each question answered at once.
+        var dueAt: Market.Millis?
+        var deferrals = 0
+        func handle(_ outcome: Market.EquivocationWatch.Outcome, now: Market.Millis) throws {
+            switch outcome {
+            case .askConsistency(let small, let large):
+                asked.append(now)
+                let answer = try answer(tree, Int(small.checkpoint.size), Int(large.checkpoint.size))
+                #expect(watch.answer(answer, ledger: owner.publicKey) == .consistent)
+            case .askLater(let at):
+                #expect(dueAt == nil, "a second timer for one deferred question")
+                dueAt = at
+                deferrals += 1
+            default: break
+            }
+        }
+        // A new checkpoint every 100 ms for a minute (the last one at 59.9 s), each question
+        // answered at once; the timer the watch asks for fires when due.
         for i in 1..<600 {
             let now = Market.Millis(i) * 100
-            let size = 1 + i / 3
-            guard case .askConsistency(let small, let large) = watch.observe(try signed(tree, size: size), now: now) else { continue }
-            asked.append(now)
-            let answer = try answer(tree, Int(small.checkpoint.size), Int(large.checkpoint.size))
-            #expect(watch.answer(answer, ledger: owner.publicKey) == .consistent)
+            if let d = dueAt, now >= d { dueAt = nil; try handle(watch.due(owner.publicKey, now: d), now: d) }
+            try handle(watch.observe(try signed(tree, size: 1 + i / 3), now: now), now: now)
         }
-        #expect(asked.count >= 10)
+        #expect(asked.count >= 10 && deferrals >= 10)
         #expect(asked.count <= Market.Limits.consistencyAnswersPerWindow / 2)
         #expect(zip(asked, asked.dropFirst()).allSatisfy { $1 - $0 >= Market.EquivocationWatch.questionInterval })
+        // The checkpoints seen after the last question are not dropped: the pending timer asks
+        // about the newest one although no checkpoint follows it.
+        let due = try #require(dueAt)
+        guard case .askConsistency(_, let large) = watch.due(owner.publicKey, now: due) else {
+            Issue.record("the deferred question was not asked"); return
+        }
+        #expect(large.checkpoint.size == 200)
     }
 
     @Test func requestsAndAnswersRoundTripAndRejectBadSizes() throws {

@@ -74,10 +74,12 @@ import Testing
         var forged = Market.MemoryLedger(identity: MarketWorld.identity(2))
         for (k, e) in old.bodies.enumerated() { _ = forged.append(kind: e.kind, body: k == 0 ? e.body + [0] : e.body) }
         w.ledgers[p] = forged
-        // Its next result carries a larger checkpoint of the rewritten tree (after the least
-        // interval between two questions about one ledger).
-        w.advance(to: w.now + Market.EquivocationWatch.questionInterval)
+        // Its next result carries a larger checkpoint of the rewritten tree, within the least
+        // interval between two questions about one ledger: the question waits for it, and is
+        // asked then although no newer checkpoint arrives.
         Self.runJob(w, "after")
+        w.deliver()
+        w.advance(to: w.now + Market.EquivocationWatch.questionInterval)
         w.deliver()
         #expect(w.instances[w["R"]]!.state.watch.accused == [p])
         #expect(w.instances[w["R"]]!.state.reputation.isExcluded(p))
