@@ -154,13 +154,19 @@ extension Market.Instance {
 
     /// The peers that may check `job`'s current result (serving its model; not its provider,
     /// not this node, none of `excluding`; of the provider's class when the job demands an
-    /// exact check).
+    /// exact check; not one whose verified misbehaviour — a wrong result or a false
+    /// accusation — put it below the award threshold).
     func validatorCandidates(for job: Market.RequesterJob, excluding: [PublicKey]) -> [PublicKey] {
         guard let result = job.result else { return [] }
         let req = job.request.body
         let exact = demandsExactCheck(req), cls = job.awardedClass
+        let floor = settings.scoring.minReputation
         return peers(serving: req.modelID, excluding: [result.body.provider, nodeID] + excluding)
             .filter { !exact || (!cls.isEmpty && advertisedClass(of: $0) == cls) }
+            .filter { v in
+                let s = state.reputation.standing(of: v)
+                return s.fails + s.falseAccusations == 0 || state.reputation.score(of: v) >= floor
+            }
     }
 
     /// Whether `request`'s results must be checked exactly (`CheckPolicy.exactRequired` and
@@ -220,20 +226,45 @@ extension Market.Instance {
               job.validatorsAsked.contains(a.validator), !job.validatorsAnswered.contains(a.validator) else { return out }
         job.validatorsAnswered.append(a.validator)
         if job.phase == .verifying {
-            if a.verdict.passed {
-                job.passes.append(a.validator)
-                job.passMessages.append(m)
-                if !job.fails.isEmpty { out.append(.gossip(m.message)) }
-            } else {
-                // A failure is gossiped by its validator; the passes of the same result go
-                // with it, so that no node counts the failure alone.
-                if job.fails.isEmpty { out += job.passMessages.map { .gossip($0.message) } }
-                job.fails.append(a.validator)
-            }
+            out += record(m, in: &job)
             out += settleVerdicts(&job, now: now)
+        } else if job.phase == .completed, job.spotChecked {
+            out += record(m, in: &job)
+            out += settleSpotCheck(&job, now: now)
         }
         state.requests[a.jobID] = job
         return out
+    }
+
+    /// Adds a validator's verdict on `job`'s current result. A failure is gossiped by its
+    /// validator; the passes of the same result go with it (to members away now too), so that
+    /// every node can weigh the accuser against them.
+    private mutating func record(_ m: Signed<Market.AttestationMessage>, in job: inout Market.RequesterJob) -> [Directive] {
+        let a = m.body.attestation
+        if a.verdict.passed {
+            job.passes.append(a.validator)
+            job.passMessages.append(m)
+            return job.fails.isEmpty ? [] : spread(m)
+        }
+        let out = job.fails.isEmpty ? job.passMessages.flatMap { spread($0) } : []
+        job.fails.append(a.validator)
+        return out
+    }
+
+    /// A spot check after payment: a failure is confirmed as before payment (by a second
+    /// validator unless none is left), and a confirmed one is written as a `failedVerification`
+    /// receipt that catches the provider (nothing more is paid).
+    mutating func settleSpotCheck(_ job: inout Market.RequesterJob, now: Millis) -> [Directive] {
+        guard job.fails.count > job.passes.count, let result = job.result else { return [] }
+        let provider = result.body.provider
+        guard !job.caught.contains(provider) else { return [] }
+        let othersLeft = !validatorCandidates(for: job, excluding: job.validatorsAsked).isEmpty
+        if job.fails.count >= 2 || !othersLeft {
+            job.caught.append(provider)
+            return receipt(for: job, provider: provider, outcome: .failedVerification,
+                           recordHash: SHA256.hash(result.body.recordBytes), credits: 0, validators: job.fails.sorted(), now: now)
+        }
+        return job.validatorsAsked.count > job.validatorsAnswered.count ? [] : askValidators(&job, count: 1, now: now)
     }
 
     /// Decides a job under verification from its validators' verdicts. It is paid once
@@ -263,6 +294,12 @@ extension Market.Instance {
         // Enough verdicts are still to come, or one more validator is asked.
         let pending = job.validatorsAsked.count - job.validatorsAnswered.count
         return pending > 0 && passes + pending >= level ? [] : askValidators(&job, count: 1, now: now)
+    }
+
+    /// Gossips `m` and keeps it among the warnings members that were away get when they return.
+    private mutating func spread(_ m: Signed<Market.AttestationMessage>) -> [Directive] {
+        warn(m.message)
+        return [.gossip(m.message)]
     }
 
     /// Drops the current result and its verdicts and awards the job again (not to `provider`).

@@ -82,7 +82,10 @@ extension Market {
                 guard receipt.provider != receipt.requester else { return true }
                 standings[receipt.provider, default: Standing()].timeouts += 1
             case .failedVerification:
-                break  // the failing attestation itself is the fact that counts
+                // The requester's word that it caught the provider on the failures of the
+                // validators it names: what makes one validator's failure count (`Verdicts`).
+                guard receipt.provider != receipt.requester else { return true }
+                update(receipt.resultRecordHash, provider: receipt.provider) { $0.convictedBy.formUnion(receipt.validators) }
             }
             return true
         }
@@ -93,22 +96,28 @@ extension Market {
         public mutating func count(attestation: Attestation, bodyHash: Digest) -> Bool {
             guard countedAttestations.insert(bodyHash).inserted else { return false }
             let a = attestation
-            var v = verdicts[a.resultRecordHash] ?? Verdicts(provider: a.provider)
-            // A record names its provider: an attestation naming another for it proves nothing,
-            // and a validator's second word on one result does not change its first.
-            guard v.provider == a.provider, !v.passes.contains(a.validator), !v.fails.contains(a.validator) else { return true }
-            let before = (failed: v.failed, accusers: v.falseAccusers)
-            if a.verdict.passed {
-                standings[a.provider, default: Standing()].passes += 1
-                v.passes.insert(a.validator)
-            } else {
-                v.fails.insert(a.validator)
+            // A validator's second word on one result does not change its first.
+            var newPass = false
+            update(a.resultRecordHash, provider: a.provider) { v in
+                guard !v.passes.contains(a.validator), !v.fails.contains(a.validator) else { return }
+                if a.verdict.passed { v.passes.insert(a.validator); newPass = true } else { v.fails.insert(a.validator) }
             }
-            if v.failed != before.failed { standings[a.provider, default: Standing()].fails += v.failed ? 1 : -1 }
+            if newPass { standings[a.provider, default: Standing()].passes += 1 }
+            return true
+        }
+
+        /// Applies `change` to the verdicts on the result with record hash `record`, and moves
+        /// the standings its outcome changes: the provider's failure, the false accusers'.
+        private mutating func update(_ record: Digest, provider: PublicKey, _ change: (inout Verdicts) -> Void) {
+            var v = verdicts[record] ?? Verdicts(provider: provider)
+            // A record names its provider: a fact naming another for it proves nothing.
+            guard v.provider == provider else { return }
+            let before = (failed: v.failed, accusers: v.falseAccusers)
+            change(&v)
+            if v.failed != before.failed { standings[provider, default: Standing()].fails += v.failed ? 1 : -1 }
             for n in v.falseAccusers.subtracting(before.accusers) { standings[n, default: Standing()].falseAccusations += 1 }
             for n in before.accusers.subtracting(v.falseAccusers) { standings[n, default: Standing()].falseAccusations -= 1 }
-            verdicts[a.resultRecordHash] = v
-            return true
+            verdicts[record] = v
         }
 
         /// The validators' verdicts on one result (by its record's hash), each validator once.
@@ -116,9 +125,15 @@ extension Market {
             let provider: PublicKey
             var passes: Set<PublicKey> = []
             var fails: Set<PublicKey> = []
-            /// The result counts against its provider: more validators failed it than passed it
-            /// (so one validator's failure stands until another validator passes the result).
-            var failed: Bool { fails.count > passes.count }
+            /// Validators named by the requester's `failedVerification` receipt for the result.
+            var convictedBy: Set<PublicKey> = []
+            /// The result counts against its provider: more validators failed it than passed
+            /// it, and either two did or the requester caught the provider on a failure it
+            /// names (it asks a second validator first, when there is one). One validator's
+            /// failure alone, which a requester outvoted or never acted on, counts nowhere.
+            var failed: Bool {
+                fails.count > passes.count && (fails.count >= 2 || !fails.isDisjoint(with: convictedBy))
+            }
             /// Validators that failed a result at least two others passed, more than failed it.
             var falseAccusers: Set<PublicKey> { passes.count >= 2 && passes.count > fails.count ? fails : [] }
         }

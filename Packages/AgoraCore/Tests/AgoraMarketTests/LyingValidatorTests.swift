@@ -35,24 +35,36 @@ import Testing
         let r = w.instances[w["R"]]!.state.reputation
         #expect(r.standing(of: w["liar"]).falseAccusations == liarAsked)
         #expect(r.score(of: w["liar"]) < Market.ScoringPolicy().minReputation)
+        // Once outvoted, it is not asked to check again.
+        for i in 0..<6 {
+            _ = w.submit(from: "R", level: 1, maxPrice: 60, prompt: "later \(i)")
+            w.runAuction(); w.finishRuns(); w.deliver()
+            #expect(!w.verifies.contains { $0.node == w["liar"] })
+            while !w.verifies.isEmpty { w.finishVerifies(liar: w["liar"]); w.deliver() }
+        }
     }
 
-    /// One failing attestation counts against the provider until another validator passes
-    /// the same result; a third's pass makes the failure a false accusation.
+    /// One validator's failing attestation counts against the provider only with a second
+    /// failure or the requester's receipt catching the provider on it; a pass of the same
+    /// result outweighs it, and a second pass makes it a false accusation.
     @Test func verdictsOnOneResultAreTallied() throws {
         var rep = Market.Reputation(policy: Market.ReputationPolicy(), grant: 0)
-        let provider = MarketWorld.identity(2).publicKey
+        let provider = MarketWorld.identity(2).publicKey, requester = MarketWorld.identity(1).publicKey
         let (v1, v2, v3) = (MarketWorld.identity(3).publicKey, MarketWorld.identity(4).publicKey, MarketWorld.identity(5).publicKey)
         let record = SHA256.hash([1])
+        let job = Market.JobID(unchecked: [UInt8](repeating: 1, count: 16))
         func attest(_ v: PublicKey, _ verdict: Market.Attestation.Verdict) {
-            let a = Market.Attestation(jobID: Market.JobID(unchecked: [UInt8](repeating: 1, count: 16)), requester: provider,
-                                       provider: provider, validator: v, resultRecordHash: record, modelID: MarketWorld.model,
-                                       verdict: verdict, issuedAt: 1)
+            let a = Market.Attestation(jobID: job, requester: requester, provider: provider, validator: v, resultRecordHash: record,
+                                       modelID: MarketWorld.model, verdict: verdict, issuedAt: 1)
             rep.count(attestation: a, bodyHash: SHA256.hash(a.wireBytes))
         }
         attest(v1, .fail(.tokenMismatch, position: 3))
-        #expect(rep.standing(of: provider).fails == 1)
-        attest(v1, .pass)                                   // a second word from v1 changes nothing
+        #expect(rep.standing(of: provider).fails == 0)         // one word alone
+        let caught = Market.Receipt(jobID: job, requester: requester, provider: provider, resultRecordHash: record,
+                                    outcome: .failedVerification, credits: 0, validators: [v1], issuedAt: 2)
+        rep.count(receipt: caught, bodyHash: SHA256.hash(caught.wireBytes))
+        #expect(rep.standing(of: provider).fails == 1)         // the requester acted on it
+        attest(v1, .pass)                                      // a second word from v1 changes nothing
         #expect(rep.standing(of: provider).fails == 1)
         attest(v2, .pass)
         #expect(rep.standing(of: provider).fails == 0 && rep.standing(of: v1).falseAccusations == 0)

@@ -210,7 +210,10 @@ import Testing
         let gossip = w.gossiped[0]
         w.deliver()
         let x = w["X"]
-        #expect(w.instances[x]!.state.reputation.standing(of: w["P1"]).fails == 1)
+        // V was the only validator: R caught P1 on its failure (its receipt); X holds the
+        // lone failure it heard, which counts nowhere without a second one or that receipt.
+        #expect(w.instances[w["R"]]!.state.reputation.standing(of: w["P1"]).fails == 1)
+        #expect(w.instances[x]!.state.reputation.standing(of: w["P1"]).fails == 0)
         let before = w.instances[x]!.state
         #expect(w.instances[x]!.receive(gossip, from: w["R"], now: w.now).isEmpty)   // duplicate: silent
         #expect(w.instances[x]!.state == before)

@@ -72,13 +72,16 @@ import Testing
         _ = w.submit(from: "R", level: 1)
         w.runAuction()
         w.finishRuns(cheat: w["P1"]); w.deliver(where: { $0.to != w["X"] })
-        w.finishVerifies()
-        w.take { $0.to == w["X"] }          // X misses the gossip
-        w.deliver()
+        // Both validators fail the result (the second one asked to confirm the first).
+        for _ in 0..<2 {
+            w.finishVerifies()
+            w.take { $0.to == w["X"] }      // X misses the gossip
+            w.deliver()
+        }
         #expect(w.instances[w["R"]]!.state.reputation.standing(of: w["P1"]).fails == 1)
         #expect(w.instances[w["X"]]!.state.reputation.standing(of: w["P1"]).fails == 0)
-        // X is back: R and V pass on what X missed.
-        for name in ["R", "V"] { w.apply(w.instances[w[name]]!.handle(.peerJoined(w["X"]), now: w.now), at: w[name]) }
+        // X is back: R and the validators pass on what X missed.
+        for name in ["R", "P2", "V"] { w.apply(w.instances[w[name]]!.handle(.peerJoined(w["X"]), now: w.now), at: w[name]) }
         w.deliver()
         #expect(w.instances[w["X"]]!.state.reputation.standing(of: w["P1"]).fails == 1)
         #expect(w.instances[w["X"]]!.state.reputation.score(of: w["P1"]) < 0.3)

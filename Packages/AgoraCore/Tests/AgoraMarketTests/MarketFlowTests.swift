@@ -173,7 +173,9 @@ import Testing
         }
     }
 
-    /// Spot checks at rate 1 send every level-0 result to a validator after payment.
+    /// Spot checks at rate 1 send every level-0 result to a validator after payment; a failure
+    /// confirmed (here no other validator is left) is a `failedVerification` receipt: the
+    /// provider is caught, nothing more is paid.
     @Test func spotCheckAfterPayment() {
         let w = MarketWorld()
         var s = MarketWorld.windowSettings
@@ -189,7 +191,8 @@ import Testing
         #expect(w.verifies.count == 1)
         w.finishVerifies(); w.deliver()
         #expect(w.instances[w["R"]]!.state.reputation.standing(of: w["P1"]).fails == 1)
-        #expect(w.receipts(of: "R").count == 1)      // paid once, never re-paid or re-awarded
+        #expect(w.receipts(of: "R").map(\.outcome) == [.paid, .failedVerification])   // paid once, never re-awarded
+        #expect(w.receipts(of: "R").last?.credits == 0)
     }
 }
 
