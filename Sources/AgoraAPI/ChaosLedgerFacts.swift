@@ -21,6 +21,9 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
     /// Results in honest providers' ledgers that no receipt paid (work a killed requester or
     /// a re-award left behind; reported, not a failure).
     public var unpaidResults = 0
+    /// Byzantine results no honest validator failed, each as "job <id> by <provider>, <what
+    /// its requester's ledger says of the job>" (at most 10), for the report.
+    public var uncaught: [String] = []
     /// Entries read.
     public var entries = 0
     /// Entries that did not decode (should be 0).
@@ -45,6 +48,7 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
         var results: [ResultKey: Bool] = [:]   // → produced by a byzantine node
         var paid: [JobKey: Int] = [:]
         var paidResults: Set<ResultKey> = []
+        var receiptsByJob: [JobKey: [String]] = [:]
         var failed: Set<ResultKey> = []
         for (_, entries) in ledgers {
             for e in entries {
@@ -55,6 +59,7 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
                     results[ResultKey(requester: r.requester, job: r.jobID, provider: r.provider)] = byzantine.contains(e.ledgerID)
                 case .receipt:
                     guard let r = try? Market.Receipt(wireBytes: e.body) else { undecodable += 1; continue }
+                    receiptsByJob[JobKey(requester: r.requester, job: r.jobID), default: []].append("\(r.outcome) to \(r.provider.short)")
                     guard r.outcome == .paid, r.provider != r.requester else { continue }
                     paid[JobKey(requester: r.requester, job: r.jobID), default: 0] += 1
                     paidResults.insert(ResultKey(requester: r.requester, job: r.jobID, provider: r.provider))
@@ -77,7 +82,12 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
         for (key, isByzantine) in results {
             if isByzantine {
                 byzantineResults += 1
-                if failed.contains(key) { byzantineDetected += 1 }
+                if failed.contains(key) {
+                    byzantineDetected += 1
+                } else if uncaught.count < 10 {
+                    let said = receiptsByJob[JobKey(requester: key.requester, job: key.job)]?.joined(separator: ", ") ?? "no receipt"
+                    uncaught.append("job \(key.job) by \(key.provider.short) for \(key.requester.short): \(said)")
+                }
                 if paidResults.contains(key) { byzantinePaid += 1 }
             } else if honest.contains(key.provider), !paidResults.contains(key), key.requester != key.provider {
                 unpaidResults += 1

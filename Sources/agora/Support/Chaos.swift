@@ -149,6 +149,7 @@ struct ChaosRun {
             faults: applied.lines, wallSeconds: wall)
         report.attackers = attackerServed
         report.byzantineAccusations = facts.byzantineAccusations
+        for u in facts.uncaught { log("byzantine result not caught: \(u)") }
         return report
     }
 
