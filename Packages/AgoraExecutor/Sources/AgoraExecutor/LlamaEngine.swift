@@ -124,6 +124,13 @@ public final class LlamaEngine: InferenceEngine {
     /// Stops the worker; queued and running jobs fail with `engineClosed`.
     public func shutdown() { worker.stop() }
 
+    /// Stops the worker and returns once its thread has ended: every job has its answer and
+    /// the context and KV cache are freed.
+    public func close() async {
+        worker.stop()
+        await worker.ended()
+    }
+
     /// How verification computes its logits: the engine's own output-layer kernel (checked
     /// bit for bit against llama.cpp at start-up) or llama.cpp, with the reason.
     public var verificationOutputLayer: String { worker.outputLayerStatus }

@@ -102,8 +102,14 @@ final class LlamaWorker: @unchecked Sendable {
     }
 
     deinit {
-        llama_batch_free(batch)
-        llama_free(context)
+        // The thread frees both when it ends; a worker whose thread never ran frees them here.
+        condition.lock()
+        let ended = hasEnded
+        condition.unlock()
+        if !ended {
+            llama_batch_free(batch)
+            llama_free(context)
+        }
     }
 
     /// The arithmetic class of every context this build creates: the CPU features ggml uses
@@ -148,6 +154,24 @@ final class LlamaWorker: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Returns once the worker's thread has ended (after `stop`).
+    func ended() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            if hasEnded {
+                condition.unlock()
+                c.resume()
+            } else {
+                endWaiters.append(c)
+                condition.unlock()
+            }
+        }
+    }
+
+    /// Whether the thread has ended, and who waits for it (guarded by `condition`).
+    private var hasEnded = false
+    private var endWaiters: [CheckedContinuation<Void, Never>] = []
+
     /// Busy time since the engine started.
     func busyTime() -> BusyTime {
         condition.lock()
@@ -181,6 +205,16 @@ final class LlamaWorker: @unchecked Sendable {
         pending.removeAll()
         condition.unlock()
         for job in left { job.onFinish(.failure(closed)) }
+        // Nothing uses the context after the loop: its KV cache and buffers go now, not when
+        // the last reference to the worker drops (a removed model gives its memory back at once).
+        llama_batch_free(batch)
+        llama_free(context)
+        condition.lock()
+        hasEnded = true
+        let waiters = endWaiters
+        endWaiters.removeAll()
+        condition.unlock()
+        for w in waiters { w.resume() }
     }
 
     /// Moves waiting jobs into free slots; blocks while there is nothing to do. Returns nil
