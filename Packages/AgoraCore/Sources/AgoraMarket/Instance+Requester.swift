@@ -276,11 +276,15 @@ extension Market.Instance {
     mutating func onJobDeadline(_ id: JobID, now: Millis) -> [Directive] {
         guard var job = state.requests[id], job.phase.isOpen else { return [] }
         let out: [Directive]
-        if job.phase == .verifying {
+        if job.phase == .verifying, job.fails.count <= job.passes.count {
             // A proven result whose validators could not check it in time: "could not check"
             // is not "failed", so it is paid and delivered without attestations (validators
             // still checking may yet attest, and a failing attestation counts as ever).
             out = pay(&job, now: now)
+        } else if job.phase == .verifying {
+            // A failure not yet confirmed or outvoted when time ran out: the result is neither
+            // delivered nor paid, and nobody is blamed on one validator's word.
+            out = fail(&job, .deadlinePassed, now: now)
         } else {
             let reason: Market.FailureReason
             if job.phase == .soliciting, job.waitingForExactValidator { reason = .noExactValidator }

@@ -44,6 +44,27 @@ import Testing
         }
     }
 
+    /// A failure still waiting for a second opinion when the job's deadline comes: the result
+    /// is neither paid nor delivered, and the provider is not blamed on one word.
+    @Test func aDisputedResultAtTheDeadlineIsNeitherPaidNorBlamed() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P", seed: 2, price: 10)
+        w.add("V1", seed: 3, price: 50)
+        w.add("V2", seed: 4, price: 50)
+        w.meshPeers()
+        let job = w.submit(from: "R", level: 1, maxPrice: 60, deadline: w.now + 20_000)
+        w.runAuction(); w.finishRuns(); w.deliver()
+        guard let first = w.verifies.first else { Issue.record("no validator asked"); return }
+        w.finishVerifies(liar: first.node); w.deliver()          // a failure; the other validator is asked
+        #expect(w.verifies.count == 1)
+        w.verifies = []                                         // its answer never comes
+        w.advance(to: w.now + 20_000); w.deliver()
+        #expect(w.instances[w["R"]]!.jobPhase(job) == "failed")
+        #expect(!w.receipts(of: "R").contains { $0.outcome == .paid })
+        #expect(w.instances[w["R"]]!.state.reputation.standing(of: w["P"]).fails == 0)
+    }
+
     /// One validator's failing attestation counts against the provider only with a second
     /// failure or the requester's receipt catching the provider on it; a pass of the same
     /// result outweighs it, and a second pass makes it a false accusation.
