@@ -154,8 +154,7 @@ extension Market.Instance {
 
     /// The peers that may check `job`'s current result (serving its model; not its provider,
     /// not this node, none of `excluding`; of the provider's class when the job demands an
-    /// exact check; not one whose verified misbehaviour — a wrong result or a false
-    /// accusation — put it below the award threshold).
+    /// exact check; not a false accuser below the award threshold).
     func validatorCandidates(for job: Market.RequesterJob, excluding: [PublicKey]) -> [PublicKey] {
         guard let result = job.result else { return [] }
         let req = job.request.body
@@ -163,10 +162,7 @@ extension Market.Instance {
         let floor = settings.scoring.minReputation
         return peers(serving: req.modelID, excluding: [result.body.provider, nodeID] + excluding)
             .filter { !exact || (!cls.isEmpty && advertisedClass(of: $0) == cls) }
-            .filter { v in
-                let s = state.reputation.standing(of: v)
-                return s.fails + s.falseAccusations == 0 || state.reputation.score(of: v) >= floor
-            }
+            .filter { v in state.reputation.standing(of: v).falseAccusations == 0 || state.reputation.score(of: v) >= floor }
     }
 
     /// Whether `request`'s results must be checked exactly (`CheckPolicy.exactRequired` and

@@ -70,8 +70,8 @@ extension Market.Instance {
     /// Decides a job under verification from its validators' verdicts. It is paid once
     /// `verificationLevel` validators passed it and more passed than failed. A failure is not
     /// taken on one validator's word while another can check: the provider is caught once two
-    /// validators failed its result and more failed than passed, or when one failed it and no
-    /// other validator is left to ask. Otherwise one more validator is asked; when none is
+    /// validators failed its result and more failed than passed, or when one in good standing
+    /// failed it and no other validator is left to ask. Otherwise one more validator is asked; when none is
     /// left and the verdicts are even, the job moves to another provider with no one blamed
     /// (a validator that lies cannot take an honest provider out of the market on its own).
     mutating func settleVerdicts(_ job: inout Market.RequesterJob, now: Millis) -> [Directive] {
@@ -81,7 +81,9 @@ extension Market.Instance {
         guard fails > 0, let result = job.result else { return [] }
         let provider = result.body.provider
         let othersLeft = !validatorCandidates(for: job, excluding: job.validatorsAsked).isEmpty
-        if fails > passes && (fails >= 2 || !othersLeft) {
+        // With nobody left to ask, one failure convicts only from a validator in good standing.
+        let trusted = job.fails.allSatisfy { state.reputation.score(of: $0) >= settings.scoring.minReputation }
+        if fails > passes && (fails >= 2 || (!othersLeft && trusted)) {
             var out = receipt(for: job, provider: provider, outcome: .failedVerification,
                               recordHash: SHA256.hash(result.body.recordBytes), credits: 0, validators: job.fails.sorted(), now: now)
             job.caught.append(provider)
