@@ -55,15 +55,9 @@ extension Market.Instance {
     /// validator unless none is left), and a confirmed one is written as a `failedVerification`
     /// receipt that catches the provider (nothing more is paid).
     mutating func settleSpotCheck(_ job: inout Market.RequesterJob, now: Millis) -> [Directive] {
-        guard job.fails.count > job.passes.count, let result = job.result else { return [] }
-        let provider = result.body.provider
-        guard !job.caught.contains(provider) else { return [] }
+        guard job.fails.count > job.passes.count, let result = job.result, !job.caught.contains(result.body.provider) else { return [] }
         let othersLeft = !validatorCandidates(for: job, excluding: job.validatorsAsked).isEmpty
-        if job.fails.count >= 2 || !othersLeft {
-            job.caught.append(provider)
-            return receipt(for: job, provider: provider, outcome: .failedVerification,
-                           recordHash: SHA256.hash(result.body.recordBytes), credits: 0, validators: job.fails.sorted(), now: now)
-        }
+        if failureConfirmed(job, othersLeft: othersLeft) { return catchProvider(&job, result, now: now) }
         return job.validatorsAsked.count > job.validatorsAnswered.count ? [] : askValidators(&job, count: 1, now: now)
     }
 
@@ -71,24 +65,17 @@ extension Market.Instance {
     /// `verificationLevel` validators passed it and more passed than failed. A failure is not
     /// taken on one validator's word while another can check: the provider is caught once two
     /// validators failed its result and more failed than passed, or when one in good standing
-    /// failed it and no other validator is left to ask. Otherwise one more validator is asked; when none is
-    /// left and the verdicts are even, the job moves to another provider with no one blamed
+    /// failed it and no other validator is left to ask. Otherwise one more validator is asked;
+    /// when none is left and the verdicts are even, the job moves to another provider with no one blamed
     /// (a validator that lies cannot take an honest provider out of the market on its own).
     mutating func settleVerdicts(_ job: inout Market.RequesterJob, now: Millis) -> [Directive] {
         let level = Int(job.request.body.verificationLevel)
         let (passes, fails) = (job.passes.count, job.fails.count)
         if passes >= level && passes > fails { return pay(&job, now: now) }
         guard fails > 0, let result = job.result else { return [] }
-        let provider = result.body.provider
         let othersLeft = !validatorCandidates(for: job, excluding: job.validatorsAsked).isEmpty
-        // With nobody left to ask, one failure convicts only from a validator in good standing.
-        let trusted = job.fails.allSatisfy { state.reputation.score(of: $0) >= settings.scoring.minReputation }
-        if fails > passes && (fails >= 2 || (!othersLeft && trusted)) {
-            var out = receipt(for: job, provider: provider, outcome: .failedVerification,
-                              recordHash: SHA256.hash(result.body.recordBytes), credits: 0, validators: job.fails.sorted(), now: now)
-            job.caught.append(provider)
-            out += reawardAfterChecks(&job, now: now)
-            return out
+        if failureConfirmed(job, othersLeft: othersLeft) {
+            return catchProvider(&job, result, now: now) + reawardAfterChecks(&job, now: now)
         }
         if !othersLeft && job.validatorsAnswered.count == job.validatorsAsked.count {
             return reawardAfterChecks(&job, now: now)
@@ -96,6 +83,23 @@ extension Market.Instance {
         // Enough verdicts are still to come, or one more validator is asked.
         let pending = job.validatorsAsked.count - job.validatorsAnswered.count
         return pending > 0 && passes + pending >= level ? [] : askValidators(&job, count: 1, now: now)
+    }
+
+    /// Whether `job`'s current result is proven wrong: more validators failed it than passed,
+    /// and two did, or one in good standing did and no other validator is left to ask.
+    func failureConfirmed(_ job: Market.RequesterJob, othersLeft: Bool) -> Bool {
+        guard job.fails.count > job.passes.count else { return false }
+        if job.fails.count >= 2 { return true }
+        return !othersLeft && job.fails.allSatisfy { state.reputation.score(of: $0) >= settings.scoring.minReputation }
+    }
+
+    /// Catches `result`'s provider: a `failedVerification` receipt naming the validators that
+    /// failed it (nothing paid).
+    private mutating func catchProvider(_ job: inout Market.RequesterJob, _ result: Signed<Market.ResultMessage>,
+                                        now: Millis) -> [Directive] {
+        job.caught.append(result.body.provider)
+        return receipt(for: job, provider: result.body.provider, outcome: .failedVerification,
+                       recordHash: SHA256.hash(result.body.recordBytes), credits: 0, validators: job.fails.sorted(), now: now)
     }
 
     /// Gossips `m` and keeps it among the warnings members that were away get when they return.
