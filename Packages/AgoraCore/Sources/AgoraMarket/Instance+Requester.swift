@@ -280,6 +280,7 @@ extension Market.Instance {
             // A proven result whose validators could not check it in time: "could not check"
             // is not "failed", so it is paid and delivered without attestations (validators
             // still checking may yet attest, and a failing attestation counts as ever).
+            if job.passes.count < Int(job.request.body.verificationLevel) { stats.unchecked += 1 }
             out = pay(&job, now: now)
         } else if job.phase == .verifying {
             // A failure not yet confirmed or outvoted when time ran out: the result is neither

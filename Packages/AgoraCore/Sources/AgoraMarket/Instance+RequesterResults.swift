@@ -195,6 +195,17 @@ extension Market.Instance {
     mutating func onValidationTimeout(_ id: JobID, validator: PublicKey, now: Millis) -> [Directive] {
         guard var job = state.requests[id], job.phase == .verifying else { return [] }
         guard validator == nodeID || !job.validatorsAnswered.contains(validator) else { return [] }
+        if validator == nodeID, job.fails.isEmpty, validatorCandidates(for: job, excluding: job.validatorsAnswered).isEmpty {
+            // A whole validation timeout passed with nobody able to check the result (the
+            // only other nodes serving its model stopped serving it, went away or are
+            // suspect): "could not check" is not "failed", so the proven result is paid and
+            // delivered now with the attestations it has, as at its deadline, instead of
+            // holding the user until then.
+            stats.unchecked += 1
+            let out = pay(&job, now: now)
+            state.requests[id] = job
+            return out
+        }
         let out = askValidators(&job, count: 1, now: now)
         state.requests[id] = job
         return out

@@ -76,6 +76,9 @@ extension Market {
             public var paid = 0
             /// Credits paid by this node.
             public var creditsPaid: UInt64 = 0
+            /// Verified jobs (level ≥ 1) paid with fewer attestations than their level asks:
+            /// nobody could check them before their deadline or a validation timeout.
+            public var unchecked = 0
             /// Awards this node made (including re-awards).
             public var awards = 0
             /// Awards that timed out here.

@@ -130,6 +130,50 @@ import Testing
         #expect(w.instances.values.allSatisfy { i in [w["B"], w["C"]].allSatisfy { i.state.reputation.standing(of: $0).timeouts == 0 } })
     }
 
+    /// A verified job whose only possible validator stops serving the model while checking it
+    /// is not held until its deadline: after one validation timeout with nobody left to ask,
+    /// the proven result is paid and delivered unattested ("could not check" is not "failed"),
+    /// and nobody's standing changes.
+    @Test func aResultNobodyIsLeftToCheckIsDeliveredAfterOneValidationTimeout() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.addOffering("P", seed: 2, [Self.offer(Self.b, price: 10)])
+        w.addOffering("V", seed: 3, [Self.offer(Self.a, price: 10), Self.offer(Self.b, price: 30)])
+        w.meshPeers()
+        let deadline = w.now + 600_000
+        let job = w.submit(from: "R", level: 1, maxPrice: 40, deadline: deadline, model: Self.b)
+        w.runAuction()
+        #expect(w.runs.map(\.node) == [w["P"]])
+        w.finishRuns(); w.deliver()
+        #expect(w.verifies.map(\.node) == [w["V"]])
+        // V stops serving model b before it answers (its check is dropped), and says so.
+        w.verifies.removeAll()
+        _ = w.instances[w["V"]]!.retire(model: Self.b, now: w.now)
+        var profile = w.instances[w["V"]]!.settings.provider!
+        profile.offers.removeAll { $0.modelID == Self.b }
+        _ = w.instances[w["V"]]!.updateProvider(profile, now: w.now)
+        w.meshPeers()
+        let settings = Market.Settings()
+        w.advance(to: w.now + settings.validationTimeout); w.deliver()
+        #expect(w.instances[w["R"]]!.jobPhase(job) == "verifying")   // one timeout for a validator to come back
+        w.advance(to: w.now + settings.validationTimeout); w.deliver()
+        #expect(w.now < deadline)
+        #expect(w.instances[w["R"]]!.jobPhase(job) == "completed")
+        #expect(w.instances[w["R"]]!.stats.unchecked == 1)
+        let done = w.notes(of: "R").compactMap { n -> [PublicKey]? in
+            if case .jobCompleted(let id, _, _, _, let verifiedBy) = n, id == job { return verifiedBy }
+            return nil
+        }
+        #expect(done == [[]])
+        #expect(w.receipts(of: "R").filter { $0.jobID == job && $0.outcome == .paid }.count == 1)
+        for i in w.instances.values {
+            for node in [w["P"], w["V"]] {
+                let s = i.state.reputation.standing(of: node)
+                #expect(s.fails == 0 && s.timeouts == 0)
+            }
+        }
+    }
+
     /// A model added at runtime is bid on at once.
     @Test func aModelAddedAtRuntimeIsServed() {
         let w = MarketWorld()
