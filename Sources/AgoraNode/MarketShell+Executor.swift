@@ -83,7 +83,7 @@ extension MarketShell {
             let mode = engine.verificationMode(claimedArithmetic: ExecutorBridge.claimedArithmetic(spec, ownArithmetic: engine.arithmetic))
             switch outcome {
             case .checked(let verdict):
-                NodeMetrics.verifications.increment()
+                (mode == .exact ? NodeMetrics.exactVerifications : NodeMetrics.tolerantVerifications).increment()
                 self.logger.info("checked a result", metadata: ["ticket": "\(spec.ticket.hex.prefix(16))",
                                                                 "verdict": "\(verdict.passed ? "pass" : "fail")", "check": "\(mode)"])
                 self.journalValidation(spec.ticket.hex, verdict: verdict.passed ? "pass" : "fail", started: started)

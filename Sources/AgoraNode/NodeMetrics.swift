@@ -9,7 +9,10 @@ enum NodeMetrics {
     static let jobsFailed = Counter(label: "agora_jobs_failed_total")
     static let jobsServed = Counter(label: "agora_jobs_served_total")
     static let marketRejections = Counter(label: "agora_market_rejections_total")
-    static let verifications = Counter(label: "agora_verifications_total")
+    /// Checks run to a verdict, by how they compared (`check`: `exact` when the provider is of
+    /// this node's arithmetic class, else `tolerant`).
+    static let exactVerifications = Counter(label: "agora_verifications_total", dimensions: [("check", "exact")])
+    static let tolerantVerifications = Counter(label: "agora_verifications_total", dimensions: [("check", "tolerant")])
     /// Checks this node could not run (busy, cancelled, out of memory): nothing attested.
     static let checksAbandoned = Counter(label: "agora_checks_abandoned_total")
     static let ledgerAppends = Counter(label: "agora_ledger_appends_total")

@@ -164,6 +164,9 @@ struct TestnetConfig: Codable {
     var runDirectory: String
     /// Validators per job (default 1); 0 checks the ledger proof only.
     var verificationLevel: UInt8?
+    /// Whether verified jobs go only to providers a validator of their arithmetic class can
+    /// check exactly (`NodeConfig.requireExactChecks`; default false).
+    var requireExactChecks: Bool?
     /// Whether node 0, the gateway, serves jobs too (default false: jobs submitted through it
     /// always run on another node).
     var gatewayServes: Bool?
@@ -174,6 +177,27 @@ struct TestnetConfig: Codable {
     /// GGUF files each node serves, by node index (`~` expands to the home directory); a node
     /// without an entry, or with an empty one, serves the default model.
     var models: [[String]]?
+    /// llama.cpp builds some nodes run on instead of the bootstrap's, by node index (as a
+    /// string): the name of a shared class build of `scripts/build-classes`
+    /// (`shared-portable-avx512`, `shared-portable-scalar`), loaded from
+    /// `$AGORA_CACHE/classes/<name>/lib` ahead of the bootstrap's libraries. A testnet of
+    /// several arithmetic classes on one machine.
+    var llamaClasses: [String: String]?
+
+    /// The environment node `i` runs in: the process's own, with its llama.cpp class build
+    /// preloaded when it has one.
+    func environment(of i: Int) throws -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        guard let name = llamaClasses?[String(i)] else { return env }
+        let cache = env["AGORA_CACHE"] ?? NSHomeDirectory() + "/.cache/agora"
+        let lib = "\(cache)/classes/\(name)/lib"
+        let libraries = ["libggml-base.so", "libggml-cpu.so", "libggml.so", "libllama.so"].map { "\(lib)/\($0)" }
+        guard libraries.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else {
+            throw Testnet.Failure(description: "node \(i) runs on llama.cpp class \(name), which is not built: scripts/build-classes \(name)")
+        }
+        env["LD_PRELOAD"] = libraries.joined(separator: ":")
+        return env
+    }
 
     /// The model entries of node `i` (empty: the default model).
     func models(of i: Int) -> [ModelEntry] {

@@ -105,6 +105,7 @@ struct Testnet {
         nc.threads = config.threads
         nc.models = config.models(of: i)
         if let level = config.verificationLevel { nc.verificationLevel = level }
+        if let exact = config.requireExactChecks { nc.requireExactChecks = exact }
         try nc.save(to: DataDirectory(path: dir))
         var (program, argv) = (exe, ["node", "--data-dir", dir])
         if let mode = config.byzantine?[String(i)] {
@@ -115,10 +116,11 @@ struct Testnet {
             argv = ["--data-dir", dir, "--mode", mode]
         }
         if netns { (program, argv) = try NetworkNamespaces.wrap(i, program, argv) }
-        let pid = try Spawn.detached(program, argv, log: dir + "/node.log")
+        let pid = try Spawn.detached(program, argv, log: dir + "/node.log", environment: try config.environment(of: i))
         try "\(pid)\n".write(toFile: pidPath(i), atomically: true, encoding: .utf8)
         let place = netns ? " in netns \(NetworkNamespaces.name(i))" : ""
-        let role = config.byzantine?[String(i)].map { " (byzantine: \($0))" } ?? ""
+        let role = (config.byzantine?[String(i)].map { " (byzantine: \($0))" } ?? "")
+            + (config.llamaClasses?[String(i)].map { " (llama.cpp \($0))" } ?? "")
         Stderr.line("node \(i): started pid \(pid)\(place)\(role), gossip \(host(i)):\(config.basePort + i), API \(apiURL(i))")
     }
 

@@ -255,7 +255,7 @@ public final class LlamaEngine: InferenceEngine {
     }
 
     /// The arithmetic class of this engine's results (`RuntimeFingerprint.arithmetic`).
-    public var arithmetic: String { LlamaWorker.arithmetic }
+    public var arithmetic: String { worker.fingerprintBase.arithmetic }
 
     /// The mode a claim from a runtime of arithmetic class `claimedArithmetic` is checked in:
     /// exact when it is this engine's own class, the build is bit-exact and the model's logits

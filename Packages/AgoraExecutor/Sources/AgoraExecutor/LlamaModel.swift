@@ -12,6 +12,9 @@ final class LlamaModel: @unchecked Sendable {
     let info: ModelInfo
     /// The hyperparameters its memory depends on (`MemoryEstimate`).
     let shape: ModelShape
+    /// Whether every op of this model is one the portable exact definition covers
+    /// (`PortableExact.covers`).
+    let portableCovered: Bool
 
     /// Loads `path`: checks the file, hashes it (cached), then lets llama.cpp map it.
     init(path: String, contextLength: Int) throws(ExecutorError) {
@@ -19,6 +22,7 @@ final class LlamaModel: @unchecked Sendable {
         let size = try ModelFile.check(path)
         let id = try ModelFile.modelID(path)
         shape = try ModelShape(path: path)
+        portableCovered = PortableExact.covers(path: path)
         var params = llama_model_default_params()
         params.n_gpu_layers = 0
         guard let model = llama_model_load_from_file(path, params) else {

@@ -78,7 +78,7 @@ final class LlamaWorker: @unchecked Sendable {
         freeSlotEstimate = c.slots
         fingerprintBase = RuntimeFingerprint(
             llamaBuild: LlamaBackend.build, modelID: model.info.id, sampling: "", seed: 0,
-            arithmetic: LlamaWorker.arithmetic)
+            arithmetic: LlamaWorker.arithmetic(of: model))
         if c.ownOutputLayer, layer.capture != nil {
             LlamaWorker.testOutputLayer(layer, context: ctx, batch: &batch, model: model)
             outputLayerStatus = layer.enabled
@@ -112,11 +112,23 @@ final class LlamaWorker: @unchecked Sendable {
         }
     }
 
-    /// The arithmetic class of every context this build creates: the CPU features ggml uses
-    /// and the options that change the arithmetic. The thread count is not part of it: no op
-    /// splits a sum across threads, so it does not change a single bit (BENCHMARKS.md).
-    static var arithmetic: String {
-        "\(LlamaBackend.systemInfo) | flash_attn=off | kv=f16 | n_ubatch=\(microBatch)"
+    /// The options of every context this build creates that change the arithmetic. The thread
+    /// count is not one: no op splits a sum across threads, so it does not change a single bit
+    /// (BENCHMARKS.md).
+    static var contextOptions: String { "flash_attn=off | kv=f16 | n_ubatch=\(microBatch)" }
+
+    /// The arithmetic of this build on this CPU: the CPU features ggml uses and the context
+    /// options (what a speed measurement depends on, and the class of a model the portable
+    /// definition does not cover).
+    static var nativeArithmetic: String { "\(LlamaBackend.systemInfo) | \(contextOptions)" }
+
+    /// The arithmetic class of `model`'s results: the portable definition's, the same on every
+    /// CPU, when the build follows one and covers every op of the model; else this CPU's own.
+    static func arithmetic(of model: LlamaModel) -> String {
+        if model.portableCovered, let version = PortableExact.buildVersion {
+            return PortableExact.arithmetic(version: version, options: contextOptions)
+        }
+        return nativeArithmetic
     }
 
     /// Tokens llama.cpp computes at once (`n_ubatch`): it sizes the compute buffer.

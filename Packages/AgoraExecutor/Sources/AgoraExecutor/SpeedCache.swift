@@ -22,7 +22,7 @@ public struct SpeedCache: Sendable {
 
     /// The key of a model's speed on this build and machine at `threads` threads.
     static func key(modelID: String, threads: Int) -> String {
-        "\(modelID) | \(LlamaBackend.build) | \(LlamaWorker.arithmetic) | threads=\(threads)"
+        "\(modelID) | \(LlamaBackend.build) | \(LlamaWorker.nativeArithmetic) | threads=\(threads)"
     }
 
     /// The cached speed of `modelID` at `threads` threads; nil when none was measured (or
