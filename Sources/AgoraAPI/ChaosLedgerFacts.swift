@@ -14,15 +14,18 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
     public var byzantineAccusations = 0
     /// Results in byzantine nodes' ledgers.
     public var byzantineResults = 0
-    /// Of those, results that a validator's failing attestation names.
+    /// Of those, results caught: an honest validator's failing attestation names it, or its
+    /// (honest) requester's own ledger holds a `failedVerification` receipt for it (the
+    /// requester confirmed the failure with a second validator; that validator may itself be a
+    /// byzantine node whose checks are honest, which this count does not take on its word).
     public var byzantineDetected = 0
     /// Of those, results some requester paid.
     public var byzantinePaid = 0
     /// Results in honest providers' ledgers that no receipt paid (work a killed requester or
     /// a re-award left behind; reported, not a failure).
     public var unpaidResults = 0
-    /// Byzantine results no honest validator failed, each as "job <id> by <provider>, <what
-    /// its requester's ledger says of the job>" (at most 10), for the report.
+    /// Byzantine results not caught, each as "job <id> by <provider>, <what its requester's
+    /// ledger says of the job>, <who failed it>" (at most 10), for the report.
     public var uncaught: [String] = []
     /// Entries read.
     public var entries = 0
@@ -50,6 +53,8 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
         var paidResults: Set<ResultKey> = []
         var receiptsByJob: [JobKey: [String]] = [:]
         var failed: Set<ResultKey> = []
+        var caughtByRequester: Set<ResultKey> = []
+        var failers: [ResultKey: [String]] = [:]
         for (_, entries) in ledgers {
             for e in entries {
                 self.entries += 1
@@ -60,6 +65,10 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
                 case .receipt:
                     guard let r = try? Market.Receipt(wireBytes: e.body) else { undecodable += 1; continue }
                     receiptsByJob[JobKey(requester: r.requester, job: r.jobID), default: []].append("\(r.outcome) to \(r.provider.short)")
+                    if r.outcome == .failedVerification, e.ledgerID == r.requester, !byzantine.contains(r.requester),
+                       !attackers.contains(r.requester) {
+                        caughtByRequester.insert(ResultKey(requester: r.requester, job: r.jobID, provider: r.provider))
+                    }
                     guard r.outcome == .paid, r.provider != r.requester else { continue }
                     paid[JobKey(requester: r.requester, job: r.jobID), default: 0] += 1
                     paidResults.insert(ResultKey(requester: r.requester, job: r.jobID, provider: r.provider))
@@ -67,7 +76,9 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
                     guard let a = try? Market.Attestation(wireBytes: e.body) else { undecodable += 1; continue }
                     guard !a.verdict.passed else { continue }
                     let key = ResultKey(requester: a.requester, job: a.jobID, provider: a.provider)
-                    if byzantine.contains(e.ledgerID) || attackers.contains(e.ledgerID) {
+                    let lying = byzantine.contains(e.ledgerID) || attackers.contains(e.ledgerID)
+                    failers[key, default: []].append(e.ledgerID.short + (lying ? " (byzantine)" : ""))
+                    if lying {
                         if honest.contains(a.provider) { byzantineAccusations += 1 }
                         continue
                     }
@@ -82,11 +93,12 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
         for (key, isByzantine) in results {
             if isByzantine {
                 byzantineResults += 1
-                if failed.contains(key) {
+                if failed.contains(key) || caughtByRequester.contains(key) {
                     byzantineDetected += 1
                 } else if uncaught.count < 10 {
                     let said = receiptsByJob[JobKey(requester: key.requester, job: key.job)]?.joined(separator: ", ") ?? "no receipt"
-                    uncaught.append("job \(key.job) by \(key.provider.short) for \(key.requester.short): \(said)")
+                    let by = failers[key].map { "failed by " + $0.joined(separator: ", ") } ?? "failed by nobody"
+                    uncaught.append("job \(key.job) by \(key.provider.short) for \(key.requester.short): \(said); \(by)")
                 }
                 if paidResults.contains(key) { byzantinePaid += 1 }
             } else if honest.contains(key.provider), !paidResults.contains(key), key.requester != key.provider {

@@ -85,8 +85,10 @@ extension NodeRuntime {
                 pricePer1kTokens: m.pricePer1kTokens)
         }
         // Advertised only where a same-class check is exact (a bit-exact llama.cpp build, a
-        // batch-invariant model); a validator checks each model in the mode its engine allows.
-        let exact = models.first { $0.engine.verificationMode(claimedArithmetic: $0.engine.arithmetic) == .exact }
+        // batch-invariant model), the portable class first (shared by every CPU kind); a
+        // validator checks each model in the mode its engine allows.
+        let exacts = models.filter { $0.engine.verificationMode(claimedArithmetic: $0.engine.arithmetic) == .exact }
+        let exact = exacts.first { $0.engine.isPortableExact } ?? exacts.first
         return Gossip.Capabilities(models: offers, queueDepth: UInt32(queue),
                                    arithmeticClass: exact.map { Gossip.Capabilities.arithmeticClass(of: $0.engine.arithmetic) } ?? [])
     }

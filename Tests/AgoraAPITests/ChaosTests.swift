@@ -82,6 +82,12 @@ import Testing
                                   outcome: .paid, credits: 1, validators: [], issuedAt: 2).wireBytes)
     }
 
+    /// A `failedVerification` receipt for job `n` of `provider`, as `requester` writes it.
+    func caught(_ n: UInt8, _ provider: Identity) -> (Ledger.Kind, [UInt8]) {
+        (.receipt, Market.Receipt(jobID: job(n), requester: requester.publicKey, provider: provider.publicKey, resultRecordHash: .zero,
+                                  outcome: .failedVerification, credits: 0, validators: [], issuedAt: 2).wireBytes)
+    }
+
     func check(_ n: UInt8, of provider: Identity, passed: Bool) -> (Ledger.Kind, [UInt8]) {
         (.attestation, Market.Attestation(jobID: job(n), requester: requester.publicKey, provider: provider.publicKey,
                                           validator: validator.publicKey, resultRecordHash: .zero, modelID: model,
@@ -91,23 +97,28 @@ import Testing
     @Test func theLedgersCountPaymentsRejectionsAndLies() throws {
         let ledgers: [PublicKey: [LedgerEntry]] = [
             // Honest: jobs 1 (paid), 2 (paid twice: a bug), 3 (wrongly failed), 4 (never paid).
+            // (and a copy of a receipt for job 7 that only its requester could have written)
             honest.publicKey: try entries(honest, [result(1, by: honest), result(2, by: honest), result(3, by: honest),
-                                                    result(4, by: honest)]),
-            // The liar: job 5 caught, job 6 caught and paid anyway, job 7 never checked; as a
-            // validator it failed the honest job 1 (outvoted: not a false rejection).
-            liar.publicKey: try entries(liar, [result(5, by: liar), result(6, by: liar), result(7, by: liar),
+                                                    result(4, by: honest), caught(7, liar)]),
+            // The liar: job 5 caught, job 6 caught and paid anyway, job 7 never checked, job 8
+            // caught by its requester (a failedVerification receipt: two validators failed it, one
+            // of them not counted here); as a validator it failed the honest job 1 (outvoted: not
+            // a false rejection).
+            liar.publicKey: try entries(liar, [result(5, by: liar), result(6, by: liar), result(7, by: liar), result(8, by: liar),
                                                check(1, of: honest, passed: false)]),
             requester.publicKey: try entries(requester, [paid(1, to: honest), paid(2, to: honest), paid(2, to: honest),
-                                                          paid(6, to: liar)]),
+                                                          paid(6, to: liar), caught(8, liar)]),
             validator.publicKey: try entries(validator, [check(1, of: honest, passed: true), check(3, of: honest, passed: false),
                                                           check(5, of: liar, passed: false), check(6, of: liar, passed: false)]),
         ]
         let facts = ChaosLedgerFacts(ledgers: ledgers, byzantine: [liar.publicKey], honest: [honest.publicKey])
         #expect(facts.paidTwice == 1)
         #expect(facts.falseRejections == 1 && facts.byzantineAccusations == 1)
-        #expect(facts.byzantineResults == 3 && facts.byzantineDetected == 2 && facts.byzantinePaid == 1)
+        #expect(facts.byzantineResults == 4 && facts.byzantineDetected == 3 && facts.byzantinePaid == 1)
+        // Job 7's "receipt" is in another node's ledger, not its requester's: not a detection.
+        #expect(facts.uncaught.count == 1 && facts.uncaught[0].contains("failed by nobody"), "\(facts.uncaught)")
         #expect(facts.unpaidResults == 2)   // jobs 3 and 4
-        #expect(facts.undecodable == 0 && facts.entries == 16)
+        #expect(facts.undecodable == 0 && facts.entries == 19)
     }
 
     @Test func theReportNamesEveryBreachAndRoundTripsAsJSON() throws {

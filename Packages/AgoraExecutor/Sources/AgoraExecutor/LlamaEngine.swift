@@ -257,6 +257,10 @@ public final class LlamaEngine: InferenceEngine {
     /// The arithmetic class of this engine's results (`RuntimeFingerprint.arithmetic`).
     public var arithmetic: String { worker.fingerprintBase.arithmetic }
 
+    /// Whether this engine's arithmetic is the portable definition's (the same on every CPU
+    /// class; `PortableExact`).
+    public var isPortableExact: Bool { worker.model.portableCovered && PortableExact.buildVersion != nil }
+
     /// The mode a claim from a runtime of arithmetic class `claimedArithmetic` is checked in:
     /// exact when it is this engine's own class, the build is bit-exact and the model's logits
     /// do not depend on batching, else the configured tolerance.
