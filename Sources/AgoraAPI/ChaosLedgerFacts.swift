@@ -21,6 +21,8 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
     public var byzantineDetected = 0
     /// Of those, results some requester paid.
     public var byzantinePaid = 0
+    /// The paid ones, described like `uncaught` (at most 10), for the report.
+    public var paidByzantine: [String] = []
     /// Results in honest providers' ledgers that no receipt paid (work a killed requester or
     /// a re-award left behind; reported, not a failure).
     public var unpaidResults = 0
@@ -45,9 +47,11 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
 
     /// Counts the facts of `ledgers` (each node's entries, by its id); `byzantine` are the
     /// lying nodes, `attackers` the byzantine nodes whose results are honest (their failing
-    /// attestations are lies too), `honest` the honest providers.
+    /// attestations are lies too), `honest` the honest providers. `honestCheckers` are the
+    /// byzantine nodes that lie only about their own results and check others' with the
+    /// unmodified code and the right model: their attestations count as an honest validator's.
     public init(ledgers: [PublicKey: [LedgerEntry]], byzantine: Set<PublicKey>, honest: Set<PublicKey>,
-                attackers: Set<PublicKey> = []) {
+                attackers: Set<PublicKey> = [], honestCheckers: Set<PublicKey> = []) {
         var results: [ResultKey: Bool] = [:]   // → produced by a byzantine node
         var paid: [JobKey: Int] = [:]
         var paidResults: Set<ResultKey> = []
@@ -55,6 +59,7 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
         var failed: Set<ResultKey> = []
         var caughtByRequester: Set<ResultKey> = []
         var failers: [ResultKey: [String]] = [:]
+        var passers: [ResultKey: [String]] = [:]
         for (_, entries) in ledgers {
             for e in entries {
                 self.entries += 1
@@ -74,10 +79,11 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
                     paidResults.insert(ResultKey(requester: r.requester, job: r.jobID, provider: r.provider))
                 case .attestation:
                     guard let a = try? Market.Attestation(wireBytes: e.body) else { undecodable += 1; continue }
-                    guard !a.verdict.passed else { continue }
                     let key = ResultKey(requester: a.requester, job: a.jobID, provider: a.provider)
-                    let lying = byzantine.contains(e.ledgerID) || attackers.contains(e.ledgerID)
-                    failers[key, default: []].append(e.ledgerID.short + (lying ? " (byzantine)" : ""))
+                    let lying = (byzantine.contains(e.ledgerID) || attackers.contains(e.ledgerID)) && !honestCheckers.contains(e.ledgerID)
+                    let who = e.ledgerID.short + (lying ? " (byzantine)" : honestCheckers.contains(e.ledgerID) ? " (byzantine provider, honest checker)" : "")
+                    guard !a.verdict.passed else { passers[key, default: []].append(who); continue }
+                    failers[key, default: []].append(who)
                     if lying {
                         if honest.contains(a.provider) { byzantineAccusations += 1 }
                         continue
@@ -100,7 +106,15 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
                     let by = failers[key].map { "failed by " + $0.joined(separator: ", ") } ?? "failed by nobody"
                     uncaught.append("job \(key.job) by \(key.provider.short) for \(key.requester.short): \(said); \(by)")
                 }
-                if paidResults.contains(key) { byzantinePaid += 1 }
+                if paidResults.contains(key) {
+                    byzantinePaid += 1
+                    if paidByzantine.count < 10 {
+                        let said = receiptsByJob[JobKey(requester: key.requester, job: key.job)]?.joined(separator: ", ") ?? "no receipt"
+                        paidByzantine.append("job \(key.job) by \(key.provider.short) for \(key.requester.short): \(said); failed by "
+                                             + (failers[key]?.joined(separator: ", ") ?? "nobody") + "; passed by "
+                                             + (passers[key]?.joined(separator: ", ") ?? "nobody"))
+                    }
+                }
             } else if honest.contains(key.provider), !paidResults.contains(key), key.requester != key.provider {
                 unpaidResults += 1
             }

@@ -117,8 +117,14 @@ import Testing
         #expect(facts.byzantineResults == 4 && facts.byzantineDetected == 3 && facts.byzantinePaid == 1)
         // Job 7's "receipt" is in another node's ledger, not its requester's: not a detection.
         #expect(facts.uncaught.count == 1 && facts.uncaught[0].contains("failed by nobody"), "\(facts.uncaught)")
+        #expect(facts.paidByzantine.count == 1 && facts.paidByzantine[0].contains("failed by \(validator.publicKey.short)"), "\(facts.paidByzantine)")
         #expect(facts.unpaidResults == 2)   // jobs 3 and 4
         #expect(facts.undecodable == 0 && facts.entries == 19)
+        // The liar's failing check of job 1, when it is a byzantine provider that checks honestly,
+        // is an honest validator's rejection of an honest result.
+        let checker = ChaosLedgerFacts(ledgers: ledgers, byzantine: [liar.publicKey], honest: [honest.publicKey],
+                                       honestCheckers: [liar.publicKey])
+        #expect(checker.falseRejections == 2 && checker.byzantineAccusations == 0)
     }
 
     @Test func theReportNamesEveryBreachAndRoundTripsAsJSON() throws {

@@ -102,7 +102,8 @@ struct ChaosRun {
         let honestProviders = Set(plan.honestProviders.compactMap { ids[$0] })
         let byzantineIDs = Set(byzantine.keys.compactMap { ids[$0] })
         let facts = ChaosLedgerFacts(ledgers: ledgers, byzantine: byzantineIDs, honest: honestProviders,
-                                     attackers: Set(attackers.keys.compactMap { ids[$0] }))
+                                     attackers: Set(attackers.keys.compactMap { ids[$0] }),
+                                     honestCheckers: Set(byzantine.filter { $0.value != Misbehaviour.substituteModel.rawValue }.keys.compactMap { ids[$0] }))
         var penalised = Set<PublicKey>()
         for o in honestObservers {
             for p in honestProviders {
@@ -150,6 +151,7 @@ struct ChaosRun {
         report.attackers = attackerServed
         report.byzantineAccusations = facts.byzantineAccusations
         for u in facts.uncaught { log("byzantine result not caught: \(u)") }
+        for u in facts.paidByzantine { log("byzantine result paid: \(u)") }
         return report
     }
 

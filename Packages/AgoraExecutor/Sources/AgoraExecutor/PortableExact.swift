@@ -19,6 +19,9 @@ public enum PortableExact {
         return Int(info[r.upperBound...].prefix { $0.isNumber })
     }
 
+    /// ggml's CPU feature line of the loaded llama.cpp build (which CPU features it uses).
+    public static var systemInfo: String { LlamaBackend.systemInfo }
+
     /// Architectures whose graph uses only the covered ops (RMS norm, normal-mode RoPE,
     /// SwiGLU, masked soft-max, F16 KV cache), measured in docs/cross-class.md.
     static let architectures: Set<String> = ["llama"]

@@ -1,7 +1,7 @@
 import AgoraExecutor
 import Foundation
 
-// agora-executor-bench [speed|verify-speed|calibrate|decode-probe|context-sweep|models|all] [--beside PATH] [--threads N] [--rounds R] [--reps K] [--count N] [--detect N] [--tokens N] [--first I] [--shapes all|N|I,J,...] [--slots N] [--contexts C1,C2,...] [--tolerances T1,T2,...] [--kernel automatic|avx2] [--model PATH]
+// agora-executor-bench [speed|verify-speed|calibrate|decode-probe|context-sweep|models|cross-class produce|cross-class check|all] [--beside PATH] [--threads N] [--rounds R] [--reps K] [--count N] [--detect N] [--tokens N] [--first I] [--shapes all|N|I,J,...] [--slots N] [--contexts C1,C2,...] [--tolerances T1,T2,...] [--kernel automatic|avx2] [--model PATH]
 // Measures LlamaEngine against llama.cpp's own llama-bench / llama-batched-bench (same source,
 // model and threads) in one invocation, and calibrates verification over honest results.
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -39,6 +39,19 @@ do {
     if mode == "models" {
         let beside = option("--beside", NSHomeDirectory() + "/.cache/agora/other-model/Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf")
         try await ModelsBenchmark.run(models: [model, beside], threads: threads, rounds: rounds, reps: reps)
+    }
+    if mode == "cross-class" {
+        let step = arguments.dropFirst().first ?? ""
+        if step == "produce" {
+            try await CrossClassBenchmark.produce(model: model, out: option("--out", "cross-class.json"),
+                                                  count: Int(option("--count", "100")) ?? 100, first: first)
+        } else if step == "check" {
+            try await CrossClassBenchmark.check(model: model, input: option("--in", "cross-class.json"),
+                                                json: arguments.contains("--json"))
+        } else {
+            FileHandle.standardError.write(Data("agora-executor-bench cross-class produce --out FILE [--count N] [--first I] | check --in FILE [--json]\n".utf8))
+            exit(2)
+        }
     }
     if mode == "decode-probe" { try await DecodeProbe.run(model: model, threads: threads, rounds: rounds, shapes: shapesOption) }
     if mode == "speed" || mode == "all" { try await SpeedBenchmark.run(model: model, threads: threads, rounds: rounds, reps: reps) }

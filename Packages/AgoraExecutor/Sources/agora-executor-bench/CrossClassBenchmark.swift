@@ -1,0 +1,184 @@
+import AgoraExecutor
+import Foundation
+
+/// Checks across arithmetic classes (issue [5/5]), in two steps run under different llama.cpp
+/// builds (`scripts/cross-class` preloads each class build of `scripts/build-classes`):
+///
+/// - `cross-class produce --out FILE --count N [--first I]`: on this build, N honest results
+///   (mixed prompts, 16–128 tokens, greedy and five seeded samplers, half generated four at a
+///   time and half alone) and, for each, the tampered claims a validator must fail (a token
+///   replaced, truncation, extension, another prompt, a slightly altered prompt, the output of
+///   a Q8_0, Q4_0 or Q5_1 requantisation, of another model). A claim marked `differs: false`
+///   equals the honest output of its request (the tampering changed nothing): correct, not
+///   counted as a detection either way.
+/// - `cross-class check --in FILE [--json]`: every claim checked on this build, each against the
+///   arithmetic the producer's results name (the portable class makes that exact on every CPU).
+enum CrossClassBenchmark {
+    /// One claim: a request, the tokens claimed for it, and what it is.
+    struct Claim: Codable {
+        /// `honest-batched`, `honest-alone`, or the tampering kind.
+        var kind: String
+        var request: GenerationRequest
+        var tokens: [Int32]
+        /// Whether the tokens differ from the request's honest output (always for honest: false).
+        var differs: Bool
+    }
+
+    /// What `produce` writes.
+    struct Claims: Codable {
+        var producerArithmetic: String
+        var producerBuild: String
+        var modelID: String
+        var claims: [Claim]
+    }
+
+    /// What `check` prints with `--json`.
+    struct Report: Codable {
+        struct Detection: Codable {
+            var claims = 0
+            var differing = 0
+            var detected = 0
+        }
+        var producerArithmetic: String
+        var checkerArithmetic: String
+        var honestChecked = 0
+        var falseRejections = 0
+        var exactChecks = 0
+        var tolerantChecks = 0
+        var detection: [String: Detection] = [:]
+        var seconds = 0.0
+    }
+
+    static func requests(count: Int, first: Int) -> [GenerationRequest] {
+        (first..<first + count).map { i in
+            var r = CalibrationBenchmark.requests(count: 1, maxTokens: 16, first: i)[0]
+            r.parameters.maxTokens = 16 + (i &* 37) % 113   // 16 ... 128
+            return r
+        }
+    }
+
+    static func produce(model: String, out: String, count: Int, first: Int) async throws {
+        let started = Date()
+        let engine = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: 1, slots: 4, contextPerSlot: 640,
+                                                                    queueCapacity: 8 * count + 64, measureSpeedAtStart: false))
+        let alone = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: 1, slots: 1, contextPerSlot: 640,
+                                                                   queueCapacity: 8 * count + 64, measureSpeedAtStart: false))
+        say("cross-class produce: \(count) results from request \(first) on \(engine.arithmetic)")
+        let rs = requests(count: count, first: first)
+        let half = count / 2
+        var honest = try await CalibrationBenchmark.generateAll(engine, Array(rs[..<half])).map(\.tokens)
+        for r in rs[half...] { honest.append(try await alone.generate(r).tokens) }
+        alone.shutdown()
+        say("generated \(count) honest results in \(f(Date().timeIntervalSince(started), 1)) s")
+        var claims = zip(rs, honest).enumerated().map { i, p in
+            Claim(kind: i < half ? "honest-batched" : "honest-alone", request: p.0, tokens: p.1, differs: false)
+        }
+        var rng = BenchRandom(state: 0xC1A55 &+ UInt64(first))
+        let vocab = Int32(engine.model.vocabularySize)
+        var otherPrompts: [GenerationRequest] = [], alteredPrompts: [GenerationRequest] = []
+        for (i, (r, t)) in zip(rs, honest).enumerated() {
+            var replaced = t
+            let at = Int.random(in: 0..<t.count, using: &rng)
+            repeat { replaced[at] = Int32.random(in: 0..<vocab, using: &rng) } while replaced[at] == t[at]
+            claims.append(Claim(kind: "token-replaced", request: r, tokens: replaced, differs: true))
+            if t.count > 1 {
+                claims.append(Claim(kind: "truncated", request: r, tokens: Array(t.dropLast(Int.random(in: 1...min(3, t.count - 1), using: &rng))),
+                                    differs: true))
+            }
+            claims.append(Claim(kind: "extended", request: r, tokens: t + [Int32.random(in: 0..<vocab, using: &rng)], differs: true))
+            var other = r
+            other.prompt = .chat([ChatMessage(role: "user", content: CalibrationBenchmark.prompts[(first + i + 7) % CalibrationBenchmark.prompts.count])])
+            otherPrompts.append(other)
+            var altered = r
+            if case .chat(let m) = r.prompt { altered.prompt = .chat([ChatMessage(role: "user", content: m[0].content + " Answer briefly.")]) }
+            alteredPrompts.append(altered)
+        }
+        // Another prompt's claim is wrong only where that prompt's honest output differs.
+        for (kind, others) in [("other-prompt", otherPrompts), ("altered-prompt", alteredPrompts)] {
+            let truth = try await CalibrationBenchmark.generateAll(engine, others).map(\.tokens)
+            for i in others.indices { claims.append(Claim(kind: kind, request: others[i], tokens: honest[i], differs: truth[i] != honest[i])) }
+        }
+        let cache = ProcessInfo.processInfo.environment["AGORA_CACHE"] ?? (NSHomeDirectory() + "/.cache/agora")
+        let dir = cache + "/requantised"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for (name, q) in [("Q8_0", ModelFile.Quantisation.q8_0), ("Q4_0", .q4_0), ("Q5_1", .q5_1)] {
+            let path = dir + "/\((model as NSString).lastPathComponent)-requantised-\(name).gguf"
+            if !FileManager.default.fileExists(atPath: path) {
+                try ModelFile.requantize(model, to: path + ".partial", as: q, threads: 2)
+                try FileManager.default.moveItem(atPath: path + ".partial", toPath: path)
+            }
+            let other = try await LlamaEngine.load(EngineConfiguration(modelPath: path, threads: 1, slots: 4, contextPerSlot: 640,
+                                                                       queueCapacity: 4 * count + 64, measureSpeedAtStart: false))
+            let theirs = try await CalibrationBenchmark.generateAll(other, rs).map(\.tokens)
+            other.shutdown()
+            for i in rs.indices { claims.append(Claim(kind: name.lowercased(), request: rs[i], tokens: theirs[i], differs: theirs[i] != honest[i])) }
+        }
+        let otherModel = ProcessInfo.processInfo.environment["AGORA_OTHER_MODEL"]
+            ?? cache + "/other-model/Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf"
+        if FileManager.default.fileExists(atPath: otherModel) {
+            let other = try await LlamaEngine.load(EngineConfiguration(modelPath: otherModel, threads: 1, slots: 4, contextPerSlot: 640,
+                                                                       queueCapacity: 4 * count + 64, measureSpeedAtStart: false))
+            let theirs = try await CalibrationBenchmark.generateAll(other, rs)
+            other.shutdown()
+            let eog = try engine.tokenize("<|im_end|>", parseSpecial: true)
+            for (i, g) in theirs.enumerated() {
+                var t = try engine.tokenize(g.text)
+                if g.finishReason == .endOfGeneration, eog.count == 1 { t += eog }
+                if t.isEmpty { t = eog }
+                t = Array(t.prefix(rs[i].parameters.maxTokens))
+                claims.append(Claim(kind: "other-model", request: rs[i], tokens: t, differs: t != honest[i]))
+            }
+        } else {
+            say("another model: skipped, \(otherModel) is missing (scripts/fetch-other-model qwen)")
+        }
+        let file = Claims(producerArithmetic: engine.arithmetic, producerBuild: PortableExact.systemInfo, modelID: engine.model.id,
+                          claims: claims)
+        engine.shutdown()
+        try JSONEncoder().encode(file).write(to: URL(fileURLWithPath: out), options: .atomic)
+        say("wrote \(claims.count) claims to \(out) in \(f(Date().timeIntervalSince(started), 1)) s")
+    }
+
+    static func check(model: String, input: String, json: Bool) async throws {
+        let started = Date()
+        let file = try JSONDecoder().decode(Claims.self, from: Data(contentsOf: URL(fileURLWithPath: input)))
+        let engine = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: 1, slots: 4, contextPerSlot: 640,
+                                                                    queueCapacity: file.claims.count + 64, measureSpeedAtStart: false))
+        guard engine.model.id == file.modelID else {
+            throw ExecutorError(.invalidResult, "the claims are of model \(file.modelID.prefix(16))…, the loaded model is \(engine.model.id.prefix(16))…")
+        }
+        let verdicts = try await CalibrationBenchmark.verifyAll(engine, file.claims.map { ($0.request, $0.tokens) },
+                                                                claimedArithmetic: file.producerArithmetic)
+        var report = Report(producerArithmetic: file.producerArithmetic, checkerArithmetic: engine.arithmetic)
+        for (c, v) in zip(file.claims, verdicts) {
+            if v.report.mode == .exact { report.exactChecks += 1 } else { report.tolerantChecks += 1 }
+            if c.kind.hasPrefix("honest") {
+                report.honestChecked += 1
+                if !v.passed { report.falseRejections += 1 }
+                continue
+            }
+            var d = report.detection[c.kind] ?? Report.Detection()
+            d.claims += 1
+            if c.differs {
+                d.differing += 1
+                if !v.passed { d.detected += 1 }
+            } else if !v.passed {
+                report.falseRejections += 1   // a claim equal to the honest output is correct
+            }
+            report.detection[c.kind] = d
+        }
+        engine.shutdown()
+        report.seconds = Date().timeIntervalSince(started)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        say("checker \(report.checkerArithmetic) ← producer \(report.producerArithmetic)")
+        say("RESULT honest: \(report.honestChecked) checked, \(report.falseRejections) false rejections; checks exact \(report.exactChecks), tolerant \(report.tolerantChecks)")
+        for (kind, d) in report.detection.sorted(by: { $0.key < $1.key }) {
+            say("RESULT detection \(kind): \(d.detected) / \(d.differing) differing claims (\(d.claims - d.differing) equal to the honest output)")
+        }
+        say("checked \(file.claims.count) claims in \(f(report.seconds, 1)) s")
+    }
+}
