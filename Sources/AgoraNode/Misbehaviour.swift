@@ -33,6 +33,9 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
     /// Serve another model's file under the id of the model it claims (the file's cached
     /// `<file>.sha256` forged to that id): every result is the other model's.
     case substituteModel = "substitute-model"
+    /// Serve a cheaper quantisation of the model it claims (Q4_0 re-quantised from the claimed
+    /// file) under the claimed model's id, the same way as `substituteModel`.
+    case substituteQuantisation = "substitute-quantisation"
     /// Serve honestly, and fail every result it is asked to check (a validator that lies to
     /// take honest providers out of the market).
     case lyingValidator = "lying-validator"
@@ -41,11 +44,16 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
     /// modes that attack the protocol around honest results.
     public var liesAboutResults: Bool {
         switch self {
-        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .alterToken, .truncate, .resample, .neverDeliver, .substituteModel:
+        case .ignoreStop, .alterLogprobs, .ignoreGrammar, .alterToken, .truncate, .resample, .neverDeliver, .substituteModel,
+             .substituteQuantisation:
             return true
         case .falseSpeed, .replay, .flood, .lyingValidator: return false
         }
     }
+
+    /// Whether this node serves another file than the one it claims (its checks of others'
+    /// results run on that file too, so its verdicts say nothing).
+    public var substitutesWeights: Bool { self == .substituteModel || self == .substituteQuantisation }
 
     /// The factor this node applies to its measured speeds in its peer record and its bids.
     public var speedClaim: Double { self == .falseSpeed ? 10 : 1 }
@@ -59,7 +67,8 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
         case .resample:
             r.parameters.temperature = 1
             r.parameters.seed = r.parameters.seed &+ 0x5EED
-        case .alterLogprobs, .alterToken, .truncate, .neverDeliver, .falseSpeed, .replay, .flood, .substituteModel, .lyingValidator: break
+        case .alterLogprobs, .alterToken, .truncate, .neverDeliver, .falseSpeed, .replay, .flood, .substituteModel,
+             .substituteQuantisation, .lyingValidator: break
         }
         return r
     }
@@ -78,7 +87,7 @@ public enum Misbehaviour: String, Sendable, Codable, CaseIterable {
             guard tokens.count >= 2 else { return nil }
             return Array(tokens.prefix(tokens.count / 2))
         case .ignoreStop, .alterLogprobs, .ignoreGrammar, .resample, .neverDeliver, .falseSpeed, .replay, .flood, .substituteModel,
-             .lyingValidator:
+             .substituteQuantisation, .lyingValidator:
             return nil
         }
     }

@@ -34,7 +34,7 @@ do {
     try config.validate()
     // A flooding requester serves nothing, so that its jobs go to others.
     config.serve = mode != .flood
-    if mode == .substituteModel { config.models = try Substitution.prepare(in: directory, config: config) }
+    if mode.substitutesWeights { config.models = try Substitution.prepare(in: directory, config: config, quantisation: mode == .substituteQuantisation) }
     try await NodeRunner.run(dataDirectory: directory, config: config, misbehaviour: mode)
 } catch {
     FileHandle.standardError.write(Data("agora-byzantine: \(error)\n".utf8))

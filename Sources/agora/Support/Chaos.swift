@@ -103,7 +103,8 @@ struct ChaosRun {
         let byzantineIDs = Set(byzantine.keys.compactMap { ids[$0] })
         let facts = ChaosLedgerFacts(ledgers: ledgers, byzantine: byzantineIDs, honest: honestProviders,
                                      attackers: Set(attackers.keys.compactMap { ids[$0] }),
-                                     honestCheckers: Set(byzantine.filter { $0.value != Misbehaviour.substituteModel.rawValue }.keys.compactMap { ids[$0] }))
+                                     honestCheckers: Set(byzantine.filter { !(Misbehaviour(rawValue: $0.value)?.substitutesWeights ?? true) }
+                                                        .keys.compactMap { ids[$0] }))
         var penalised = Set<PublicKey>()
         for o in honestObservers {
             for p in honestProviders {
