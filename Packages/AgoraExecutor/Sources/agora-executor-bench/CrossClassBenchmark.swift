@@ -4,9 +4,10 @@ import Foundation
 /// Checks across arithmetic classes (issue [5/5]), in two steps run under different llama.cpp
 /// builds (`scripts/cross-class` preloads each class build of `scripts/build-classes`):
 ///
-/// - `cross-class produce --out FILE --count N [--first I]`: on this build, N honest results
-///   (mixed prompts, 16–128 tokens, greedy and five seeded samplers, half generated four at a
-///   time and half alone) and, for each, the tampered claims a validator must fail (a token
+/// - `cross-class produce --out FILE --count N [--detect M] [--first I]`: on this build, N
+///   honest results (mixed prompts, 16–128 tokens, greedy and five seeded samplers, half
+///   generated four at a time and half alone) and, for the first M of them (default all), the
+///   tampered claims a validator must fail (a token
 ///   replaced, truncation, extension, another prompt, a slightly altered prompt, the output of
 ///   a Q8_0, Q4_0 or Q5_1 requantisation, of another model). A claim marked `differs: false`
 ///   equals the honest output of its request (the tampering changed nothing): correct, not
@@ -57,14 +58,14 @@ enum CrossClassBenchmark {
         }
     }
 
-    static func produce(model: String, out: String, count: Int, first: Int) async throws {
+    static func produce(model: String, out: String, count: Int, detect: Int, first: Int) async throws {
         let started = Date()
         let engine = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: 1, slots: 4, contextPerSlot: 640,
                                                                     queueCapacity: 8 * count + 64, measureSpeedAtStart: false))
         let alone = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: 1, slots: 1, contextPerSlot: 640,
                                                                    queueCapacity: 8 * count + 64, measureSpeedAtStart: false))
         say("cross-class produce: \(count) results from request \(first) on \(engine.arithmetic)")
-        let rs = requests(count: count, first: first)
+        var rs = requests(count: count, first: first)
         let half = count / 2
         var honest = try await CalibrationBenchmark.generateAll(engine, Array(rs[..<half])).map(\.tokens)
         for r in rs[half...] { honest.append(try await alone.generate(r).tokens) }
@@ -74,6 +75,9 @@ enum CrossClassBenchmark {
             Claim(kind: i < half ? "honest-batched" : "honest-alone", request: p.0, tokens: p.1, differs: false)
         }
         var rng = BenchRandom(state: 0xC1A55 &+ UInt64(first))
+        let m = min(max(0, detect), count)
+        rs = Array(rs[..<m])
+        honest = Array(honest[..<m])
         let vocab = Int32(engine.model.vocabularySize)
         var otherPrompts: [GenerationRequest] = [], alteredPrompts: [GenerationRequest] = []
         for (i, (r, t)) in zip(rs, honest).enumerated() {

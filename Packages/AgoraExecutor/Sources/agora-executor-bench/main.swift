@@ -44,12 +44,13 @@ do {
         let step = arguments.dropFirst().first ?? ""
         if step == "produce" {
             try await CrossClassBenchmark.produce(model: model, out: option("--out", "cross-class.json"),
-                                                  count: Int(option("--count", "100")) ?? 100, first: first)
+                                                  count: Int(option("--count", "100")) ?? 100,
+                                                  detect: Int(option("--detect", option("--count", "100"))) ?? 100, first: first)
         } else if step == "check" {
             try await CrossClassBenchmark.check(model: model, input: option("--in", "cross-class.json"),
                                                 json: arguments.contains("--json"))
         } else {
-            FileHandle.standardError.write(Data("agora-executor-bench cross-class produce --out FILE [--count N] [--first I] | check --in FILE [--json]\n".utf8))
+            FileHandle.standardError.write(Data("agora-executor-bench cross-class produce --out FILE [--count N] [--detect M] [--first I] | check --in FILE [--json]\n".utf8))
             exit(2)
         }
     }
