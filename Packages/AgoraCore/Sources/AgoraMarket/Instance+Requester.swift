@@ -163,8 +163,15 @@ extension Market.Instance {
         // A suspect's bid waits (it is kept for when the suspicion is refuted) while others are
         // awarded; so does one from a provider no validator can check exactly when the job
         // demands it (never a penalty: it may be checkable once validators of its class join).
+        // When the job only prefers exact checks, such a bid is taken only if no provider that
+        // can be checked exactly bid: a rare class buys no tolerant check while one is at hand.
         let live = job.bids.filter { !isSuspect($0.body.provider) }
-        let checkable = live.filter { exactlyCheckable($0.body.provider, request: req) }
+        var checkable = live.filter { exactlyCheckable($0.body.provider, request: req) }
+        // (This node's own bid, which needs no check, competes in either case.)
+        if !demandsExactCheck(req), req.verificationLevel > 0,
+           checkable.contains(where: { $0.body.provider != nodeID && checkableByClass($0.body.provider, request: req) }) {
+            checkable = checkable.filter { checkableByClass($0.body.provider, request: req) }
+        }
         guard let best = rank(checkable, request: req, now: now, received: job.bidArrivals).first else {
             job.award = nil
             job.awardedBid = nil

@@ -176,7 +176,15 @@ extension Market.Instance {
     /// its own executor) or at least `verificationLevel` validators serving the model (not
     /// `provider`, not this node, not suspect, not excluded) advertise its non-empty class.
     func exactlyCheckable(_ provider: PublicKey, request: Market.JobRequest) -> Bool {
-        guard demandsExactCheck(request), provider != nodeID else { return true }
+        guard demandsExactCheck(request) else { return true }
+        return checkableByClass(provider, request: request)
+    }
+
+    /// Whether validators can check `provider`'s result for `request` exactly, whatever the
+    /// policy: it is this node, or at least `verificationLevel` validators serving the model
+    /// (not `provider`, not this node, not suspect, not excluded) advertise its non-empty class.
+    func checkableByClass(_ provider: PublicKey, request: Market.JobRequest) -> Bool {
+        guard provider != nodeID else { return true }
         let cls = advertisedClass(of: provider)
         guard !cls.isEmpty else { return false }
         let same = peers(serving: request.modelID, excluding: [provider, nodeID]).filter { advertisedClass(of: $0) == cls }

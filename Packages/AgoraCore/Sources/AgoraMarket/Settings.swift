@@ -158,8 +158,11 @@ extension Market {
         /// A result from a provider whose advertised class changed since its award is
         /// rejected (`Rejection.Reason.classChanged`). Self-served jobs are not checked at all.
         case exactRequired
-        /// Validators of the provider's class are asked first; any other validator is asked
-        /// when none is available (a tolerant check).
+        /// A bid from a provider that validators of its class can check exactly (as above) is
+        /// preferred: others are awarded only in a round where no such provider bid (a rare or
+        /// missing class buys no tolerant check while an exact one is at hand). Validators of the
+        /// provider's class are asked first; any other validator is asked when none is
+        /// available (a tolerant check).
         case exactPreferred
     }
 

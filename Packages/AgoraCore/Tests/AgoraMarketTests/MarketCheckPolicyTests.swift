@@ -131,20 +131,32 @@ import Testing
         #expect(Self.awards(w, to: w["P"]) == 0)
     }
 
-    /// (d) Under `.exactPreferred` the rare-class provider wins on price and is checked by a
-    /// validator of another class (a tolerant check), as before the policy.
-    @Test func exactPreferredKeepsTheOldBehaviour() {
+    /// (d) Under `.exactPreferred` the cheaper rare-class provider loses to one validators can
+    /// check exactly (a rare class buys no tolerant check while an exact one is at hand); bidding
+    /// alone it wins, and is checked by a validator of another class (a tolerant check).
+    @Test func exactPreferredTakesARareClassOnlyWhenNoCheckableProviderBids() {
         let w = MarketWorld()
         w.add("R", seed: 1, price: nil, settings: Self.settings(.exactPreferred))
         w.add("Rare", seed: 2, price: 5)
         w.add("P", seed: 3, price: 10)
         w.add("V", seed: 4, price: 50)
         w.meshPeers(classes: ["Rare": Self.rare, "P": Self.a, "V": Self.a])
+        let first = w.submit(from: "R", level: 1)
+        w.runAuction()
+        #expect(Self.awards(w, to: w["Rare"]) == 0 && Self.awards(w, to: w["P"]) == 1)
+        w.finishRuns(); w.deliver()
+        w.finishVerifies(); w.deliver()
+        #expect(w.instances[w["R"]]!.jobPhase(first) == "completed")
+        // P and V gone: the rare-class provider is the only bidder, and is taken.
+        w.instances[w["P"]] = nil
+        w.instances[w["V"]] = nil
+        w.add("V2", seed: 5, price: 50)
+        w.meshPeers(classes: ["Rare": Self.rare, "V2": Self.a])
         let job = w.submit(from: "R", level: 1)
         w.runAuction()
         #expect(Self.awards(w, to: w["Rare"]) == 1)
         w.finishRuns(); w.deliver()
-        #expect(w.verifies.count == 1 && w.verifies.allSatisfy { $0.node != w["Rare"] })
+        #expect(w.verifies.count == 1 && w.verifies.allSatisfy { $0.node == w["V2"] })
         w.finishVerifies(); w.deliver()
         #expect(w.instances[w["R"]]!.jobPhase(job) == "completed")
     }

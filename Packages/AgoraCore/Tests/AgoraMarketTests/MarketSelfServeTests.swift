@@ -30,7 +30,8 @@ import Testing
     }
 
     /// When another provider wins, the requester never names itself as validator: it asks a
-    /// third node, and with none it waits (nothing is paid unverified). (A requester that
+    /// third node, and with none it waits for one (a whole validation timeout before it
+    /// delivers the result unattested: `MarketModelsTests`). (A requester that
     /// demands exact checks does not award P at all: `MarketCheckPolicyTests`.)
     @Test func requesterNeverValidatesForItself() {
         let w = MarketWorld()
