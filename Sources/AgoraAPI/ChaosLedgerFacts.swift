@@ -12,8 +12,14 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
     /// Failing attestations by byzantine validators against honest providers (lies the
     /// market must outvote: they are not false rejections of honest validators).
     public var byzantineAccusations = 0
-    /// Results in byzantine nodes' ledgers.
+    /// Results in byzantine nodes' ledgers, of jobs that honest nodes requested (the users'
+    /// jobs; a byzantine requester's own jobs are counted apart, in `attackerJobLies`).
     public var byzantineResults = 0
+    /// Byzantine results of jobs a byzantine requester (the flooder) asked for, and how many
+    /// of them were caught: reported, not held to the guarantees (the requester is an attacker,
+    /// and may have asked only byzantine validators).
+    public var attackerJobLies = 0
+    public var attackerJobLiesCaught = 0
     /// Of those, results caught: an honest validator's failing attestation names it, or its
     /// (honest) requester's own ledger holds a `failedVerification` receipt for it (the
     /// requester confirmed the failure with a second validator; that validator may itself be a
@@ -97,7 +103,10 @@ public struct ChaosLedgerFacts: Sendable, Equatable {
         }
         paidTwice = paid.values.filter { $0 > 1 }.count
         for (key, isByzantine) in results {
-            if isByzantine {
+            if isByzantine, byzantine.contains(key.requester) || attackers.contains(key.requester) {
+                attackerJobLies += 1
+                if failed.contains(key) || caughtByRequester.contains(key) { attackerJobLiesCaught += 1 }
+            } else if isByzantine {
                 byzantineResults += 1
                 if failed.contains(key) || caughtByRequester.contains(key) {
                     byzantineDetected += 1

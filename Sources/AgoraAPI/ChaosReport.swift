@@ -45,6 +45,10 @@ public struct ChaosReport: Codable, Sendable, Equatable {
     /// Failing attestations byzantine validators gave honest providers' results (lies the
     /// market outvotes; counted apart from `falseRejections`, which are honest validators').
     public var byzantineAccusations = 0
+    /// Byzantine results in jobs of byzantine requesters, and how many were caught (not held
+    /// to the guarantees: `ChaosLedgerFacts.attackerJobLies`).
+    public var attackerJobLies = 0
+    public var attackerJobLiesCaught = 0
     /// Nodes that attack the protocol around honest results (a false speed, replays and
     /// forgeries, a flood of requests), by mode: the answers each served (honest results,
     /// delivered like any other).
@@ -60,7 +64,8 @@ public struct ChaosReport: Codable, Sendable, Equatable {
         case byzantineDelivered = "byzantine_delivered", byzantineExcluded = "byzantine_excluded", byzantineNodes = "byzantine_nodes"
         case exclusionSecondsMax = "exclusion_s_max", deadDetectionSeconds = "dead_detection_s"
         case deadDetectionSecondsP99 = "dead_detection_s_p99", ledgersVerified = "ledgers_verified"
-        case unpaidResults = "unpaid_results", byzantineAccusations = "byzantine_accusations", attackers, faults, wallSeconds = "wall_s", problems
+        case unpaidResults = "unpaid_results", byzantineAccusations = "byzantine_accusations", attackers, faults,
+             attackerJobLies = "attacker_job_lies", attackerJobLiesCaught = "attacker_job_lies_caught", wallSeconds = "wall_s", problems
     }
 
     /// A report; `problems` is derived.
@@ -114,6 +119,7 @@ public struct ChaosReport: Codable, Sendable, Equatable {
         try c.encode(deadDetectionSecondsP99, forKey: .deadDetectionSecondsP99)
         try c.encode(ledgersVerified, forKey: .ledgersVerified); try c.encode(unpaidResults, forKey: .unpaidResults)
         try c.encode(attackers, forKey: .attackers); try c.encode(byzantineAccusations, forKey: .byzantineAccusations)
+        try c.encode(attackerJobLies, forKey: .attackerJobLies); try c.encode(attackerJobLiesCaught, forKey: .attackerJobLiesCaught)
         try c.encode(faults, forKey: .faults); try c.encode(wallSeconds, forKey: .wallSeconds)
         try c.encode(problems, forKey: .problems)
     }
@@ -139,6 +145,8 @@ public struct ChaosReport: Codable, Sendable, Equatable {
                   faults: try c.decode([String].self, forKey: .faults), wallSeconds: try c.decode(Double.self, forKey: .wallSeconds))
         attackers = try c.decodeIfPresent([String: Int].self, forKey: .attackers) ?? [:]
         byzantineAccusations = try c.decodeIfPresent(Int.self, forKey: .byzantineAccusations) ?? 0
+        attackerJobLies = try c.decodeIfPresent(Int.self, forKey: .attackerJobLies) ?? 0
+        attackerJobLiesCaught = try c.decodeIfPresent(Int.self, forKey: .attackerJobLiesCaught) ?? 0
     }
 
     /// The report as text.
@@ -149,7 +157,7 @@ public struct ChaosReport: Codable, Sendable, Equatable {
             "  served \(served), verified \(verified) (\(verifications.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))), retried \(retried), lost \(lost)"
                 + (failed.isEmpty ? "" : " (last failures: \(failed.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))"),
             "  paid twice \(paidTwice), false rejections \(falseRejections), honest providers penalised \(honestPenalised), unpaid results \(unpaidResults)",
-            "  byzantine: \(byzantineNodes) nodes, \(byzantineResults) results, \(byzantineDetected) caught, \(byzantinePaid) paid, \(byzantineDelivered) delivered, \(byzantineExcluded) excluded everywhere (slowest \(s(exclusionSecondsMax))), \(byzantineAccusations) failing attestations of honest results outvoted",
+            "  byzantine: \(byzantineNodes) nodes, \(byzantineResults) results, \(byzantineDetected) caught, \(byzantinePaid) paid, \(byzantineDelivered) delivered, \(byzantineExcluded) excluded everywhere (slowest \(s(exclusionSecondsMax))), \(byzantineAccusations) failing attestations of honest results outvoted; in the flooder's own jobs \(attackerJobLies) more, \(attackerJobLiesCaught) caught",
             "  protocol attackers: " + (attackers.isEmpty ? "none"
                 : attackers.sorted { $0.key < $1.key }.map { "\($0.key) (served \($0.value))" }.joined(separator: ", ")),
             "  dead detection: \(deadDetectionSeconds.map { String(format: "%.1f", $0) }.joined(separator: ", ")) s (p99 \(s(deadDetectionSecondsP99)))",

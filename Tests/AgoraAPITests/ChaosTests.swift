@@ -125,6 +125,11 @@ import Testing
         let checker = ChaosLedgerFacts(ledgers: ledgers, byzantine: [liar.publicKey], honest: [honest.publicKey],
                                        honestCheckers: [liar.publicKey])
         #expect(checker.falseRejections == 2 && checker.byzantineAccusations == 0)
+        // Jobs a byzantine requester (the flooder) asked for are counted apart: its own receipts
+        // are not taken as catches; honest validators' failures are.
+        let flooded = ChaosLedgerFacts(ledgers: ledgers, byzantine: [liar.publicKey], honest: [honest.publicKey],
+                                       attackers: [requester.publicKey])
+        #expect(flooded.byzantineResults == 0 && flooded.attackerJobLies == 4 && flooded.attackerJobLiesCaught == 2)
     }
 
     @Test func theReportNamesEveryBreachAndRoundTripsAsJSON() throws {

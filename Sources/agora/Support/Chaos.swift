@@ -151,6 +151,8 @@ struct ChaosRun {
             faults: applied.lines, wallSeconds: wall)
         report.attackers = attackerServed
         report.byzantineAccusations = facts.byzantineAccusations
+        report.attackerJobLies = facts.attackerJobLies
+        report.attackerJobLiesCaught = facts.attackerJobLiesCaught
         for u in facts.uncaught { log("byzantine result not caught: \(u)") }
         for u in facts.paidByzantine { log("byzantine result paid: \(u)") }
         return report
