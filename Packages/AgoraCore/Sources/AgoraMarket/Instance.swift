@@ -37,6 +37,9 @@ extension Market {
             /// Jobs open when this node last stopped, waiting for their provider's answer
             /// (`reconcile`): the award each held.
             var reconciling: [JobID: JournalRecord] = [:]
+            /// Results providers sent again for jobs being reconciled, settled at the job's
+            /// reconciliation expiry (so that validators' verdicts on them can arrive first).
+            var reconciledResults: [JobID: Signed<ResultMessage>] = [:]
             /// Checkpoints seen of other ledgers, and the ledgers with evidence against them.
             var watch = EquivocationWatch()
             /// Consistency questions answered per peer in its current window (start, count).
@@ -188,7 +191,7 @@ extension Market {
             case .awardTimeout(let job, let provider): return onAwardTimeout(job, provider: provider, now: now)
             case .validationTimeout(let job, let validator): return onValidationTimeout(job, validator: validator, now: now)
             case .jobDeadline(let job): return onJobDeadline(job, now: now)
-            case .reconcileExpiry(let job): return onReconcileExpiry(job)
+            case .reconcileExpiry(let job): return onReconcileExpiry(job, now: now)
             case .bidExpiry(let key): return onBidExpiry(key, now: now)
             case .consistencyDue(let ledger): return onConsistencyDue(ledger, now: now)
             }

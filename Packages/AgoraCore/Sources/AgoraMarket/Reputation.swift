@@ -106,6 +106,13 @@ extension Market {
             return true
         }
 
+        /// The distinct validators that passed and failed the result with record hash `record`,
+        /// as far as this node has heard.
+        public func verdicts(onRecord record: Digest) -> (passes: Set<PublicKey>, fails: Set<PublicKey>) {
+            guard let v = verdicts[record] else { return ([], []) }
+            return (v.passes, v.fails)
+        }
+
         /// Applies `change` to the verdicts on the result with record hash `record`, and moves
         /// the standings its outcome changes: the provider's failure, the false accusers'.
         private mutating func update(_ record: Digest, provider: PublicKey, _ change: (inout Verdicts) -> Void) {

@@ -37,6 +37,10 @@ import Testing
         w.apply(w.instances[w["R"]]!.reconcile(w.journals[w["R"]] ?? [], now: w.now), at: w["R"])
         #expect(w.inbox.contains { $0.type == .cancel && $0.to == w["P"] })
         w.deliver()
+        // Held a little (validators' verdicts may still arrive), then paid.
+        #expect(w.receipts(of: "R").isEmpty)
+        w.advance(to: w.now + Market.Instance.reconcileVerdictWait)
+        w.deliver()
         let paid = w.receipts(of: "R").filter { $0.outcome == .paid }
         #expect(paid.count == 1 && paid.first?.jobID == job && paid.first?.provider == w["P"])
         #expect(w.notes(of: "R").contains { if case .jobReconciled(job, _, let c?) = $0 { return c > 0 } else { return false } })
@@ -48,6 +52,38 @@ import Testing
         w.apply(w.instances[w["R"]]!.reconcile(w.journals[w["R"]] ?? [], now: w.now), at: w["R"])
         w.deliver()
         #expect(w.receipts(of: "R").filter { $0.outcome == .paid }.count == 1)
+    }
+
+    /// A lie the validators failed while its requester was down is not paid when its provider
+    /// sends it again: the verdicts reach the restarted requester (as the warnings a member gets
+    /// when it comes back), two failures catch the provider, and nothing is paid.
+    @Test func aResultValidatorsFailedWhileTheRequesterWasDownIsNotPaid() {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P", seed: 2, price: 10)
+        w.add("V1", seed: 4, price: 50)
+        w.add("V2", seed: 5, price: 60)
+        w.meshPeers()
+        let job = w.submit(from: "R", level: 2)
+        w.runAuction()
+        #expect(w.runs.map(\.node) == [w["P"]])
+        w.finishRuns(cheat: w["P"]); w.deliver()
+        #expect(Set(w.verifies.map(\.node)) == [w["V1"], w["V2"]])
+        w.finishVerifies()
+        // R dies before the verdicts reach it; they come to the restarted R later.
+        let verdicts = w.take { $0.to == w["R"] && $0.type == .attestation }
+        #expect(Set(verdicts.map(\.from)) == [w["V1"], w["V2"]])   // sent, and gossiped
+        #expect(w.receipts(of: "R").isEmpty)
+        w.instances[w["R"]] = Self.restarted(w)
+        w.apply(w.instances[w["R"]]!.reconcile(w.journals[w["R"]] ?? [], now: w.now), at: w["R"])
+        w.deliver()   // the cancel; P, which delivered, sends its result again
+        for m in verdicts { w.apply(w.instances[w["R"]]!.receive(m.envelope, from: m.from, now: w.now), at: w["R"]) }
+        w.advance(to: w.now + Market.Instance.reconcileVerdictWait)
+        let receipts = w.receipts(of: "R").filter { $0.jobID == job }
+        #expect(!receipts.contains { $0.outcome == .paid }, "\(receipts)")
+        #expect(receipts.contains { $0.outcome == .failedVerification && Set($0.validators) == [w["V1"], w["V2"]] })
+        #expect(Market.JournalRecord.open(w.journals[w["R"]] ?? []).isEmpty)
+        #expect(w.instances[w["P"]]!.state.reputation.balance(of: w["P"]) == Int64(Market.Settings().initialGrant))
     }
 
     @Test func aRunningJobIsStoppedAndTheRestIsClosedUnpaid() {
