@@ -21,28 +21,12 @@ enum Substitution {
         return cache + "/other-model/Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf"
     }
 
-    /// A Q4_0 re-quantisation of `claimed`, made once with llama.cpp's quantiser and kept in
-    /// `$AGORA_CACHE/requantised/` (the file `agora-executor-bench calibrate` also uses).
-    static func requantised(_ claimed: String) throws -> String {
-        let env = ProcessInfo.processInfo.environment
-        let dir = (env["AGORA_CACHE"] ?? (NSHomeDirectory() + "/.cache/agora")) + "/requantised"
-        let path = dir + "/\((claimed as NSString).lastPathComponent)-requantised-Q4_0.gguf"
-        let fm = FileManager.default
-        if !fm.fileExists(atPath: path) {
-            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let partial = path + ".partial-\(getpid())"
-            try ModelFile.requantize(claimed, to: partial, as: .q4_0, threads: 1)
-            if (try? fm.moveItem(atPath: partial, toPath: path)) == nil { try? fm.removeItem(atPath: partial) }
-        }
-        return path
-    }
-
     /// Prepares the substitute of the first model `config` serves (another model, or with
     /// `quantisation` a Q4_0 of the same one) and returns the model entries to load instead.
     static func prepare(in directory: DataDirectory, config: NodeConfig, quantisation: Bool) throws -> [ModelEntry] {
         guard var entry = config.modelEntries.first else { throw Failure(description: "the node serves no model to substitute") }
         let claimed = entry.path.isEmpty ? EngineConfiguration.defaultModelPath : entry.path
-        let source = quantisation ? try requantised(claimed) : sourcePath
+        let source = quantisation ? try ModelFile.requantisedCopy(of: claimed, as: .q4_0, threads: 1) : sourcePath
         guard FileManager.default.fileExists(atPath: source) else {
             throw Failure(description: "substitute-model needs another model at \(source) (scripts/fetch-other-model, or set AGORA_SUBSTITUTE_MODEL)")
         }

@@ -85,6 +85,15 @@ extension ModelFile {
     public enum Quantisation: Sendable {
         case q8_0, q4_0, q5_1
 
+        /// The type's name, as in file names ("Q8_0").
+        public var name: String {
+            switch self {
+            case .q8_0: return "Q8_0"
+            case .q4_0: return "Q4_0"
+            case .q5_1: return "Q5_1"
+            }
+        }
+
         var ftype: llama_ftype {
             switch self {
             case .q8_0: return LLAMA_FTYPE_MOSTLY_Q8_0
@@ -92,6 +101,25 @@ extension ModelFile {
             case .q5_1: return LLAMA_FTYPE_MOSTLY_Q5_1
             }
         }
+    }
+
+    /// A re-quantised copy of `model` as `type`, made once with llama.cpp's quantiser into
+    /// `$AGORA_CACHE/requantised/` (never in git) and reused: the benchmarks' "another
+    /// quantisation" and the testnet's `substitute-quantisation` node share it.
+    public static func requantisedCopy(of model: String, as type: Quantisation, threads: Int) throws(ExecutorError) -> String {
+        let env = ProcessInfo.processInfo.environment
+        let dir = (env["AGORA_CACHE"] ?? (NSHomeDirectory() + "/.cache/agora")) + "/requantised"
+        let path = dir + "/\((model as NSString).lastPathComponent)-requantised-\(type.name).gguf"
+        let fm = FileManager.default
+        if fm.fileExists(atPath: path) { return path }
+        let partial = path + ".partial-\(getpid())"
+        do { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw ExecutorError(.modelLoadFailed, "cannot create \(dir): \(error.localizedDescription)")
+        }
+        try requantize(model, to: partial, as: type, threads: threads)
+        // Another process may have made it meanwhile: either copy is the same file.
+        if (try? fm.moveItem(atPath: partial, toPath: path)) == nil { try? fm.removeItem(atPath: partial) }
+        return path
     }
 
     /// Writes a re-quantised copy of `input` to `output` with llama.cpp's quantiser.

@@ -166,15 +166,10 @@ enum CalibrationBenchmark {
         // Another quantisation of the same model, derived with llama.cpp's quantiser; the files
         // are kept under the cache directory (never in git) and reused by later runs.
         let cache = ProcessInfo.processInfo.environment["AGORA_CACHE"] ?? (NSHomeDirectory() + "/.cache/agora")
-        let dir = cache + "/requantised"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let truth = Array(honest[..<n]).map(\.tokens)
-        for (name, q) in [("Q8_0", ModelFile.Quantisation.q8_0), ("Q4_0", .q4_0), ("Q5_1", .q5_1)] {
-            let path = dir + "/\((model as NSString).lastPathComponent)-requantised-\(name).gguf"
-            if !FileManager.default.fileExists(atPath: path) {
-                try ModelFile.requantize(model, to: path + ".partial", as: q, threads: 2)
-                try FileManager.default.moveItem(atPath: path + ".partial", toPath: path)
-            }
+        for q in [ModelFile.Quantisation.q8_0, .q4_0, .q5_1] {
+            let name = q.name
+            let path = try ModelFile.requantisedCopy(of: model, as: q, threads: 2)
             let other = try await LlamaEngine.load(EngineConfiguration(modelPath: path, threads: 1, slots: 4, contextPerSlot: 512,
                                                                        queueCapacity: 4 * n + 64, measureSpeedAtStart: false))
             let theirs = try await generateAll(other, Array(rs[..<n])).map(\.tokens)

@@ -103,19 +103,13 @@ enum CrossClassBenchmark {
             for i in others.indices { claims.append(Claim(kind: kind, request: others[i], tokens: honest[i], differs: truth[i] != honest[i])) }
         }
         let cache = ProcessInfo.processInfo.environment["AGORA_CACHE"] ?? (NSHomeDirectory() + "/.cache/agora")
-        let dir = cache + "/requantised"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for (name, q) in [("Q8_0", ModelFile.Quantisation.q8_0), ("Q4_0", .q4_0), ("Q5_1", .q5_1)] {
-            let path = dir + "/\((model as NSString).lastPathComponent)-requantised-\(name).gguf"
-            if !FileManager.default.fileExists(atPath: path) {
-                try ModelFile.requantize(model, to: path + ".partial", as: q, threads: 2)
-                try FileManager.default.moveItem(atPath: path + ".partial", toPath: path)
-            }
+        for q in [ModelFile.Quantisation.q8_0, .q4_0, .q5_1] {
+            let path = try ModelFile.requantisedCopy(of: model, as: q, threads: 2)
             let other = try await LlamaEngine.load(EngineConfiguration(modelPath: path, threads: 1, slots: 4, contextPerSlot: 640,
                                                                        queueCapacity: 4 * count + 64, measureSpeedAtStart: false))
             let theirs = try await CalibrationBenchmark.generateAll(other, rs).map(\.tokens)
             other.shutdown()
-            for i in rs.indices { claims.append(Claim(kind: name.lowercased(), request: rs[i], tokens: theirs[i], differs: theirs[i] != honest[i])) }
+            for i in rs.indices { claims.append(Claim(kind: q.name.lowercased(), request: rs[i], tokens: theirs[i], differs: theirs[i] != honest[i])) }
         }
         let otherModel = ProcessInfo.processInfo.environment["AGORA_OTHER_MODEL"]
             ?? cache + "/other-model/Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf"
