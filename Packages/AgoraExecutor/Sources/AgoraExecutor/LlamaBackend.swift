@@ -27,8 +27,11 @@ enum LlamaBackend {
     static var isBitExact: Bool { !systemInfo.contains("LLAMAFILE = 1") }
 
     /// ggml's CPU feature line (AVX2, AVX-512, LLAMAFILE, …): these change the arithmetic.
-    static var systemInfo: String {
+    /// Read once: `llama_print_system_info` fills a static buffer, so two threads calling it
+    /// at once read each other's half-written line (a speed cached under one key was looked
+    /// up under another).
+    static let systemInfo: String = {
         ensureInitialised()
         return String(cString: llama_print_system_info()).trimmingCharacters(in: CharacterSet(charactersIn: " |\n"))
-    }
+    }()
 }
