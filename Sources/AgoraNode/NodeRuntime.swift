@@ -181,7 +181,7 @@ public final class NodeRuntime: Sendable {
             if let ack = await gossip.receiveStreamPing(envelope, from: from) {
                 try? await session.send(ack)
             }
-        case .jobRequest, .bid, .award, .result, .cancel, .verifyRequest, .attestation, .decline, .receipt, .streamPiece, .evidence,
+        case .jobRequest, .bid, .award, .result, .cancel, .verifyRequest, .attestation, .decline, .receipt, .streamPiece, .evidence, .reconcileInput,
              .consistencyRequest, .consistencyProof:
             await market.receive(envelope, from: session.remoteNodeID)
         default:

@@ -153,8 +153,9 @@ extension Market.Instance {
             return [.cancelJob(key)] + dispatchWork()
         case .delivered:
             // A requester that restarted cancels what it had open; a result it never got is
-            // sent again, for it to check and pay once.
-            if let sent = job.sent { return [Self.send(sent, to: from)] }
+            // sent again, with the job's input boxed back to it, for it to have checked and pay
+            // once.
+            if let sent = job.sent { return (job.sentInput.map { [Self.send($0, to: from)] } ?? []) + [Self.send(sent, to: from)] }
             return reject(.jobClosed, "cancel for \(key) after it closed", from: from)
         case .cancelled, .closed:
             return reject(.jobClosed, "cancel for \(key) after it closed", from: from)
@@ -245,7 +246,13 @@ extension Market.Instance {
         let msg = Market.ResultMessage(jobID: key.jobID, requester: key.requester, provider: nodeID, awardHash: award.digest,
                                        record: record, entryProof: proof, sealedOutput: sealed)
         job.phase = .delivered
-        job.payload = nil  // the prompt is no longer needed
+        if let payload = job.payload,
+           let boxed = try? Box.seal(payload.wireBytes, from: identity, to: key.requester, nonce: state.random.bytes(24)) {
+            let input = Market.ReconcileInput(jobID: key.jobID, requester: key.requester, provider: nodeID, awardHash: award.digest,
+                                              sealedInput: boxed)
+            job.sentInput = Signed(signing: input, with: identity)
+        }
+        job.payload = nil  // the prompt is no longer needed in the clear
         let signed = Signed(signing: msg, with: identity)
         job.sent = signed
         state.provided[key] = job

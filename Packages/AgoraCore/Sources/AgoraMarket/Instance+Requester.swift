@@ -191,10 +191,9 @@ extension Market.Instance {
         }
         let allowance = Swift.max(settings.minAwardTimeout, Millis(Double(best.body.etaMillis) * settings.awardTimeoutFactor))
         let completeBy = Swift.min(req.deadline, now + allowance)
+        let promptCommitment = Market.Commitment.commit(job.inputBytes, salt: job.promptSalt)
         let award = Market.Award(jobID: req.jobID, bidHash: best.digest, requester: nodeID, provider: best.body.provider,
-                                 awardedAt: now, completeBy: completeBy,
-                                 promptCommitment: Market.Commitment.commit(job.inputBytes, salt: job.promptSalt),
-                                 sealedPayload: sealed)
+                                 awardedAt: now, completeBy: completeBy, promptCommitment: promptCommitment, sealedPayload: sealed)
         let signed = Signed(signing: award, with: identity)
         job.award = signed
         job.awards += 1
@@ -204,8 +203,10 @@ extension Market.Instance {
         job.timeline.awarded = now
         job.timeline.firstOutput = nil
         stats.awards += 1
-        let record = Market.JournalRecord.awarded(jobID: req.jobID, provider: best.body.provider, awardHash: signed.digest,
-                                                  pricePer1k: best.body.pricePer1k, maxTokens: req.maxTokens)
+        let record = Market.JournalRecord.awarded(Market.JournalAward(
+            jobID: req.jobID, provider: best.body.provider, awardHash: signed.digest, pricePer1k: best.body.pricePer1k,
+            maxTokens: req.maxTokens, job: .init(modelID: req.modelID, promptCommitment: promptCommitment,
+                                                 verificationLevel: req.verificationLevel)))
         return [.journal(record), Self.send(signed, to: best.body.provider),
                 .schedule(.awardTimeout(req.jobID, provider: best.body.provider), at: completeBy)]
     }

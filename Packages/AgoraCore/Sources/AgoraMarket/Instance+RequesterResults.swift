@@ -11,8 +11,8 @@ extension Market.Instance {
         let r = m.body
         let rec = r.record
         guard r.provider == from else { return reject(.wrongParty, "result by \(r.provider.short) arrived from \(from.short)", from: from) }
-        if r.requester == nodeID, state.requests[r.jobID] == nil, let open = state.reconciling[r.jobID] {
-            return onReconciledResult(m, award: open, from: from, now: now)
+        if r.requester == nodeID, state.requests[r.jobID] == nil, state.reconciling[r.jobID] != nil {
+            return onReconciledResult(m, from: from, now: now)
         }
         guard r.requester == nodeID, var job = state.requests[r.jobID] else {
             return reject(.unknownJob, "result for unknown job \(r.jobID)", from: from)
@@ -41,17 +41,7 @@ extension Market.Instance {
         }
         if let bad = checkEntry(r.entryProof, owner: r.provider, kind: .result, body: r.recordBytes) { return reject(bad, from: from) }
         let output: Market.OutputPayload
-        do {
-            let plain = try Box.open(r.sealedOutput, from: r.provider, with: identity)
-            output = try Market.OutputPayload(wireBytes: plain)
-        } catch {
-            return reject(.undecryptable, "result output does not open or decode: \(error)", from: from)
-        }
-        guard output.tokens.count == Int(rec.outputTokenCount),
-              Market.Commitment.commit(output.text, salt: output.outputSalt) == rec.outputCommitment,
-              Market.Commitment.tokens(output.tokens, logprobs: output.logprobs, salt: output.outputSalt) == rec.outputTokensHash else {
-            return reject(.hashMismatch, "output does not match the record's commitments", from: from)
-        }
+        do { output = try openOutput(r) } catch { return reject(error, from: from) }
         job.result = m
         job.output = output
         job.timeline.resultReceived = now
@@ -75,6 +65,24 @@ extension Market.Instance {
         }
         state.requests[r.jobID] = job
         return out
+    }
+
+    /// Opens a result's output (boxed to this node) and checks it against the record's
+    /// commitments.
+    func openOutput(_ r: Market.ResultMessage) throws(Market.Rejection) -> Market.OutputPayload {
+        let output: Market.OutputPayload
+        do {
+            output = try Market.OutputPayload(wireBytes: Box.open(r.sealedOutput, from: r.provider, with: identity))
+        } catch {
+            throw Market.Rejection(.undecryptable, "result output does not open or decode: \(error)")
+        }
+        let rec = r.record
+        guard output.tokens.count == Int(rec.outputTokenCount),
+              Market.Commitment.commit(output.text, salt: output.outputSalt) == rec.outputCommitment,
+              Market.Commitment.tokens(output.tokens, logprobs: output.logprobs, salt: output.outputSalt) == rec.outputTokensHash else {
+            throw Market.Rejection(.hashMismatch, "output does not match the record's commitments")
+        }
+        return output
     }
 
     /// A provider giving its award back: the next bid gets the job.

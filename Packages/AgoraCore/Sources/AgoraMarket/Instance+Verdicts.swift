@@ -21,6 +21,8 @@ extension Market.Instance {
             warn(m.message)
             out.append(.notify(.providerCaught(a.provider, job: Market.JobKey(requester: a.requester, jobID: a.jobID), validator: a.validator)))
         }
+        // A result a restarted requester is having checked.
+        out += onReconcileVerdict(a, now: now)
         guard a.requester == nodeID, var job = state.requests[a.jobID], let result = job.result,
               SHA256.hash(result.body.recordBytes) == a.resultRecordHash, result.body.provider == a.provider,
               job.validatorsAsked.contains(a.validator), !job.validatorsAnswered.contains(a.validator) else { return out }

@@ -34,12 +34,9 @@ extension Market {
             /// attestations and equivocation evidence (the most recent `Limits.maxWarnings`).
             /// Gossip sends each once; a member that was away then gets them when it is back.
             var warnings: [Envelope] = []
-            /// Jobs open when this node last stopped, waiting for their provider's answer
-            /// (`reconcile`): the award each held.
-            var reconciling: [JobID: JournalRecord] = [:]
-            /// Results providers sent again for jobs being reconciled, settled at the job's
-            /// reconciliation expiry (so that validators' verdicts on them can arrive first).
-            var reconciledResults: [JobID: Signed<ResultMessage>] = [:]
+            /// Jobs open when this node last stopped, being settled with their providers
+            /// (`reconcile`).
+            var reconciling: [JobID: ReconciledJob] = [:]
             /// Checkpoints seen of other ledgers, and the ledgers with evidence against them.
             var watch = EquivocationWatch()
             /// Consistency questions answered per peer in its current window (start, count).
@@ -150,6 +147,10 @@ extension Market {
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<Cancel>) in i.onCancel(m, from: from, now: now) }
             case .decline:
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<Decline>) in i.onDecline(m, from: from, now: now) }
+            case .reconcileInput:
+                return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<ReconcileInput>) in
+                    i.onReconcileInput(m, from: from, now: now)
+                }
             case .verifyRequest:
                 return dispatch(env.payload, from: from) { (i: inout Instance, m: Signed<VerifyRequest>) in
                     i.observing(m.body.entryProof, i.onVerifyRequest(m, from: from, now: now), now: now)

@@ -129,6 +129,10 @@ extension Market {
         var output: OutputPayload?
         /// The result as sent (sent again if a restarted requester asks: `reconcile`).
         var sent: Signed<ResultMessage>?
+        /// The job's input boxed back to the requester, sent with `sent` to a restarted
+        /// requester so that it can have the result checked (the prompt itself is dropped once
+        /// the result is delivered).
+        var sentInput: Signed<ReconcileInput>?
         /// Order of arrival in the queue.
         var queueSeq: UInt64 = 0
         /// Start tag of start-time fair queueing across requesters: jobs start in the order
@@ -136,6 +140,26 @@ extension Market {
         var fairTag: UInt64 = 0
         /// Bytes of output streamed to the requester so far.
         var streamed: UInt64 = 0
+    }
+
+    /// A job a restarted requester had open, being settled with its provider
+    /// (`Instance.reconcile`): the award its journal kept, and what the provider sent back.
+    struct ReconciledJob: Equatable, Sendable {
+        /// The award, as journaled.
+        var award: JournalAward
+        /// The result the provider sent again, once checked against the award.
+        var result: Signed<ResultMessage>?
+        /// Its output, opened.
+        var output: OutputPayload?
+        /// The job's input the provider returned (`ReconcileInput`), once checked against the
+        /// journaled prompt commitment.
+        var input: AwardPayload?
+        /// Validators asked to check the result since the restart.
+        var validatorsAsked: [PublicKey] = []
+        /// Rounds of validators asked so far.
+        var checkRounds = 0
+        /// When the validators asked last are given up on.
+        var checkDeadline: Millis?
     }
 
     /// A validator's view of one result it was asked to check.

@@ -51,6 +51,8 @@ extension SignatureDomain {
     public static let cancel = SignatureDomain("agora/v1/cancel")
     /// Decline messages.
     public static let decline = SignatureDomain("agora/v1/decline")
+    /// A job's input a provider returns to a restarted requester.
+    public static let reconcileInput = SignatureDomain("agora/v1/reconcile-input")
     /// Verify requests (requester to validator).
     public static let verifyRequest = SignatureDomain("agora/v1/verify-request")
     /// Attestation messages (validator's signature over the attestation and its proof).

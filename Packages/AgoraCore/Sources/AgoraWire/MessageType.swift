@@ -46,6 +46,9 @@ public enum MessageType: UInt16, Sendable, CaseIterable {
     case receipt = 0x0309
     /// A piece of output text streamed by a provider to its requester while it generates.
     case streamPiece = 0x030A
+    /// A provider returning a job's input, boxed, to a restarted requester (so that it can
+    /// have the result it sends again checked).
+    case reconcileInput = 0x030B
 
     // Ledger (0x04xx).
     /// A signed checkpoint.

@@ -86,6 +86,104 @@ import Testing
         #expect(w.instances[w["P"]]!.state.reputation.balance(of: w["P"]) == Int64(Market.Settings().initialGrant))
     }
 
+    /// R, P and two validators; a job of verification level `level` whose result P delivered
+    /// (honestly, or altered when `cheat`) and R never got: R restarts and reconciles.
+    static func resentAfterRestart(level: UInt8, cheat: Bool, validators: Int = 2) -> (MarketWorld, Market.JobID) {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P", seed: 2, price: 10)
+        for v in 0..<validators { w.add("V\(v + 1)", seed: UInt8(4 + v), price: 50) }
+        w.meshPeers()
+        let job = w.submit(from: "R", level: level)
+        w.runAuction()
+        w.finishRuns(cheat: cheat ? w["P"] : nil)
+        let lost = w.take { $0.to == w["R"] && $0.type == .result }
+        #expect(lost.count == 1, "nobody was asked to check it before R went down")
+        w.instances[w["R"]] = restarted(w)
+        w.apply(w.instances[w["R"]]!.reconcile(w.journals[w["R"]] ?? [], now: w.now), at: w["R"])
+        return (w, job)
+    }
+
+    /// The hole a 20-node chaos run found: a lie its provider sent again to a restarted
+    /// requester, which no validator had checked, was paid on its ledger proof alone (the
+    /// requester kept no prompt to have it checked with). Now the provider returns the job's
+    /// input with it; the requester checks it against the journaled prompt commitment, asks
+    /// validators, and the lie is caught, not paid.
+    @Test func aLieNobodyCheckedBeforeTheRestartIsCheckedAndNotPaid() {
+        let (w, job) = Self.resentAfterRestart(level: 2, cheat: true)
+        w.deliver()   // the cancel; P sends the input and the result again; R asks V1 and V2
+        #expect(w.delivered.contains { $0.type == .reconcileInput && $0.from == w["P"] })
+        #expect(Set(w.verifies.map(\.node)) == [w["V1"], w["V2"]], "R has the result checked")
+        w.finishVerifies(); w.deliver()
+        let receipts = w.receipts(of: "R").filter { $0.jobID == job }
+        #expect(!receipts.contains { $0.outcome == .paid }, "\(receipts)")
+        #expect(receipts.contains { $0.outcome == .failedVerification && Set($0.validators) == [w["V1"], w["V2"]] })
+        #expect(Market.JournalRecord.open(w.journals[w["R"]] ?? []).isEmpty)
+        #expect(w.instances[w["P"]]!.state.reputation.balance(of: w["P"]) == Int64(Market.Settings().initialGrant))
+        w.advance(to: w.now + Market.Instance.reconcileWait + 1)
+        #expect(w.receipts(of: "R").filter { $0.jobID == job }.count == 1, "settled once")
+    }
+
+    @Test func anHonestResultSentAgainIsCheckedThenPaidOnce() {
+        let (w, job) = Self.resentAfterRestart(level: 2, cheat: false)
+        w.deliver()
+        #expect(Set(w.verifies.map(\.node)) == [w["V1"], w["V2"]])
+        w.finishVerifies(); w.deliver()
+        let paid = w.receipts(of: "R").filter { $0.jobID == job && $0.outcome == .paid }
+        #expect(paid.count == 1 && Set(paid.first?.validators ?? []) == [w["V1"], w["V2"]], "\(paid)")
+        #expect(w.notes(of: "R").contains { if case .jobReconciled(job, _, let c?) = $0 { return c > 0 } else { return false } })
+        w.advance(to: w.now + Market.Instance.reconcileWait + 1)
+        #expect(w.receipts(of: "R").filter { $0.jobID == job }.count == 1)
+        #expect(w.instances[w["R"]]!.stats.unchecked == 0)
+    }
+
+    /// A provider that sends a verified job's result again without its input keeps it from
+    /// being checked: it is not paid (and not blamed: nothing was found wrong).
+    @Test func aResultSentAgainWithoutItsInputIsNotPaid() {
+        let (w, job) = Self.resentAfterRestart(level: 1, cheat: false)
+        w.deliver(where: { $0.type == .cancel })
+        #expect(w.take { $0.type == .reconcileInput }.count == 1)
+        w.deliver()
+        w.advance(to: w.now + Market.Instance.reconcileVerdictWait)
+        #expect(w.verifies.isEmpty)
+        #expect(w.receipts(of: "R").filter { $0.jobID == job }.isEmpty)
+        #expect(w.notes(of: "R").contains { if case .jobReconciled(job, _, nil) = $0 { return true } else { return false } })
+        #expect(Market.JournalRecord.open(w.journals[w["R"]] ?? []).isEmpty)
+    }
+
+    /// An input that is not the one awarded (its commitment differs from the journaled one)
+    /// is refused, and the result is not checked with it.
+    @Test func anInputOtherThanTheAwardedOneIsRefused() throws {
+        let (w, job) = Self.resentAfterRestart(level: 1, cheat: false)
+        w.deliver(where: { $0.type == .cancel })
+        let real = try #require(w.take { $0.type == .reconcileInput }.first)
+        let body = try Market.Signed<Market.ReconcileInput>(envelope: real.envelope).body
+        let other = Market.AwardPayload(promptSalt: [UInt8](repeating: 9, count: 32), request: FakeEngine.request("something else"))
+        let forged = Market.ReconcileInput(jobID: job, requester: w["R"], provider: w["P"], awardHash: body.awardHash,
+                                           sealedInput: try Box.seal(other.wireBytes, from: MarketWorld.identity(2), to: w["R"],
+                                                                     nonce: [UInt8](repeating: 3, count: 24)))
+        let before = w.instances[w["R"]]!.state
+        w.apply(w.instances[w["R"]]!.receive(Market.Signed(signing: forged, with: MarketWorld.identity(2)).envelope, from: w["P"],
+                                             now: w.now), at: w["R"])
+        #expect(w.rejections.contains { $0.node == w["R"] && $0.rejection.reason == .hashMismatch }, "\(w.rejections)")
+        #expect(w.instances[w["R"]]!.state == before, "a refused input changes nothing")
+        // The real one still works.
+        w.apply(w.instances[w["R"]]!.receive(real.envelope, from: w["P"], now: w.now), at: w["R"])
+        w.deliver()
+        #expect(w.verifies.count == 1)
+    }
+
+    /// With no validator left who could check it, a result sent again is paid after one
+    /// validation timeout, as any result nobody can check ("could not check" is not "failed").
+    @Test func aResultNobodyCanCheckIsPaidAfterAValidationTimeout() {
+        let (w, job) = Self.resentAfterRestart(level: 1, cheat: false, validators: 0)
+        w.deliver()
+        #expect(w.receipts(of: "R").isEmpty)
+        w.advance(to: w.now + Market.Settings().validationTimeout)
+        #expect(w.receipts(of: "R").filter { $0.jobID == job && $0.outcome == .paid }.count == 1)
+        #expect(w.instances[w["R"]]!.stats.unchecked == 1)
+    }
+
     @Test func aRunningJobIsStoppedAndTheRestIsClosedUnpaid() {
         let (w, job) = Self.awardedJob()
         #expect(w.runs.count == 1)                      // P is running it when R dies
@@ -105,8 +203,9 @@ import Testing
         w.take { $0.to == w["R"] && $0.type == .result }
         // A journal whose award is not the one the result answers.
         let forged = (w.journals[w["R"]] ?? []).map { r -> Market.JournalRecord in
-            guard case .awarded(let id, let p, _, let price, let max) = r else { return r }
-            return .awarded(jobID: id, provider: p, awardHash: SHA256.hash([1]), pricePer1k: price, maxTokens: max)
+            guard case .awarded(var a) = r else { return r }
+            a.awardHash = SHA256.hash([1])
+            return .awarded(a)
         }
         w.instances[w["R"]] = Self.restarted(w)
         w.apply(w.instances[w["R"]]!.reconcile(forged, now: w.now), at: w["R"])
@@ -118,10 +217,16 @@ import Testing
 
     @Test func journalRecordsRoundTrip() throws {
         let id = Market.JobID(bytes: [UInt8](repeating: 7, count: 16))!
-        for r in [Market.JournalRecord.awarded(jobID: id, provider: MarketWorld.identity(2).publicKey, awardHash: SHA256.hash([3]),
-                                               pricePer1k: 12, maxTokens: 64), .closed(jobID: id)] {
+        let old = Market.JournalAward(jobID: id, provider: MarketWorld.identity(2).publicKey, awardHash: SHA256.hash([3]),
+                                      pricePer1k: 12, maxTokens: 64)
+        var full = old
+        full.job = .init(modelID: SHA256.hash([4]), promptCommitment: SHA256.hash([5]), verificationLevel: 2)
+        for r in [Market.JournalRecord.awarded(old), .awarded(full), .closed(jobID: id)] {
             #expect(try Market.JournalRecord(wireBytes: r.wireBytes) == r)
         }
+        // A journal written before the job was kept (tag 1) still reads.
+        #expect(Market.JournalRecord.awarded(old).wireBytes.first == 1 && Market.JournalRecord.awarded(full).wireBytes.first == 3)
+        #expect(throws: WireError.self) { try Market.JournalRecord(wireBytes: Array(Market.JournalRecord.awarded(full).wireBytes.dropLast())) }
         #expect(throws: WireError.self) { try Market.JournalRecord(wireBytes: [9]) }
     }
 }

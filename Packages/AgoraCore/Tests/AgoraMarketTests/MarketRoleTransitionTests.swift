@@ -38,11 +38,14 @@ import Testing
         let cancel = Market.Signed(signing: Market.Cancel(jobID: run.spec.key.jobID, requester: w["R"], provider: w["P1"], issuedAt: w.now),
                                    with: MarketWorld.identity(1))
         // A cancel after delivery (a requester that restarted and lost the result) gets the
-        // same result again, to check and pay once.
+        // job's input boxed back and the same result again, to check and pay once.
         let sent = w.inbox.filter { $0.type == .result && $0.to == w["R"] }
         #expect(sent.count == 1)
         let again = w.instances[w["P1"]]!.receive(cancel.envelope, from: w["R"], now: w.now)
-        guard case .send(let to, let env)? = again.first, again.count == 1 else { Issue.record("expected the result again, got \(again)"); return }
+        guard again.count == 2, case .send(let to0, let input) = again[0], case .send(let to, let env) = again[1] else {
+            Issue.record("expected the input and the result again, got \(again)"); return
+        }
+        #expect(to0 == w["R"] && input.type == .reconcileInput)
         #expect(to == w["R"] && env.encoded(compress: false) == sent.first?.envelope)
     }
 

@@ -82,6 +82,11 @@ import Testing
                                                            awardHash: award.digest, reason: .executionFailed, issuedAt: t0 + 400),
                                     with: provider)
         v.append(("decline", decline.envelope))
+        let boxedInput = try Box.seal(payload.wireBytes, from: provider, to: requester.publicKey, nonce: [UInt8](repeating: 0x66, count: 24))
+        let reconcileInput = Market.Signed(signing: Market.ReconcileInput(jobID: jobID, requester: requester.publicKey,
+                                                                          provider: provider.publicKey, awardHash: award.digest,
+                                                                          sealedInput: boxedInput), with: provider)
+        v.append(("reconcile-input", reconcileInput.envelope))
         let vp = Market.VerifyPayload(promptSalt: salt, request: job, outputSalt: outSalt, tokens: tokens,
                                       text: text)
         v.append(("verify-payload", vp.wireBytes))
@@ -151,6 +156,7 @@ import Testing
         #expect(try Market.Attestation(wireBytes: v["attestation"]!).verdict == .fail(.tokenMismatch, position: 2))
         #expect(try Market.Signed<Market.AttestationMessage>(envelope: v["attestation-message"]!).isValid)
         #expect(try Market.Signed<Market.Cancel>(envelope: v["cancel"]!).isValid)
+        #expect(try Market.Signed<Market.ReconcileInput>(envelope: v["reconcile-input"]!).isValid)
         #expect(try Market.Signed<Market.Decline>(envelope: v["decline"]!).isValid)
         let vr = try Market.Signed<Market.VerifyRequest>(envelope: v["verify-request"]!)
         #expect(vr.isValid)
