@@ -59,7 +59,7 @@ extension MarketShell {
                            metadata: ["ledger": "\(evidence.ledgerID.short)", "from": "\(reportedBy?.short ?? "self")",
                                       "conflict": "\(conflict)"])
         case .jobReconciled(let id, let provider, let credits):
-            logger.info(credits == nil ? "job open at the last stop closed unpaid: its provider had no result for it"
+            logger.info(credits == nil ? "job open at the last stop closed unpaid: no result came back, or it could not be checked, or validators failed it"
                                        : "job open at the last stop settled: its provider's delivered result was checked and paid",
                         metadata: ["job": "\(id)", "provider": "\(provider.short)", "credits": "\(credits.map(String.init) ?? "0")"])
         case .evidenceAgainstThisNode(let from):
