@@ -24,7 +24,8 @@ public struct NodeStatus: NodeStatusService {
     public func peers() async -> [PeerView] {
         await node.peerViews().map { p in
             PeerView(nodeID: p.nodeID, address: p.address, state: p.state, incarnation: p.incarnation,
-                     models: p.models.map { .init(name: $0.name, modelID: $0.id, contextLength: $0.contextLength) },
+                     models: p.models.map { .init(name: $0.name, modelID: $0.id, contextLength: $0.contextLength,
+                                                  arithmeticClass: $0.arithmeticClass) },
                      prefillTokensPerSecond: p.prefill, decodeTokensPerSecond: p.decode, pricePer1kTokens: p.price,
                      queueDepth: p.queueDepth, arithmeticClass: p.arithmeticClass, reputation: p.reputation,
                      credits: p.credits, isSelf: p.isSelf)

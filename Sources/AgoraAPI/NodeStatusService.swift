@@ -43,9 +43,13 @@ public struct PeerView: Codable, Sendable {
         public var name: String
         public var modelID: String
         public var contextLength: Int
-        enum CodingKeys: String, CodingKey { case name, modelID = "model_id", contextLength = "context_length" }
-        public init(name: String, modelID: String, contextLength: Int) {
-            self.name = name; self.modelID = modelID; self.contextLength = contextLength
+        /// The arithmetic class the peer runs the model in (32 hex digits), empty when none.
+        public var arithmeticClass: String
+        enum CodingKeys: String, CodingKey {
+            case name, modelID = "model_id", contextLength = "context_length", arithmeticClass = "arithmetic_class"
+        }
+        public init(name: String, modelID: String, contextLength: Int, arithmeticClass: String = "") {
+            self.name = name; self.modelID = modelID; self.contextLength = contextLength; self.arithmeticClass = arithmeticClass
         }
     }
 
@@ -58,8 +62,9 @@ public struct PeerView: Codable, Sendable {
     public var decodeTokensPerSecond: Double
     public var pricePer1kTokens: UInt64
     public var queueDepth: Int
-    /// The arithmetic class the peer advertises (32 hex digits), empty when none: validators
-    /// of a provider's class check its results exactly.
+    /// The arithmetic classes the peer advertises (32 hex digits each, comma-separated, one
+    /// per class among its models), empty when none: validators of a provider's class for a
+    /// model check its results of that model exactly.
     public var arithmeticClass: String
     public var reputation: Double
     /// The member's credit balance as this node counts it.

@@ -119,6 +119,11 @@ actor MarketShell {
 
     // MARK: inputs
 
+    /// The class each offered model runs in.
+    static func classes(_ offers: [Gossip.ModelOffer]) -> [Digest: [UInt8]] {
+        Dictionary(offers.map { ($0.modelID, $0.arithmeticClass) }, uniquingKeysWith: { a, _ in a })
+    }
+
     /// Takes the live members (and their records) as the market's peer table.
     func updateMembers(_ members: [Gossip.Member], selfRecord: Gossip.PeerRecord) {
         var peers: [Market.PeerInfo] = []
@@ -130,14 +135,13 @@ actor MarketShell {
             guard !models.isEmpty else { continue }
             peers.append(Market.PeerInfo(nodeID: m.nodeID, models: models.map(\.modelID),
                                          pricePer1k: models.map(\.pricePer1kTokens).min() ?? 0,
-                                         arithmeticClass: m.record.capabilities.arithmeticClass,
-                                         suspect: m.status == .suspect))
+                                         classes: Self.classes(models), suspect: m.status == .suspect))
         }
         // This node may win its own job.
         if !selfRecord.capabilities.models.isEmpty {
             peers.append(Market.PeerInfo(nodeID: identity.publicKey, models: selfRecord.capabilities.models.map(\.modelID),
                                          pricePer1k: selfRecord.capabilities.models.map(\.pricePer1kTokens).min() ?? 0,
-                                         arithmeticClass: selfRecord.capabilities.arithmeticClass))
+                                         classes: Self.classes(selfRecord.capabilities.models)))
         }
         // A member that was live and is now dead (or gone) will not answer: work waiting on
         // it moves on at once, without penalty (a crash is not dishonesty).

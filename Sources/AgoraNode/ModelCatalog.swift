@@ -46,8 +46,8 @@ public struct ModelCatalog: Sendable {
         // that a node advertising another model's file under this id cannot rename it.
         var names: [Digest: [String: Int]] = [:]
         for (record, isSelf) in records.map({ ($0, false) }) + (selfRecord.map { [($0, true)] } ?? []) {
-            let cls = record.capabilities.arithmeticClass
             for offer in record.capabilities.models {
+                let cls = offer.arithmeticClass
                 if !cls.isEmpty { classes[offer.modelID, default: [:]][cls, default: 0] += 1 }
                 names[offer.modelID, default: [:]][offer.name, default: 0] += 1
                 let ctx = Int(offer.contextLength)

@@ -72,25 +72,22 @@ extension NodeRuntime {
                                       checkSlots: checkSlots)
     }
 
-    /// What the peer record says: every model taking work, the queue, and the arithmetic
-    /// class when some model's checks between nodes of that class are exact.
+    /// What the peer record says: every model taking work, each with the arithmetic class it
+    /// runs in when checks of it between nodes of that class are exact (a bit-exact llama.cpp
+    /// build, a batch-invariant model: the portable class, shared by every CPU kind, for a
+    /// model its definition covers; the CPU's own for others), and the queue.
     static func capabilities(_ host: ModelHost, config: NodeConfig, queue: Int, claim: Double = 1) -> Gossip.Capabilities {
-        let models = host.serving
-        let offers = models.compactMap { m -> Gossip.ModelOffer? in
-            Gossip.ModelOffer(
+        let offers = host.serving.map { m -> Gossip.ModelOffer in
+            let exact = m.engine.verificationMode(claimedArithmetic: m.engine.arithmetic) == .exact
+            return Gossip.ModelOffer(
                 modelID: m.id, name: String(m.name.prefix(Gossip.ModelOffer.maxName)),
                 contextLength: UInt32(m.engine.model.contextLength),
                 prefillMilliTokensPerSecond: UInt64((m.engine.speed?.prefillTokensPerSecond ?? 0) * claim * 1000),
                 decodeMilliTokensPerSecond: UInt64((m.engine.speed?.decodeTokensPerSecond ?? 0) * claim * 1000),
-                pricePer1kTokens: m.pricePer1kTokens)
+                pricePer1kTokens: m.pricePer1kTokens,
+                arithmeticClass: exact ? Gossip.Capabilities.arithmeticClass(of: m.engine.arithmetic) : [])
         }
-        // Advertised only where a same-class check is exact (a bit-exact llama.cpp build, a
-        // batch-invariant model), the portable class first (shared by every CPU kind); a
-        // validator checks each model in the mode its engine allows.
-        let exacts = models.filter { $0.engine.verificationMode(claimedArithmetic: $0.engine.arithmetic) == .exact }
-        let exact = exacts.first { $0.engine.isPortableExact } ?? exacts.first
-        return Gossip.Capabilities(models: offers, queueDepth: UInt32(queue),
-                                   arithmeticClass: exact.map { Gossip.Capabilities.arithmeticClass(of: $0.engine.arithmetic) } ?? [])
+        return Gossip.Capabilities(models: offers, queueDepth: UInt32(queue))
     }
 
     /// Tells the market and the network what this node serves now.

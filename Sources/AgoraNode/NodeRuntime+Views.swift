@@ -14,6 +14,8 @@ public struct PeerSummary: Sendable {
         public var price: UInt64
         /// Advertised generation speed, tokens per second.
         public var decode: Double
+        /// The arithmetic class the member runs it in (hex), empty when none.
+        public var arithmeticClass: String
     }
     public var nodeID: String
     public var address: String
@@ -24,7 +26,8 @@ public struct PeerSummary: Sendable {
     public var decode: Double
     public var price: UInt64
     public var queueDepth: Int
-    /// The advertised arithmetic class (hex), empty when none.
+    /// The member's arithmetic classes (hex, comma-separated, in the order of its models),
+    /// empty when none.
     public var arithmeticClass: String
     public var reputation: Double
     /// The member's credit balance as this node counts it (from the receipts it verified).
@@ -56,12 +59,12 @@ extension NodeRuntime {
             nodeID: r.nodeID.hex, address: "\(r.address)", state: state, incarnation: incarnation,
             models: models.map {
                 .init(name: $0.name, id: $0.modelID.hex, contextLength: Int($0.contextLength), price: $0.pricePer1kTokens,
-                      decode: Double($0.decodeMilliTokensPerSecond) / 1000)
+                      decode: Double($0.decodeMilliTokensPerSecond) / 1000, arithmeticClass: Hex.encode($0.arithmeticClass))
             },
             prefill: Double(models.first?.prefillMilliTokensPerSecond ?? 0) / 1000,
             decode: Double(models.first?.decodeMilliTokensPerSecond ?? 0) / 1000,
             price: models.map(\.pricePer1kTokens).min() ?? 0, queueDepth: Int(r.capabilities.queueDepth),
-            arithmeticClass: Hex.encode(r.capabilities.arithmeticClass), reputation: reputation, credits: credits,
+            arithmeticClass: r.capabilities.arithmeticClasses.map(Hex.encode).joined(separator: ","), reputation: reputation, credits: credits,
             isSelf: isSelf)
     }
 

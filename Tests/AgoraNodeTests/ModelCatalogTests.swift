@@ -49,9 +49,10 @@ import Testing
         func record(_ seed: UInt8, _ cls: [UInt8]) throws -> Gossip.PeerRecord {
             let id = try Identity(seed: [UInt8](repeating: seed, count: 32))
             let offer = Gossip.ModelOffer(modelID: Self.smol, name: "smollm2:135m-instruct-q4_1", contextLength: 2048,
-                                          prefillMilliTokensPerSecond: 1, decodeMilliTokensPerSecond: 1, pricePer1kTokens: 1)
+                                          prefillMilliTokensPerSecond: 1, decodeMilliTokensPerSecond: 1, pricePer1kTokens: 1,
+                                          arithmeticClass: cls)
             return try Gossip.PeerRecord(incarnation: 1, addresses: [Gossip.Address(host: "127.0.0.1", port: 7000 + UInt16(seed))],
-                                         capabilities: Gossip.Capabilities(models: [offer], arithmeticClass: cls),
+                                         capabilities: Gossip.Capabilities(models: [offer]),
                                          signer: Gossip.IdentitySigner(id))
         }
         let a = [UInt8](repeating: 0xA, count: 16), b = [UInt8](repeating: 0xB, count: 16)

@@ -18,19 +18,28 @@ extension Gossip {
         public var decodeMilliTokensPerSecond: UInt64
         /// Asking price per 1,000 generated tokens, in micro-credits.
         public var pricePer1kTokens: UInt64
+        /// The arithmetic class this member runs the model in: the first 16 bytes of SHA-256
+        /// of its engine's arithmetic string (Protocol.md §7.9), or empty when checks of it are
+        /// not exact even within one class. Two members advertising one class for one model
+        /// compute its logits bit for bit alike, so one can check the other exactly. A class
+        /// is per model: one node may run one model in the CPU-independent portable class and
+        /// another (whose operations that definition does not cover) in its CPU's own.
+        public var arithmeticClass: [UInt8]
 
-        /// An offer.
+        /// An offer. `arithmeticClass` must be empty or 16 bytes (others are encoded as empty).
         public init(modelID: Digest, name: String, contextLength: UInt32, prefillMilliTokensPerSecond: UInt64,
-                    decodeMilliTokensPerSecond: UInt64, pricePer1kTokens: UInt64) {
+                    decodeMilliTokensPerSecond: UInt64, pricePer1kTokens: UInt64, arithmeticClass: [UInt8] = []) {
             self.modelID = modelID
             self.name = name
             self.contextLength = contextLength
             self.prefillMilliTokensPerSecond = prefillMilliTokensPerSecond
             self.decodeMilliTokensPerSecond = decodeMilliTokensPerSecond
             self.pricePer1kTokens = pricePer1kTokens
+            self.arithmeticClass = arithmeticClass.count == Capabilities.arithmeticClassLength ? arithmeticClass : []
         }
 
-        /// `hash32 model id ‖ string name ‖ varint context ‖ varint prefill ‖ varint decode ‖ varint price`.
+        /// `hash32 model id ‖ string name ‖ varint context ‖ varint prefill ‖ varint decode ‖ varint price ‖
+        /// bytes arithmetic class (0 or 16)`.
         public func encode(to w: inout WireWriter) {
             w.raw(modelID.bytes)
             w.string(name)
@@ -38,6 +47,7 @@ extension Gossip {
             w.varint(prefillMilliTokensPerSecond)
             w.varint(decodeMilliTokensPerSecond)
             w.varint(pricePer1kTokens)
+            w.bytes(arithmeticClass)
         }
 
         /// Decodes with the bounds of Protocol.md §5.2.
@@ -50,6 +60,11 @@ extension Gossip {
             prefillMilliTokensPerSecond = try r.varint("model.prefill")
             decodeMilliTokensPerSecond = try r.varint("model.decode")
             pricePer1kTokens = try r.varint("model.price")
+            let classAt = r.offset
+            arithmeticClass = try r.bytes("model.arithmeticClass", max: Capabilities.arithmeticClassLength)
+            guard arithmeticClass.isEmpty || arithmeticClass.count == Capabilities.arithmeticClassLength else {
+                throw WireError(.invalidValue, "model.arithmeticClass: \(arithmeticClass.count) bytes, expected 0 or 16", offset: classAt)
+            }
         }
     }
 
@@ -63,16 +78,23 @@ extension Gossip {
         public var models: [ModelOffer]
         /// Jobs waiting in the member's queue when it signed the record.
         public var queueDepth: UInt32
-        /// The member's arithmetic class: the first 16 bytes of SHA-256 of its runtime's
-        /// arithmetic string (Protocol.md §7.9), or empty when it runs no model. Two members of
-        /// one class compute the same logits bit for bit, so one can check the other exactly.
-        public var arithmeticClass: [UInt8]
-
-        /// Capabilities. `arithmeticClass` must be empty or 16 bytes (others are encoded as empty).
-        public init(models: [ModelOffer] = [], queueDepth: UInt32 = 0, arithmeticClass: [UInt8] = []) {
+        /// Capabilities.
+        public init(models: [ModelOffer] = [], queueDepth: UInt32 = 0) {
             self.models = models
             self.queueDepth = queueDepth
-            self.arithmeticClass = arithmeticClass.count == Capabilities.arithmeticClassLength ? arithmeticClass : []
+        }
+
+        /// The class `model` is run in here (empty when not served, or not exactly checkable).
+        public func arithmeticClass(of model: Digest) -> [UInt8] {
+            models.first { $0.modelID == model }?.arithmeticClass ?? []
+        }
+
+        /// The member's classes, one per model that has one, in the order of its models
+        /// (for display; the market looks classes up per model).
+        public var arithmeticClasses: [[UInt8]] {
+            var seen: [[UInt8]] = []
+            for m in models where !m.arithmeticClass.isEmpty && !seen.contains(m.arithmeticClass) { seen.append(m.arithmeticClass) }
+            return seen
         }
 
         /// The arithmetic class of a runtime's arithmetic string.
@@ -80,22 +102,16 @@ extension Gossip {
             Array(SHA256.hash(Array(arithmetic.utf8)).bytes.prefix(arithmeticClassLength))
         }
 
-        /// `list<model> ‖ varint queue depth ‖ bytes arithmetic class (0 or 16)`.
+        /// `list<model> ‖ varint queue depth`.
         public func encode(to w: inout WireWriter) {
             w.array(models) { w, m in m.encode(to: &w) }
             w.varint(UInt64(queueDepth))
-            w.bytes(arithmeticClass)
         }
 
-        /// Decodes at most `maxModels` models and an arithmetic class of 0 or 16 bytes.
+        /// Decodes at most `maxModels` models.
         public init(from r: inout WireReader) throws(WireError) {
             models = try r.array("capabilities.models", max: Capabilities.maxModels) { r throws(WireError) in try ModelOffer(from: &r) }
             queueDepth = UInt32(try r.varint("capabilities.queueDepth", max: UInt64(UInt32.max)))
-            let at = r.offset
-            arithmeticClass = try r.bytes("capabilities.arithmeticClass", max: Capabilities.arithmeticClassLength)
-            guard arithmeticClass.isEmpty || arithmeticClass.count == Capabilities.arithmeticClassLength else {
-                throw WireError(.invalidValue, "capabilities.arithmeticClass: \(arithmeticClass.count) bytes, expected 0 or 16", offset: at)
-            }
         }
     }
 }

@@ -9,8 +9,8 @@ extension Gossip {
     /// Records are ordered by incarnation: a member publishes a new record (incarnation + 1)
     /// to refute a suspicion, to change its capabilities, or (with `departing` set) to leave.
     public final class PeerRecord: Hashable, Sendable, CustomStringConvertible, WireCodable {
-        /// Record format version.
-        public static let version: UInt8 = 1
+        /// Record format version (2: the arithmetic class is given per model).
+        public static let version: UInt8 = 2
         /// The largest encoded record (body and signature) accepted, so a record always fits
         /// one datagram.
         public static let maxEncodedSize = 1_100

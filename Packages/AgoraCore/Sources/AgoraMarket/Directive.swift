@@ -129,8 +129,8 @@ extension Market {
         /// The provider's runtime fingerprint from the signed result record; a validator of
         /// the same arithmetic class checks the claim exactly.
         public var fingerprint: [UInt8]
-        /// The arithmetic class the provider advertises in its signed peer record (empty when
-        /// unknown). A validator of this class checks exactly whatever the fingerprint says, so
+        /// The arithmetic class the provider advertises for the job's model in its signed peer
+        /// record (empty when unknown or none). A validator of this class checks exactly whatever the fingerprint says, so
         /// a provider cannot buy a tolerant check by naming an arithmetic nobody shares.
         public var providerClass: [UInt8] = []
     }

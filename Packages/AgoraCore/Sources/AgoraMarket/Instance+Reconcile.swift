@@ -109,13 +109,13 @@ extension Market.Instance {
               let summary = job.award.job else { return [] }
         let provider = job.award.provider
         let (passes, fails) = state.reputation.verdicts(onRecord: SHA256.hash(result.body.recordBytes))
-        let cls = advertisedClass(of: provider)
+        let cls = advertisedClass(of: provider, model: summary.modelID)
         let floor = settings.scoring.minReputation
         let candidates = peers(serving: summary.modelID, excluding: [provider, nodeID] + job.validatorsAsked + passes + fails)
-            .filter { settings.checkPolicy != .exactRequired || (!cls.isEmpty && advertisedClass(of: $0) == cls) }
+            .filter { settings.checkPolicy != .exactRequired || (!cls.isEmpty && advertisedClass(of: $0, model: summary.modelID) == cls) }
             .filter { v in state.reputation.standing(of: v).falseAccusations == 0 || state.reputation.score(of: v) >= floor }
         let count = Swift.max(1, Int(summary.verificationLevel) - passes.count)
-        let chosen = Array(preferringClassOf(provider, state.random.shuffled(candidates)).prefix(count))
+        let chosen = Array(preferringClassOf(provider, model: summary.modelID, state.random.shuffled(candidates)).prefix(count))
         let payload = Market.VerifyPayload(promptSalt: input.promptSalt, request: input.request, outputSalt: output.outputSalt,
                                            tokens: output.tokens, text: output.text, logprobs: output.logprobs)
         var out: [Market.Directive] = []

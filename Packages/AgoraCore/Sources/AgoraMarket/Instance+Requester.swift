@@ -198,7 +198,7 @@ extension Market.Instance {
         job.award = signed
         job.awards += 1
         job.awardedBid = best
-        job.awardedClass = advertisedClass(of: best.body.provider)
+        job.awardedClass = advertisedClass(of: best.body.provider, model: req.modelID)
         job.phase = .awarded
         job.timeline.awarded = now
         job.timeline.firstOutput = nil

@@ -28,7 +28,7 @@ extension Market.Instance {
         // under: validators decide exactness by the class the provider advertises, so one that
         // changed its class since (to one nobody shares) would escape it. A broken promise:
         // the result is refused, and the award runs out as one never delivered.
-        if demandsExactCheck(req), r.provider != nodeID, advertisedClass(of: r.provider) != job.awardedClass {
+        if demandsExactCheck(req), r.provider != nodeID, advertisedClass(of: r.provider, model: req.modelID) != job.awardedClass {
             return reject(.classChanged, "\(r.provider.short) was awarded \(r.jobID) under another arithmetic class than it advertises now", from: from)
         }
         guard rec.jobID == req.jobID, rec.requester == nodeID, rec.provider == r.provider, rec.modelID == req.modelID,
@@ -141,7 +141,7 @@ extension Market.Instance {
             candidates = validatorCandidates(for: job, excluding: job.validatorsAnswered)
         }
         let shuffled = state.random.shuffled(candidates)
-        let chosen = Array((exact ? shuffled : preferringClassOf(result.body.provider, shuffled)).prefix(count))
+        let chosen = Array((exact ? shuffled : preferringClassOf(result.body.provider, model: req.modelID, shuffled)).prefix(count))
         var out: [Directive] = []
         let payload = Market.VerifyPayload(promptSalt: job.promptSalt, request: job.input,
                                            outputSalt: output.outputSalt, tokens: output.tokens, text: output.text,
@@ -169,7 +169,7 @@ extension Market.Instance {
         let exact = demandsExactCheck(req), cls = job.awardedClass
         let floor = settings.scoring.minReputation
         return peers(serving: req.modelID, excluding: [result.body.provider, nodeID] + excluding)
-            .filter { !exact || (!cls.isEmpty && advertisedClass(of: $0) == cls) }
+            .filter { !exact || (!cls.isEmpty && advertisedClass(of: $0, model: req.modelID) == cls) }
             .filter { v in state.reputation.standing(of: v).falseAccusations == 0 || state.reputation.score(of: v) >= floor }
     }
 
@@ -193,19 +193,20 @@ extension Market.Instance {
     /// (not `provider`, not this node, not suspect, not excluded) advertise its non-empty class.
     func checkableByClass(_ provider: PublicKey, request: Market.JobRequest) -> Bool {
         guard provider != nodeID else { return true }
-        let cls = advertisedClass(of: provider)
+        let cls = advertisedClass(of: provider, model: request.modelID)
         guard !cls.isEmpty else { return false }
-        let same = peers(serving: request.modelID, excluding: [provider, nodeID]).filter { advertisedClass(of: $0) == cls }
+        let same = peers(serving: request.modelID, excluding: [provider, nodeID])
+            .filter { advertisedClass(of: $0, model: request.modelID) == cls }
         return same.count >= Int(request.verificationLevel)
     }
 
-    /// `candidates` (in their order) with those advertising `provider`'s arithmetic class
-    /// first: they check its result exactly, the others only within a tolerance.
-    func preferringClassOf(_ provider: PublicKey, _ candidates: [PublicKey]) -> [PublicKey] {
-        let cls = advertisedClass(of: provider)
+    /// `candidates` (in their order) with those advertising `provider`'s arithmetic class for
+    /// `model` first: they check its result exactly, the others only within a tolerance.
+    func preferringClassOf(_ provider: PublicKey, model: Digest, _ candidates: [PublicKey]) -> [PublicKey] {
+        let cls = advertisedClass(of: provider, model: model)
         guard !cls.isEmpty else { return candidates }
-        let same = candidates.filter { advertisedClass(of: $0) == cls }
-        return same + candidates.filter { advertisedClass(of: $0) != cls }
+        let same = candidates.filter { advertisedClass(of: $0, model: model) == cls }
+        return same + candidates.filter { advertisedClass(of: $0, model: model) != cls }
     }
 
     mutating func onValidationTimeout(_ id: JobID, validator: PublicKey, now: Millis) -> [Directive] {

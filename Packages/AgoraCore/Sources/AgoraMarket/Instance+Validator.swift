@@ -43,7 +43,7 @@ extension Market.Instance {
         guard heldChecks < profile.maxChecks else { return [] }
         let spec = Market.VerificationSpec(ticket: hash, modelID: rec.modelID, request: p.request,
                                            tokens: p.tokens, text: p.text, logprobs: p.logprobs, fingerprint: rec.fingerprint,
-                                           providerClass: advertisedClass(of: rec.provider))
+                                           providerClass: advertisedClass(of: rec.provider, model: rec.modelID))
         state.validations[hash] = Market.ValidationJob(request: m, phase: .waiting, spec: spec, queueSeq: state.queueSeq)
         state.queueSeq += 1
         return dispatchWork()

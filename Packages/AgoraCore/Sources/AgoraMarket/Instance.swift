@@ -271,9 +271,9 @@ extension Market {
         /// Whether gossip suspects `node` of having failed (it may still answer what it holds).
         func isSuspect(_ node: PublicKey) -> Bool { state.peers.first { $0.nodeID == node }?.suspect ?? false }
 
-        /// The arithmetic class `node` advertises (empty when unknown).
-        func advertisedClass(of node: PublicKey) -> [UInt8] {
-            state.peers.first { $0.nodeID == node }?.arithmeticClass ?? []
+        /// The arithmetic class `node` advertises for `model` (empty when unknown or none).
+        func advertisedClass(of node: PublicKey, model: Digest) -> [UInt8] {
+            state.peers.first { $0.nodeID == node }?.arithmeticClass(of: model) ?? []
         }
 
         /// A signed envelope to `to`.

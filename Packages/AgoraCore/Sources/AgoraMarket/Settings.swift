@@ -9,20 +9,30 @@ extension Market {
         public var models: [Digest]
         /// Advertised price per 1,000 tokens.
         public var pricePer1k: UInt64
-        /// Advertised arithmetic class (16 bytes), or empty when unknown. Validators of the
-        /// provider's class are asked first: their check is exact.
-        public var arithmeticClass: [UInt8]
+        /// The arithmetic class (16 bytes) it advertises for each model it runs in one (none for
+        /// a model whose checks are not exact). Validators of the provider's class for the
+        /// job's model are asked first: their check is exact.
+        public var classes: [Digest: [UInt8]]
         /// Whether gossip suspects the peer failed (SWIM's suspect state). Messages still go
         /// to it (it may be alive and answer what it holds), but it is given no new work:
         /// not asked to bid, not awarded, not chosen as a validator.
         public var suspect: Bool
 
-        /// Creates peer info.
-        public init(nodeID: PublicKey, models: [Digest], pricePer1k: UInt64, arithmeticClass: [UInt8] = [], suspect: Bool = false) {
+        /// Creates peer info, with a class per model.
+        public init(nodeID: PublicKey, models: [Digest], pricePer1k: UInt64, classes: [Digest: [UInt8]], suspect: Bool = false) {
             self.nodeID = nodeID; self.models = models; self.pricePer1k = pricePer1k
-            self.arithmeticClass = arithmeticClass
+            self.classes = classes.filter { !$0.value.isEmpty }
             self.suspect = suspect
         }
+
+        /// Creates peer info whose every model runs in `arithmeticClass` (empty: none).
+        public init(nodeID: PublicKey, models: [Digest], pricePer1k: UInt64, arithmeticClass: [UInt8] = [], suspect: Bool = false) {
+            self.init(nodeID: nodeID, models: models, pricePer1k: pricePer1k,
+                      classes: Dictionary(models.map { ($0, arithmeticClass) }, uniquingKeysWith: { a, _ in a }), suspect: suspect)
+        }
+
+        /// The class it advertises for `model` (empty: none).
+        public func arithmeticClass(of model: Digest) -> [UInt8] { classes[model] ?? [] }
     }
 
     /// One model this node serves: its price, measured speed and slots. Each model has its

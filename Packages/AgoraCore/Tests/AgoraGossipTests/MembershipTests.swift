@@ -99,7 +99,7 @@ struct MembershipTests {
         let forger = nodes[2].identity
         let genuine = nodes[1].instance.record
         var body = genuine.body
-        body[body.count - 2] = 9   // queue depth 9 (before the empty arithmetic class), incarnation unchanged
+        body[body.count - 1] = 9   // queue depth 9 (the body's last byte), incarnation unchanged
         var w = body
         w.append(contentsOf: forger.sign(body, in: .peerRecord).bytes)
         var bumped = try Gossip.PeerRecord(wireBytes: w)

@@ -14,10 +14,11 @@ struct ProtocolVectorTests {
         let a = alice.publicKey, b = bob.publicKey
         let offer = Gossip.ModelOffer(modelID: SHA256.hash(Array("model".utf8)), name: "SmolLM2-135M",
                                       contextLength: 8192, prefillMilliTokensPerSecond: 374_000,
-                                      decodeMilliTokensPerSecond: 123_000, pricePer1kTokens: 2_000)
+                                      decodeMilliTokensPerSecond: 123_000, pricePer1kTokens: 2_000,
+                                      arithmeticClass: Gossip.Capabilities.arithmeticClass(
+                                          of: "CPU : AVX2 = 1 | flash_attn=off | kv=f16 | n_ubatch=512"))
         let record = try Gossip.PeerRecord(incarnation: 3, addresses: [Gossip.Address(host: "10.0.0.1", port: 7946)],
-                                           capabilities: Gossip.Capabilities(models: [offer], queueDepth: 2, arithmeticClass:
-                                               Gossip.Capabilities.arithmeticClass(of: "CPU : AVX2 = 1 | flash_attn=off | kv=f16 | n_ubatch=512")),
+                                           capabilities: Gossip.Capabilities(models: [offer], queueDepth: 2),
                                            signer: Gossip.IdentitySigner(alice))
         let addressB = Gossip.Address(host: "10.0.0.2", port: 7946)
         let datagram = Gossip.Datagram(messages: [.ping(seq: 9, target: b)],

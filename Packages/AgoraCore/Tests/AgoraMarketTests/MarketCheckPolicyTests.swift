@@ -161,6 +161,50 @@ import Testing
         #expect(w.instances[w["R"]]!.jobPhase(job) == "completed")
     }
 
+    /// A class is per model: a node that runs one model in a class validators share and another
+    /// in a class nobody shares (a model the portable definition does not cover, on a rare CPU)
+    /// is exactly checkable for the first only; for the second a provider whose class for that
+    /// model validators share is preferred, and the validator of that class is asked.
+    @Test func theClassThatCountsIsTheOneOfTheJobsModel() {
+        let other = SHA256.hash(Array("model-q".utf8))
+        func offers(_ price: UInt64) -> [Market.ModelProfile] {
+            [MarketWorld.model, other].map { Market.ModelProfile(modelID: $0, pricePer1k: price, prefillTokensPerSecond: 400,
+                                                                 decodeTokensPerSecond: 100) }
+        }
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil, settings: Self.settings(.exactPreferred))
+        w.addOffering("Mixed", seed: 2, offers(5))
+        w.addOffering("P", seed: 3, offers(10))
+        w.addOffering("V", seed: 4, offers(50))
+        let classes: [String: [Digest: [UInt8]]] = [
+            "Mixed": [MarketWorld.model: Self.a, other: Self.rare],
+            "P": [MarketWorld.model: Self.a, other: Self.b],
+            "V": [MarketWorld.model: Self.a, other: Self.b],
+        ]
+        let peers = classes.map { name, cls in
+            Market.PeerInfo(nodeID: w[name], models: [MarketWorld.model, other], pricePer1k: 0, classes: cls)
+        }
+        for k in w.instances.keys { w.instances[k]!.updatePeers(peers) }
+        #expect(peers.first { $0.nodeID == w["Mixed"] }?.arithmeticClass(of: other) == Self.rare)
+        // The other model's job: Mixed, cheapest, runs it in a class nobody shares; P is taken.
+        let q = w.submit(from: "R", level: 1, model: other)
+        w.runAuction()
+        #expect(Self.awards(w, to: w["Mixed"]) == 0 && Self.awards(w, to: w["P"]) == 1)
+        w.finishRuns(); w.deliver()
+        #expect(w.verifies.map(\.node) == [w["V"]] && w.verifies.first?.spec.providerClass == Self.b)
+        w.finishVerifies(); w.deliver()
+        #expect(w.instances[w["R"]]!.jobPhase(q) == "completed")
+        w.verifies.removeAll()
+        // The default model's job: Mixed's class for it is shared, and it wins on price.
+        let m = w.submit(from: "R", level: 1)
+        w.runAuction()
+        #expect(Self.awards(w, to: w["Mixed"]) == 1)
+        w.finishRuns(); w.deliver()
+        #expect(w.verifies.first?.spec.providerClass == Self.a)
+        w.finishVerifies(); w.deliver()
+        #expect(w.instances[w["R"]]!.jobPhase(m) == "completed")
+    }
+
     /// (e) A level-0 job ignores the policy: the cheapest provider wins whatever its class.
     @Test func levelZeroIgnoresThePolicy() {
         let w = MarketWorld()
