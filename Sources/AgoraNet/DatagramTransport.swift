@@ -42,8 +42,10 @@ public final class DatagramTransport: Sendable {
         let address = try NetAddress(host: host, port: port).socketAddress()
         let metrics = NetMetrics(factory: metricsFactory)
         let (stream, continuation) = AsyncStream.makeStream(of: Datagram.self, bufferingPolicy: .bufferingNewest(1024))
+        // No SO_REUSEADDR: UDP has no TIME_WAIT to wait out, and with it Linux lets a second
+        // socket bind the same port and take its datagrams; a second node started on a port in
+        // use must fail to start, not silently split the first one's gossip.
         let bootstrap = DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
             // Larger than any accepted datagram, so an oversize one arrives (truncated) as
             // more than `maxDatagramSize` bytes and is dropped rather than cut silently.
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048))

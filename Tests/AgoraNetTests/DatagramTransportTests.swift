@@ -28,6 +28,24 @@ import Testing
         #expect(await atB.next() == nil)
     }
 
+    /// A port in use is an error at bind, never a second socket sharing (and splitting) the
+    /// first one's datagrams.
+    @Test func aPortInUseCannotBeBoundAgain() async throws {
+        let a = try await DatagramTransport.bind()
+        var failed = false
+        do {
+            let b = try await DatagramTransport.bind(port: a.localAddress.port)
+            await b.close()
+        } catch {
+            failed = true
+        }
+        #expect(failed, "a second socket bound port \(a.localAddress.port)")
+        await a.close()
+        // Closed, the port can be bound again at once (UDP has no TIME_WAIT).
+        let again = try await DatagramTransport.bind(port: a.localAddress.port)
+        await again.close()
+    }
+
     @Test func oversizeSendIsRefusedAndNothingGoesOut() async throws {
         let metrics = TestMetrics()
         let a = try await DatagramTransport.bind(metricsFactory: metrics)

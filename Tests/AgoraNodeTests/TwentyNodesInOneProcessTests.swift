@@ -32,9 +32,20 @@ import Testing
 
         let start = Date()
         // Joins settle within seconds: the first push-pull after joining comes 2–4 s later.
-        try await waitUntil(timeout: 30, "every node sees all \(Self.count) alive") {
-            for n in nodes where await Self.alive(n).count < Self.count { return false }
-            return true
+        do {
+            try await waitUntil(timeout: 30, "every node sees all \(Self.count) alive") {
+                for n in nodes where await Self.alive(n).count < Self.count { return false }
+                return true
+            }
+        } catch {
+            var seen: [String] = []
+            for (i, n) in nodes.enumerated() {
+                let views = await n.peerViews()
+                seen.append("node \(i): \(views.filter { $0.state == "alive" }.count) alive, "
+                            + "\(views.filter { $0.state != "alive" }.map(\.state))")
+            }
+            print("not converged:\n" + seen.joined(separator: "\n"))
+            throw error
         }
         let converged = Date().timeIntervalSince(start)
         print("20 nodes converged in \(String(format: "%.1f", converged)) s")
