@@ -31,9 +31,12 @@ import Testing
         }
 
         let start = Date()
-        // Joins settle within seconds: the first push-pull after joining comes 2–4 s later.
+        // Joins settle within seconds: the first push-pull after joining comes 2–4 s later. On
+        // a machine starved by other work (20 nodes share this process and 2 cores), probes
+        // time out, members are suspected and refute it: convergence then takes longer, and
+        // the bound is generous (the figure printed is the one that matters).
         do {
-            try await waitUntil(timeout: 30, "every node sees all \(Self.count) alive") {
+            try await waitUntil(timeout: 90, "every node sees all \(Self.count) alive") {
                 for n in nodes where await Self.alive(n).count < Self.count { return false }
                 return true
             }
