@@ -121,10 +121,7 @@ extension Market.Instance {
         var out: [Market.Directive] = []
         for v in chosen {
             job.validatorsAsked.append(v)
-            guard let sealed = try? SealedBox.seal(payload.wireBytes, to: v.x25519(), ephemeralSeed: state.random.bytes(32)) else { continue }
-            let vr = Market.VerifyRequest(jobID: id, requester: nodeID, validator: v, record: result.body.record,
-                                          entryProof: result.body.entryProof, sealedPayload: sealed, issuedAt: now)
-            out.append(Self.send(Market.Signed(signing: vr, with: identity), to: v))
+            if let send = verifyRequest(result, payload: payload, to: v, now: now) { out.append(send) }
         }
         job.checkRounds += 1
         job.checkDeadline = now + settings.validationTimeout

@@ -148,16 +148,26 @@ extension Market.Instance {
                                            logprobs: output.logprobs)
         for v in chosen {
             if !job.validatorsAsked.contains(v) { job.validatorsAsked.append(v) }
-            guard let sealed = try? SealedBox.seal(payload.wireBytes, to: v.x25519(), ephemeralSeed: state.random.bytes(32)) else { continue }
-            let vr = Market.VerifyRequest(jobID: req.jobID, requester: nodeID, validator: v, record: result.body.record,
-                                          entryProof: result.body.entryProof, sealedPayload: sealed, issuedAt: now)
-            out.append(Self.send(Signed(signing: vr, with: identity), to: v))
+            guard let send = verifyRequest(result, payload: payload, to: v, now: now) else { continue }
+            out.append(send)
             out.append(.schedule(.validationTimeout(req.jobID, validator: v), at: now + settings.validationTimeout))
         }
         if chosen.count < count, job.phase == .verifying {
             out.append(.schedule(.validationTimeout(req.jobID, validator: nodeID), at: now + settings.validationTimeout))
         }
         return out
+    }
+
+    /// A signed verify request asking `validator` to check `result`, with `payload` sealed to
+    /// it (nil when its key is not a usable curve point).
+    mutating func verifyRequest(_ result: Signed<Market.ResultMessage>, payload: Market.VerifyPayload, to validator: PublicKey,
+                                now: Millis) -> Directive? {
+        guard let sealed = try? SealedBox.seal(payload.wireBytes, to: validator.x25519(), ephemeralSeed: state.random.bytes(32)) else {
+            return nil
+        }
+        let vr = Market.VerifyRequest(jobID: result.body.jobID, requester: nodeID, validator: validator, record: result.body.record,
+                                      entryProof: result.body.entryProof, sealedPayload: sealed, issuedAt: now)
+        return Self.send(Signed(signing: vr, with: identity), to: validator)
     }
 
     /// The peers that may check `job`'s current result (serving its model; not its provider,
