@@ -31,8 +31,10 @@ public struct ChaosReport: Codable, Sendable, Equatable {
     /// Byzantine nodes every honest node excludes (reputation below 0.3) at the end.
     public var byzantineExcluded: Int
     public var byzantineNodes: Int
-    /// Longest time from a byzantine node's first result (its first lie) until every honest
-    /// node excluded it (reputation below 0.3), as the watch saw it (every 0.5 s).
+    /// Longest time from a byzantine node's first result for an honest requester (its first
+    /// lie to a user; the flooding attacker's own jobs do not count: it may buy lies on
+    /// purpose) until every honest node excluded it (reputation below 0.3), as the watch saw
+    /// it (every 0.5 s).
     public var exclusionSecondsMax: Double?
     /// Per SIGKILL: seconds until every other running node held the node dead.
     public var deadDetectionSeconds: [Double]

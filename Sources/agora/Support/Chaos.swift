@@ -1,6 +1,7 @@
 import AgoraAPI
 import AgoraCrypto
 import AgoraLedger
+import AgoraMarket
 import AgoraNode
 import AsyncHTTPClient
 import Foundation
@@ -132,12 +133,23 @@ struct ChaosRun {
             let hex = ids[i]?.hex
             attackerServed[mode, default: 0] += served.filter { $0.agora?.provider == hex }.count
         }
-        // How long each byzantine node lied before every honest node excluded it: from its
-        // first result (its own ledger's time) to the exclusion the watch saw.
+        // How long each byzantine node lied to users before every honest node excluded it:
+        // from its first result for an honest requester (its own ledger's time; results for the
+        // flooding attacker's jobs do not count) to the exclusion the watch saw.
         var exclusion: [Int: Double] = [:]
-        for (b, at) in await watch.exclusionSeconds {
-            guard let id = ids[b], let first = ledgers[id]?.filter({ $0.kind == .result }).map(\.time).min() else { continue }
+        let liars = byzantineIDs.union(attackers.keys.compactMap { ids[$0] })
+        for (b, at) in await watch.exclusionSeconds.sorted(by: { $0.key < $1.key }) {
+            guard let id = ids[b] else { continue }
+            let forUsers = (ledgers[id] ?? []).filter { e in
+                guard e.kind == .result, let r = try? Market.ResultRecord(wireBytes: e.body) else { return false }
+                return !liars.contains(r.requester)
+            }
+            guard let first = forUsers.map(\.time).min() else {
+                log(String(format: "node %d excluded everywhere %.1f s after the start, having served no honest requester", b, at))
+                continue
+            }
             exclusion[b] = max(0, Double(startedUnixMs) / 1000 + at - Double(first) / 1000)
+            log(String(format: "node %d excluded everywhere %.1f s after its first result for an honest requester", b, exclusion[b] ?? 0))
         }
         let detections = await watch.deadDetections
         var report = ChaosReport(
