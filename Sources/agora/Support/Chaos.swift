@@ -145,11 +145,12 @@ struct ChaosRun {
                 return !liars.contains(r.requester)
             }
             guard let first = forUsers.map(\.time).min() else {
-                log(String(format: "node %d excluded everywhere %.1f s after the start, having served no honest requester", b, at))
+                Stderr.line(String(format: "chaos: node %d excluded everywhere %.1f s after the start, having served no honest requester", b, at))
                 continue
             }
             exclusion[b] = max(0, Double(startedUnixMs) / 1000 + at - Double(first) / 1000)
-            log(String(format: "node %d excluded everywhere %.1f s after its first result for an honest requester", b, exclusion[b] ?? 0))
+            Stderr.line(String(format: "chaos: node %d excluded everywhere %.1f s after its first result for an honest requester",
+                               b, exclusion[b] ?? 0))
         }
         let detections = await watch.deadDetections
         var report = ChaosReport(
