@@ -10,12 +10,7 @@ import Testing
     /// attests nothing; the provider's standing is untouched, another validator is asked, and
     /// the job is paid after its pass.
     @Test func couldNotCheckIsNeverAFailure() {
-        let w = MarketWorld()
-        w.add("R", seed: 1, price: nil)
-        w.add("P", seed: 2, price: 10)
-        w.add("V1", seed: 4, price: 50)
-        w.add("V2", seed: 5, price: 60)
-        w.meshPeers()
+        let w = MarketWorld.requesterProviderAndTwoValidators()
         let job = w.submit(from: "R", level: 1, maxPrice: 20)
         w.runAuction()
         w.finishRuns(); w.deliver()

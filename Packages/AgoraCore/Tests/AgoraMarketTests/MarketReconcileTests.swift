@@ -58,12 +58,7 @@ import Testing
     /// sends it again: the verdicts reach the restarted requester (as the warnings a member gets
     /// when it comes back), two failures catch the provider, and nothing is paid.
     @Test func aResultValidatorsFailedWhileTheRequesterWasDownIsNotPaid() {
-        let w = MarketWorld()
-        w.add("R", seed: 1, price: nil)
-        w.add("P", seed: 2, price: 10)
-        w.add("V1", seed: 4, price: 50)
-        w.add("V2", seed: 5, price: 60)
-        w.meshPeers()
+        let w = MarketWorld.requesterProviderAndTwoValidators()
         let job = w.submit(from: "R", level: 2)
         w.runAuction()
         #expect(w.runs.map(\.node) == [w["P"]])

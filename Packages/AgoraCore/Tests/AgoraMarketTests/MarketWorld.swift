@@ -43,6 +43,18 @@ final class MarketWorld {
         try! Identity(seed: [UInt8](repeating: n, count: 32))
     }
 
+    /// A requester R, a provider P (price 10) and two dearer providers V1 (50) and V2 (60)
+    /// that check P's results, every one seeing every provider.
+    static func requesterProviderAndTwoValidators() -> MarketWorld {
+        let w = MarketWorld()
+        w.add("R", seed: 1, price: nil)
+        w.add("P", seed: 2, price: 10)
+        w.add("V1", seed: 4, price: 50)
+        w.add("V2", seed: 5, price: 60)
+        w.meshPeers()
+        return w
+    }
+
     /// Adds a node; `price` nil makes it a requester only.
     @discardableResult
     func add(_ name: String, seed: UInt8, price: UInt64?, settings: Market.Settings = MarketWorld.windowSettings) -> PublicKey {
