@@ -103,7 +103,8 @@ enum CrossClassBenchmark {
             for i in others.indices { claims.append(Claim(kind: kind, request: others[i], tokens: honest[i], differs: truth[i] != honest[i])) }
         }
         let cache = ProcessInfo.processInfo.environment["AGORA_CACHE"] ?? (NSHomeDirectory() + "/.cache/agora")
-        for q in [ModelFile.Quantisation.q8_0, .q4_0, .q5_1] {
+        // Other models' outputs only when there are tampered claims to make of them.
+        for q in m > 0 ? [ModelFile.Quantisation.q8_0, .q4_0, .q5_1] : [] {
             let path = try ModelFile.requantisedCopy(of: model, as: q, threads: 2)
             let other = try await LlamaEngine.load(EngineConfiguration(modelPath: path, threads: 1, slots: 4, contextPerSlot: 640,
                                                                        queueCapacity: 4 * count + 64, measureSpeedAtStart: false))
@@ -113,7 +114,9 @@ enum CrossClassBenchmark {
         }
         let otherModel = ProcessInfo.processInfo.environment["AGORA_OTHER_MODEL"]
             ?? cache + "/other-model/Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf"
-        if FileManager.default.fileExists(atPath: otherModel) {
+        if m == 0 {
+            // no tampered claims asked for
+        } else if FileManager.default.fileExists(atPath: otherModel) {
             let other = try await LlamaEngine.load(EngineConfiguration(modelPath: otherModel, threads: 1, slots: 4, contextPerSlot: 640,
                                                                        queueCapacity: 4 * count + 64, measureSpeedAtStart: false))
             let theirs = try await CalibrationBenchmark.generateAll(other, rs)
