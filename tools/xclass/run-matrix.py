@@ -3,7 +3,16 @@
 class checks every producer's generation, and compare.py scores each (producer, checker).
 
   run-matrix.py [--classes native,avx512,avx2,scalar,aarch64] [--limit CLASS=N ...]
-                [--jobs 2] [--out DIR]
+                [--jobs 2] [--out DIR] [--prompts FILE] [--range A:B]
+                [--reuse-identical-on CLASS,...]
+
+Prompts: lines of "tokens<TAB>prompt" (prompts.tsv), optionally "<TAB>temperature<TAB>seed"
+for seeded temp + dist sampling (make-prompts.py writes the executor's mix). --range A:B runs
+prompts A..B-1 only (a run may be split; its parts add up). With --reuse-identical-on, a
+checker of that list (the slow, emulated ones) checks a generation that is byte-identical
+(tokens and logits) to an earlier class's generation of the same prompt only once: the other
+producer's row reuses that check (a check is a deterministic function of its input file) and
+says so (`reused_from` in results.jsonl, counted in the table).
 
 Binaries: $AGORA_CACHE/classes/<class>/bin/xclass (scripts/build-classes). Everything runs
 under nice -n 19, one thread per process. Results: DIR/results.jsonl, DIR/table.md.
@@ -49,13 +58,17 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(CACHE, "xclass-runs"))
     ap.add_argument("--prompts", default=os.path.join(HERE, "prompts.tsv"))
+    ap.add_argument("--range", default=None, help="A:B: prompts A..B-1 only")
+    ap.add_argument("--reuse-identical-on", default="", help="checkers that check identical generations once")
     a = ap.parse_args()
     classes = a.classes.split(",")
     limits = {k: int(v) for k, v in (x.split("=") for x in a.limit)}
     prompts = []
     for line in open(a.prompts):
-        n, p = line.rstrip("\n").split("\t", 1)
-        prompts.append((int(n), p.encode().decode("unicode_escape")))
+        cols = line.rstrip("\n").split("\t")
+        temp, seed = (float(cols[2]), int(cols[3])) if len(cols) >= 4 else (0.0, 0)
+        prompts.append((int(cols[0]), cols[1].encode().decode("unicode_escape"), temp, seed))
+    reuse_on = set(filter(None, a.reuse_identical_on.split(",")))
     M = model_path()
     xb = {c: os.path.join(CACHE, "classes", c, "bin", "xclass") for c in classes}
     for c, b in xb.items():
@@ -64,6 +77,9 @@ def main():
     nprom = {c: min(len(prompts), limits.get(c, len(prompts))) for c in classes}
     only = {k: [int(i) for i in v.split(",")] for k, v in (x.split("=") for x in a.only)}
     pidx = {c: only.get(c, list(range(nprom[c]))) for c in classes}
+    if a.range:
+        lo, hi = (int(x) for x in a.range.split(":"))
+        pidx = {c: [i for i in v if lo <= i < hi] for c, v in pidx.items()}
     os.makedirs(a.out, exist_ok=True)
     gen = lambda c, i: os.path.join(a.out, "gen", c, f"{i:02d}.bin")
     chk = lambda c, p, i: os.path.join(a.out, "chk", f"{c}-of-{p}", f"{i:02d}.bin")
@@ -74,8 +90,9 @@ def main():
         if os.path.exists(f):
             return
         os.makedirs(os.path.dirname(f), exist_ok=True)
-        n, p = prompts[i]
-        dt = run([xb[c], "generate", "--model", M, "--prompt", p, "--n", str(n), "--out", f + ".tmp"])
+        n, p, temp, seed = prompts[i]
+        sampling = ["--temp", str(temp), "--seed", str(seed)] if temp > 0 else []
+        dt = run([xb[c], "generate", "--model", M, "--prompt", p, "--n", str(n), "--out", f + ".tmp"] + sampling)
         os.replace(f + ".tmp", f)
         timing.setdefault(("gen", c), []).append(dt)
 
@@ -94,7 +111,19 @@ def main():
         list(ex.map(lambda ci: do_gen(*ci), [(c, i) for c in classes for i in pidx[c]]))
         print("generation done", file=sys.stderr)
         jobs = [(c, p, i) for p in classes for c in classes for i in sorted(set(pidx[p]) & set(pidx[c]))]
-        results = list(ex.map(lambda x: do_chk(*x), jobs))
+        same = {}   # (checker, producer, prompt) → an earlier producer whose generation is the same bytes
+        for c, p, i in jobs:
+            if c in reuse_on:
+                mine = open(gen(p, i), "rb").read()
+                for q in classes[:classes.index(p)]:
+                    if (c, q, i) in set(jobs) and (c, q, i) not in same and open(gen(q, i), "rb").read() == mine:
+                        same[(c, p, i)] = q
+                        break
+        results = list(ex.map(lambda x: do_chk(*x), [j for j in jobs if j not in same]))
+        for (c, p, i), q in same.items():
+            r = compare(load(gen(p, i)), load(chk(c, q, i)))
+            r.update(producer=p, checker=c, prompt=i, reused_from=q)
+            results.append(r)
     # generate-vs-generate: do two producers emit the same tokens?
     gg = []
     for p in classes:
@@ -126,7 +155,8 @@ def main():
             gmax = [r["max_gap_at_rejections"] for r in rs if r["max_gap_at_rejections"] is not None]
             p99 = max(r["p99_abs_diff"] for r in rs)
             dmax = max(r["max_deficit"] for r in rs)
-            cells.append(f"{ident}/{len(rs)} id, {rej} rej ({rejp} jobs), max {mx:.3g}")
+            reused = sum(1 for r in rs if r.get("reused_from"))
+            cells.append(f"{ident}/{len(rs)} id, {rej} rej ({rejp} jobs), max {mx:.3g}" + (f" ({reused} reused)" if reused else ""))
             detail.append(f"| {p} | {c} | {len(rs)} | {pos} | {ident} | {mx:.4g} | {p99:.3g} | {rej} | {rejp} | {min(gaps):.3g} / {max(gmax):.3g} | {dmax:.3g} |" if gaps else
                           f"| {p} | {c} | {len(rs)} | {pos} | {ident} | {mx:.4g} | {p99:.3g} | {rej} | {rejp} | - | {dmax:.3g} |")
         lines.append(f"| **{p}** | " + " | ".join(cells) + " |")
