@@ -12,8 +12,12 @@ import Foundation
 ///   a Q8_0, Q4_0 or Q5_1 requantisation, of another model). A claim marked `differs: false`
 ///   equals the honest output of its request (the tampering changed nothing): correct, not
 ///   counted as a detection either way.
-/// - `cross-class check --in FILE [--json]`: every claim checked on this build, each against the
-///   arithmetic the producer's results name (the portable class makes that exact on every CPU).
+/// - `cross-class check --in FILE [--verdicts FILE] [--json]`: every claim checked on this build,
+///   each against the arithmetic the producer's results name (the portable class makes that exact
+///   on every CPU). With `--verdicts`, a claim byte-identical to one this build already checked
+///   (same request, tokens and claimed arithmetic; the file is kept per checker build) takes that
+///   check's verdict instead of running it again — a check is a deterministic function of the
+///   claim — and the report counts those apart (`verdictsReused`).
 enum CrossClassBenchmark {
     /// One claim: a request, the tokens claimed for it, and what it is.
     struct Claim: Codable {
@@ -46,6 +50,9 @@ enum CrossClassBenchmark {
         var falseRejections = 0
         var exactChecks = 0
         var tolerantChecks = 0
+        /// Checks run by this invocation, and verdicts taken from an identical claim's check.
+        var checksRun = 0
+        var verdictsReused = 0
         var detection: [String: Detection] = [:]
         var seconds = 0.0
     }
@@ -139,7 +146,28 @@ enum CrossClassBenchmark {
         say("wrote \(claims.count) claims to \(out) in \(f(Date().timeIntervalSince(started), 1)) s")
     }
 
-    static func check(model: String, input: String, json: Bool) async throws {
+    /// A check's verdict, kept for byte-identical claims (`--verdicts`).
+    struct Verdict: Codable {
+        var passed: Bool
+        var exact: Bool
+    }
+
+    /// The verdicts one checker build gave, by claim.
+    struct VerdictFile: Codable {
+        var checkerArithmetic: String
+        var checkerBuild: String
+        var verdicts: [String: Verdict]
+    }
+
+    /// What a check reads of a claim: its request, its tokens and the arithmetic it names.
+    static func verdictKey(_ claim: Claim, claimedArithmetic: String) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let request = String(decoding: try encoder.encode(claim.request), as: UTF8.self)
+        return "\(claimedArithmetic)\n\(request)\n\(claim.tokens.map(String.init).joined(separator: ","))"
+    }
+
+    static func check(model: String, input: String, verdicts verdictPath: String?, json: Bool) async throws {
         let started = Date()
         let file = try JSONDecoder().decode(Claims.self, from: Data(contentsOf: URL(fileURLWithPath: input)))
         let engine = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: 1, slots: 4, contextPerSlot: 640,
@@ -147,11 +175,28 @@ enum CrossClassBenchmark {
         guard engine.model.id == file.modelID else {
             throw ExecutorError(.invalidResult, "the claims are of model \(file.modelID.prefix(16))…, the loaded model is \(engine.model.id.prefix(16))…")
         }
-        let verdicts = try await CalibrationBenchmark.verifyAll(engine, file.claims.map { ($0.request, $0.tokens) },
+        var known = VerdictFile(checkerArithmetic: engine.arithmetic, checkerBuild: PortableExact.systemInfo, verdicts: [:])
+        if let verdictPath, let data = FileManager.default.contents(atPath: verdictPath) {
+            let kept = try JSONDecoder().decode(VerdictFile.self, from: data)
+            guard kept.checkerArithmetic == known.checkerArithmetic, kept.checkerBuild == known.checkerBuild else {
+                throw ExecutorError(.invalidResult, "\(verdictPath) holds another build's verdicts (\(kept.checkerBuild))")
+            }
+            known = kept
+        }
+        let keys = try file.claims.map { try verdictKey($0, claimedArithmetic: file.producerArithmetic) }
+        // Each distinct claim not yet checked by this build, once.
+        var toRun: [Int] = []
+        var seen = Set<String>()
+        for (i, key) in keys.enumerated() where known.verdicts[key] == nil && seen.insert(key).inserted { toRun.append(i) }
+        let outcomes = try await CalibrationBenchmark.verifyAll(engine, toRun.map { (file.claims[$0].request, file.claims[$0].tokens) },
                                                                 claimedArithmetic: file.producerArithmetic)
+        for (i, v) in zip(toRun, outcomes) { known.verdicts[keys[i]] = Verdict(passed: v.passed, exact: v.report.mode == .exact) }
         var report = Report(producerArithmetic: file.producerArithmetic, checkerArithmetic: engine.arithmetic)
-        for (c, v) in zip(file.claims, verdicts) {
-            if v.report.mode == .exact { report.exactChecks += 1 } else { report.tolerantChecks += 1 }
+        report.checksRun = toRun.count
+        report.verdictsReused = file.claims.count - toRun.count
+        for (c, key) in zip(file.claims, keys) {
+            guard let v = known.verdicts[key] else { throw ExecutorError(.invalidResult, "no verdict for a claim") }
+            if v.exact { report.exactChecks += 1 } else { report.tolerantChecks += 1 }
             if c.kind.hasPrefix("honest") {
                 report.honestChecked += 1
                 if !v.passed { report.falseRejections += 1 }
@@ -168,6 +213,11 @@ enum CrossClassBenchmark {
             report.detection[c.kind] = d
         }
         engine.shutdown()
+        if let verdictPath {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try encoder.encode(known).write(to: URL(fileURLWithPath: verdictPath), options: .atomic)
+        }
         report.seconds = Date().timeIntervalSince(started)
         if json {
             let encoder = JSONEncoder()
@@ -176,7 +226,7 @@ enum CrossClassBenchmark {
             return
         }
         say("checker \(report.checkerArithmetic) ← producer \(report.producerArithmetic)")
-        say("RESULT honest: \(report.honestChecked) checked, \(report.falseRejections) false rejections; checks exact \(report.exactChecks), tolerant \(report.tolerantChecks)")
+        say("RESULT honest: \(report.honestChecked) checked, \(report.falseRejections) false rejections; checks exact \(report.exactChecks), tolerant \(report.tolerantChecks); \(report.checksRun) run, \(report.verdictsReused) verdicts of identical claims reused")
         for (kind, d) in report.detection.sorted(by: { $0.key < $1.key }) {
             say("RESULT detection \(kind): \(d.detected) / \(d.differing) differing claims (\(d.claims - d.differing) equal to the honest output)")
         }
