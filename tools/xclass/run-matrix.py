@@ -7,7 +7,8 @@ class checks every producer's generation, and compare.py scores each (producer, 
                 [--reuse-identical-on CLASS,...]
 
 Prompts: lines of "tokens<TAB>prompt" (prompts.tsv), optionally "<TAB>temperature<TAB>seed"
-for seeded temp + dist sampling (make-prompts.py writes the executor's mix). --range A:B runs
+for seeded temp + dist sampling (`agora-executor-bench cross-class harness-prompts` writes the
+executor's request mix so). --range A:B runs
 prompts A..B-1 only (a run may be split; its parts add up). With --reuse-identical-on, a
 checker of that list (the slow, emulated ones) checks a generation that is byte-identical
 (tokens and logits) to an earlier class's generation of the same prompt only once: the other

@@ -65,6 +65,25 @@ enum CrossClassBenchmark {
         }
     }
 
+    /// `cross-class harness-prompts`: the same requests as lines for the C harness
+    /// (`tools/xclass/run-matrix.py --prompts`), for classes no node runs here (aarch64 under
+    /// qemu): tokens to generate, the prompt rendered with the model's chat template (escaped),
+    /// the temperature (0 = greedy) and a 32-bit seed. The harness samples with llama.cpp's
+    /// temp + dist chain (no top-k / top-p): the same inputs for every class, not Agora's sampler.
+    static func harnessPrompts(model: String, count: Int, first: Int) async throws {
+        let engine = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: 1, slots: 1, contextPerSlot: 640,
+                                                                    queueCapacity: 8, measureSpeedAtStart: false))
+        defer { engine.shutdown() }
+        for r in requests(count: count, first: first) {
+            guard case .chat(let messages) = r.prompt else { continue }
+            let text = try engine.applyChatTemplate(messages)
+            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
+                .replacingOccurrences(of: "\t", with: "\\t")
+            let p = r.parameters
+            print("\(p.maxTokens)\t\(escaped)\t\(p.temperature)\t\(p.temperature > 0 ? p.seed & 0xFFFF_FFFF : 0)")
+        }
+    }
+
     static func produce(model: String, out: String, count: Int, detect: Int, first: Int) async throws {
         let started = Date()
         let engine = try await LlamaEngine.load(EngineConfiguration(modelPath: model, threads: 1, slots: 4, contextPerSlot: 640,

@@ -1,7 +1,7 @@
 import AgoraExecutor
 import Foundation
 
-// agora-executor-bench [speed|verify-speed|calibrate|decode-probe|context-sweep|models|cross-class produce|cross-class check|all] [--beside PATH] [--threads N] [--rounds R] [--reps K] [--count N] [--detect N] [--tokens N] [--first I] [--shapes all|N|I,J,...] [--slots N] [--contexts C1,C2,...] [--tolerances T1,T2,...] [--kernel automatic|avx2] [--model PATH] [--verdicts FILE]
+// agora-executor-bench [speed|verify-speed|calibrate|decode-probe|context-sweep|models|cross-class produce|cross-class check|cross-class harness-prompts|all] [--beside PATH] [--threads N] [--rounds R] [--reps K] [--count N] [--detect N] [--tokens N] [--first I] [--shapes all|N|I,J,...] [--slots N] [--contexts C1,C2,...] [--tolerances T1,T2,...] [--kernel automatic|avx2] [--model PATH] [--verdicts FILE]
 // Measures LlamaEngine against llama.cpp's own llama-bench / llama-batched-bench (same source,
 // model and threads) in one invocation, and calibrates verification over honest results.
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -46,12 +46,14 @@ do {
             try await CrossClassBenchmark.produce(model: model, out: option("--out", "cross-class.json"),
                                                   count: Int(option("--count", "100")) ?? 100,
                                                   detect: Int(option("--detect", option("--count", "100"))) ?? 100, first: first)
+        } else if step == "harness-prompts" {
+            try await CrossClassBenchmark.harnessPrompts(model: model, count: Int(option("--count", "200")) ?? 200, first: first)
         } else if step == "check" {
             let verdicts = option("--verdicts", "")
             try await CrossClassBenchmark.check(model: model, input: option("--in", "cross-class.json"),
                                                 verdicts: verdicts.isEmpty ? nil : verdicts, json: arguments.contains("--json"))
         } else {
-            FileHandle.standardError.write(Data("agora-executor-bench cross-class produce --out FILE [--count N] [--detect M] [--first I] | check --in FILE [--verdicts FILE] [--json]\n".utf8))
+            FileHandle.standardError.write(Data("agora-executor-bench cross-class produce --out FILE [--count N] [--detect M] [--first I] | check --in FILE [--verdicts FILE] [--json] | harness-prompts [--count N] [--first I]\n".utf8))
             exit(2)
         }
     }
