@@ -124,11 +124,12 @@ def main():
         print("generation done", file=sys.stderr)
         jobs = [(c, p, i) for p in classes for c in classes for i in sorted(set(pidx[p]) & set(pidx[c]))]
         same = {}   # (checker, producer, prompt) → an earlier producer whose generation is the same bytes
+        job_set = set(jobs)
         for c, p, i in jobs:
             if c in reuse_on:
                 mine = open(gen(p, i), "rb").read()
                 for q in classes[:classes.index(p)]:
-                    if (c, q, i) in set(jobs) and (c, q, i) not in same and open(gen(q, i), "rb").read() == mine:
+                    if (c, q, i) in job_set and (c, q, i) not in same and open(gen(q, i), "rb").read() == mine:
                         same[(c, p, i)] = q
                         break
         results = list(ex.map(lambda x: do_chk(*x), [j for j in jobs if j not in same]))
