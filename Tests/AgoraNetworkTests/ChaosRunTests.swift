@@ -28,7 +28,10 @@ extension NetworkNamespaceTests {
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
         let cluster = try TestCluster()
         let netns = geteuid() == 0
-        defer { _ = try? TestCluster.runBlocking([agora, "testnet", "down", "--config", configPath] + (netns ? ["--netns"] : [])) }
+        defer {
+            _ = try? TestCluster.runBlocking([agora, "testnet", "down", "--config", configPath] + (netns ? ["--netns"] : []))
+            try? FileManager.default.removeItem(atPath: root)
+        }
 
         let plan = repository.appendingPathComponent("testnet/chaos-ci.json").path
         let run = try await cluster.run([agora, "testnet", "chaos", "--config", configPath, "--plan", plan, "--json"]

@@ -93,6 +93,9 @@ final class TestCluster: @unchecked Sendable {
 
     deinit {
         for n in nodes where n.process.isRunning { kill(n.process.processIdentifier, SIGKILL) }
+        // Each cluster's directory holds its nodes' data and model copies (up to ~190 MB);
+        // left behind, every test run would add them to the temporary directory.
+        try? FileManager.default.removeItem(atPath: root)
     }
 
     /// The program and arguments that run a node on `dir`: `agora node`, or for a byzantine

@@ -22,7 +22,10 @@ extension NetworkNamespaceTests {
         let configPath = root + "/testnet.json"
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
         let cluster = try TestCluster()
-        defer { _ = try? TestCluster.runBlocking([agora, "testnet", "down", "--config", configPath]) }
+        defer {
+            _ = try? TestCluster.runBlocking([agora, "testnet", "down", "--config", configPath])
+            try? FileManager.default.removeItem(atPath: root)
+        }
 
         let up = try await cluster.run([agora, "testnet", "up", "--config", configPath, "--netns", "--timeout", "120"])
         #expect(up.status == 0, "\(up.output)")

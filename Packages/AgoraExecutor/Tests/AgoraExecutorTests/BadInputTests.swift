@@ -17,6 +17,7 @@ struct BadInputTests {
     @Test("a file that is not GGUF, an empty file, a directory")
     func notGGUF() async throws {
         let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let text = dir + "/notes.gguf"
         try "hello, I am not a model".write(toFile: text, atomically: true, encoding: .utf8)
         await expectError(.notGGUF) { try await load(text) }
@@ -34,6 +35,7 @@ struct BadInputTests {
     @Test("a truncated model file")
     func truncated() async throws {
         let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let handle = try #require(FileHandle(forReadingAtPath: modelPath))
         let head = try handle.read(upToCount: 8 << 20) ?? Data()
         try handle.close()
@@ -81,6 +83,7 @@ struct BadInputTests {
     @Test("malformed saved results and a result for another model")
     func badSavedResults() async throws {
         let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         await expectError(.invalidResult) { try SavedResult.load(from: dir + "/missing.json") }
         let junk = dir + "/junk.json"
         try "{\"format\": 3}".write(toFile: junk, atomically: true, encoding: .utf8)
