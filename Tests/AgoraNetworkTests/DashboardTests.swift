@@ -36,7 +36,7 @@ import Testing
         #expect(html.contains("requester"))
         #expect(html.contains("<div id=\"err\"></div>"), "the dashboard reported an error")
 
-        let shot = cluster.root + "/dashboard.png"
+        let shot = NSTemporaryDirectory() + "agora-dashboard.png"  // kept after the cluster's directory is removed
         let s = try await cluster.run([browser] + common + ["--window-size=1280,900", "--screenshot=\(shot)", node.api + "/"])
         #expect(s.status == 0)
         let png = FileManager.default.contents(atPath: shot) ?? Data()

@@ -91,5 +91,6 @@ import Testing
             #expect(!log.contains("verdict=fail"), "node \(n.index) failed an honest result")
             #expect(!log.contains("caught a provider"), "node \(n.index) saw an honest provider caught")
         }
+        withExtendedLifetime(cluster) {}  // its directory, which holds the logs read above, goes with it
     }
 }
