@@ -3,14 +3,16 @@ import Foundation
 @testable import AgoraCrypto
 
 @Suite struct IdentityFileTests {
-    func tempPath() -> String {
+    /// A key path in a fresh temporary directory, and the directory to remove when the test ends.
+    func tempPath() throws -> (path: String, dir: URL) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("agora-id-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.appendingPathComponent("identity.key").path
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return (dir.appendingPathComponent("identity.key").path, dir)
     }
 
     @Test func savedWith0600AndLoadsBack() throws {
-        let path = tempPath()
+        let (path, dir) = try tempPath()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let id = Identity.generate()
         try IdentityFile.save(id, to: path)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
@@ -21,7 +23,8 @@ import Foundation
     }
 
     @Test func worldReadableRefused() throws {
-        let path = tempPath()
+        let (path, dir) = try tempPath()
+        defer { try? FileManager.default.removeItem(at: dir) }
         try IdentityFile.save(Identity.generate(), to: path)
         chmod(path, 0o644)
         let err = #expect(throws: CryptoError.self) { try IdentityFile.load(from: path) }
@@ -30,7 +33,8 @@ import Foundation
     }
 
     @Test func missingAndMalformedFilesNamed() throws {
-        let path = tempPath()
+        let (path, dir) = try tempPath()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let missing = #expect(throws: CryptoError.self) { try IdentityFile.load(from: path) }
         #expect(missing?.code == .keyFile)
         #expect(missing?.context.contains(path) == true)

@@ -172,7 +172,9 @@ struct VerificationTests {
         let request = GenerationRequest.chat("What is the capital of France?",
                                              parameters: SamplingParameters(temperature: 0.8, seed: 5, maxTokens: 10))
         let result = try await engine.generate(request)
-        let path = try temporaryDirectory() + "/result.json"
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/result.json"
         try SavedResult(request: request, result: result).save(to: path)
         let loaded = try SavedResult.load(from: path)
         #expect(loaded.tokens == result.tokens)
